@@ -1,0 +1,167 @@
+import { z } from "zod";
+
+/** The Pulumi project name; it is also the namespace of every project config key. */
+export const PROJECT = "qualityinspection";
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+// Pulumi hands every config value to the program as a string, so each field parses from one.
+const bool = z.enum(["true", "false"]).transform((v) => v === "true");
+const wholeNumber = (min: number, max: number) =>
+  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
+const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+
+interface Field<T extends z.ZodType> {
+  schema: T;
+  /** Completes the sentence "<key> must ...". */
+  must: string;
+}
+const field = <T extends z.ZodType>(must: string, schema: T): Field<T> => ({ schema, must });
+
+/**
+ * Every config key the program reads, fully qualified. `Pulumi.yaml` declares each `qualityinspection:` key with a
+ * description and (where one makes sense) a default; a test keeps the two in step.
+ */
+export const configFields = {
+  "aws:region": field("be an AWS region such as eu-west-1", z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/)),
+  "qualityinspection:dataLake.forceDestroy": field("be true or false", bool),
+  "qualityinspection:dataLake.noncurrentVersionDays": field(
+    "be a whole number of days from 1 to 3650",
+    wholeNumber(1, 3650),
+  ),
+  "qualityinspection:dataLake.tmpExpirationDays": field("be a whole number of days from 1 to 365", wholeNumber(1, 365)),
+  "qualityinspection:logs.retentionDays": field(
+    `be one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+    z
+      .string()
+      .regex(/^\d+$/)
+      .transform(Number)
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days)),
+  ),
+  "qualityinspection:alerts.email": field("be an e-mail address such as ops@example.com", z.email()),
+  "qualityinspection:training.instanceType": field(
+    "look like ml.<family>.<size> (for example ml.m5.xlarge)",
+    z.string().regex(/^ml\.[a-z0-9-]+\.[0-9]*x?[a-z0-9]+$/),
+  ),
+  "qualityinspection:training.maxRuntimeSeconds": field(
+    "be a whole number of seconds from 600 to 432000 (5 days)",
+    wholeNumber(600, 432_000),
+  ),
+  "qualityinspection:training.epochs": field("be a whole number from 1 to 1000", wholeNumber(1, 1000)),
+  "qualityinspection:evaluation.minMap50_95": field("be a number from 0 to 1 (for example 0.4)", decimal(0, 1)),
+  "qualityinspection:registry.approvalStatus": field(
+    "be Approved or PendingManualApproval",
+    z.enum(["Approved", "PendingManualApproval"]),
+  ),
+  "qualityinspection:labeling.maxImagesPerJob": field("be a whole number from 1 to 100000", wholeNumber(1, 100_000)),
+};
+
+type ConfigKey = keyof typeof configFields;
+type FlatConfig = { [K in ConfigKey]: z.output<(typeof configFields)[K]["schema"]> };
+
+/** Validated stack configuration, as the components receive it. Components never read config themselves. */
+export interface StackConfig {
+  project: string;
+  stack: string;
+  region: string;
+  /** Prefix for physical names that must be unique per account and region, e.g. `qi-dev`. */
+  namePrefix: string;
+  dataLake: { forceDestroy: boolean; noncurrentVersionDays: number; tmpExpirationDays: number };
+  logs: { retentionDays: number };
+  alerts: { email: string };
+  training: { instanceType: string; maxRuntimeSeconds: number; epochs: number };
+  evaluation: { minMap50_95: number };
+  registry: { approvalStatus: "Approved" | "PendingManualApproval" };
+  labeling: { maxImagesPerJob: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const flatSchema = z.object(
+  Object.fromEntries(Object.entries(configFields).map(([key, f]) => [key, f.schema])) as {
+    [K in ConfigKey]: (typeof configFields)[K]["schema"];
+  },
+);
+
+/** `qualityinspection:training.instanceType` → `training.instanceType`, the name `pulumi config set` takes. */
+export function shortKey(key: string): string {
+  return key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
+}
+
+function describe(key: ConfigKey, raw: Record<string, string | undefined>): string {
+  const { must } = configFields[key];
+  const value = raw[key];
+  if (value === undefined) {
+    return `${key} is required and must ${must}; set it with \`pulumi config set ${shortKey(key)} <value>\``;
+  }
+  return `${key} must ${must} (got ${JSON.stringify(value)})`;
+}
+
+/** Stack names may hold characters that AWS names refuse; keep letters, digits and dashes. */
+function namePrefixFor(stack: string): string {
+  const cleaned = stack
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  if (cleaned.length === 0 || cleaned.length > 20) {
+    throw new ConfigError([`stack name ${JSON.stringify(stack)} must have 1 to 20 letters, digits or dashes`]);
+  }
+  return `qi-${cleaned}`;
+}
+
+/**
+ * Validates the raw config of one stack (fully qualified keys, string values, as `pulumi.runtime.allConfig()` returns
+ * them) and returns one typed object. All problems are reported at once, each naming its key and the expected form.
+ */
+export function parseStackConfig(raw: Record<string, string | undefined>, stack: string): StackConfig {
+  const problems: string[] = [];
+  const unknown = Object.keys(raw).filter((key) => key.startsWith(`${PROJECT}:`) && !(key in configFields));
+  for (const key of unknown) {
+    problems.push(`${key} is not a config key of this program (see Pulumi.yaml for the keys it reads)`);
+  }
+  const parsed = flatSchema.safeParse(raw);
+  if (!parsed.success) {
+    const keys = new Set(parsed.error.issues.map((issue) => String(issue.path[0]) as ConfigKey));
+    for (const key of keys) problems.push(describe(key, raw));
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return toStackConfig(parsed.data, stack);
+}
+
+function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
+  const k = <K extends ConfigKey>(key: K): FlatConfig[K] => flat[key];
+  return {
+    project: PROJECT,
+    stack,
+    region: k("aws:region"),
+    namePrefix: namePrefixFor(stack),
+    dataLake: {
+      forceDestroy: k("qualityinspection:dataLake.forceDestroy"),
+      noncurrentVersionDays: k("qualityinspection:dataLake.noncurrentVersionDays"),
+      tmpExpirationDays: k("qualityinspection:dataLake.tmpExpirationDays"),
+    },
+    logs: { retentionDays: k("qualityinspection:logs.retentionDays") },
+    alerts: { email: k("qualityinspection:alerts.email") },
+    training: {
+      instanceType: k("qualityinspection:training.instanceType"),
+      maxRuntimeSeconds: k("qualityinspection:training.maxRuntimeSeconds"),
+      epochs: k("qualityinspection:training.epochs"),
+    },
+    evaluation: { minMap50_95: k("qualityinspection:evaluation.minMap50_95") },
+    registry: { approvalStatus: k("qualityinspection:registry.approvalStatus") },
+    labeling: { maxImagesPerJob: k("qualityinspection:labeling.maxImagesPerJob") },
+  };
+}

@@ -1,0 +1,116 @@
+import { expect } from "chai";
+import { configFields, ConfigError, parseStackConfig, PROJECT, StackConfig } from "../config/schema";
+import { readConfigDeclarations, readStackConfig } from "../config/stackFiles";
+import { PROJECT_DIR } from "./helpers/pulumiProgram";
+
+function problemsOf(raw: Record<string, string | undefined>, stack = "dev"): string[] {
+  try {
+    parseStackConfig(raw, stack);
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("stack config", () => {
+  const dev = readStackConfig(PROJECT_DIR, "dev");
+  const prod = readStackConfig(PROJECT_DIR, "prod");
+
+  it("the dev and prod stack files are valid", () => {
+    expect(parseStackConfig(dev, "dev").namePrefix).to.equal("qi-dev");
+    expect(parseStackConfig(prod, "prod").namePrefix).to.equal("qi-prod");
+  });
+
+  it("dev and prod differ where environments should", () => {
+    const d: StackConfig = parseStackConfig(dev, "dev");
+    const p: StackConfig = parseStackConfig(prod, "prod");
+    expect(d.dataLake.forceDestroy, "dev bucket is disposable").to.equal(true);
+    expect(p.dataLake.forceDestroy, "prod bucket survives destroy").to.equal(false);
+    expect(p.dataLake.noncurrentVersionDays).to.be.greaterThan(d.dataLake.noncurrentVersionDays);
+    expect(p.logs.retentionDays).to.be.greaterThan(d.logs.retentionDays);
+    expect(p.training.instanceType).to.not.equal(d.training.instanceType);
+    expect(p.alerts.email).to.not.equal(d.alerts.email);
+    expect(p.evaluation.minMap50_95).to.be.greaterThan(d.evaluation.minMap50_95);
+    expect(p.registry.approvalStatus).to.equal("PendingManualApproval");
+    expect(d.registry.approvalStatus).to.equal("Approved");
+  });
+
+  const badValues: [string, string, string][] = [
+    ["training.instanceType", "m5.xlarge", "must look like ml.<family>.<size>"],
+    ["training.instanceType", "ml.m5", "must look like ml.<family>.<size>"],
+    ["dataLake.forceDestroy", "yes", "must be true or false"],
+    ["logs.retentionDays", "10", "must be one of the CloudWatch Logs retention periods"],
+    ["logs.retentionDays", "-7", "must be one of the CloudWatch Logs retention periods"],
+    ["alerts.email", "ops-at-example.com", "must be an e-mail address"],
+    ["evaluation.minMap50_95", "1.5", "must be a number from 0 to 1"],
+    ["evaluation.minMap50_95", "high", "must be a number from 0 to 1"],
+    ["registry.approvalStatus", "approved", "must be Approved or PendingManualApproval"],
+    ["labeling.maxImagesPerJob", "0", "must be a whole number from 1 to 100000"],
+    ["training.maxRuntimeSeconds", "3600.5", "must be a whole number of seconds"],
+  ];
+  for (const [key, value, message] of badValues) {
+    it(`rejects ${key}=${JSON.stringify(value)} naming the key and the expected form`, () => {
+      const problems = problemsOf({ ...dev, [`${PROJECT}:${key}`]: value });
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.contain(`${PROJECT}:${key} ${message}`).and.contain(JSON.stringify(value));
+    });
+  }
+
+  it("names a missing required key and how to set it", () => {
+    const { [`${PROJECT}:alerts.email`]: _removed, ...withoutEmail } = dev;
+    expect(problemsOf(withoutEmail)).to.deep.equal([
+      `${PROJECT}:alerts.email is required and must be an e-mail address such as ops@example.com; ` +
+        "set it with `pulumi config set alerts.email <value>`",
+    ]);
+  });
+
+  it("requires an AWS region", () => {
+    const { "aws:region": _removed, ...withoutRegion } = dev;
+    expect(problemsOf(withoutRegion)[0]).to.match(/^aws:region is required/);
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf({
+      ...dev,
+      [`${PROJECT}:training.epochs`]: "0",
+      [`${PROJECT}:dataLake.tmpExpirationDays`]: "forever",
+    });
+    expect(problems).to.have.length(2);
+  });
+
+  it("rejects a misspelt key of this program instead of ignoring it", () => {
+    expect(problemsOf({ ...dev, [`${PROJECT}:training.instancetype`]: "ml.m5.large" })).to.deep.equal([
+      `${PROJECT}:training.instancetype is not a config key of this program (see Pulumi.yaml for the keys it reads)`,
+    ]);
+  });
+
+  it("rejects a stack name that cannot prefix AWS names", () => {
+    expect(problemsOf(dev, "a-very-long-stack-name-for-testing")[0]).to.contain("stack name");
+  });
+
+  describe("Pulumi.yaml", () => {
+    const declarations = readConfigDeclarations(PROJECT_DIR);
+    const programKeys = Object.keys(configFields).filter((key) => key.startsWith(`${PROJECT}:`));
+
+    it("declares exactly the keys the program reads, each with a type and a description", () => {
+      expect(Object.keys(declarations).sort()).to.deep.equal(programKeys.sort());
+      for (const [key, declaration] of Object.entries(declarations)) {
+        expect(declaration.type, key).to.be.oneOf(["string", "boolean", "integer", "array"]);
+        expect(declaration.description, key).to.be.a("string").with.length.greaterThan(10);
+      }
+    });
+
+    it("has defaults that pass validation", () => {
+      const defaults = Object.fromEntries(
+        Object.entries(declarations)
+          .filter(([, d]) => d.default !== undefined)
+          .map(([key, d]) => [key, String(d.default)]),
+      );
+      const problems = problemsOf(defaults);
+      // Only the keys without a default may be missing.
+      const undeclared = Object.keys(configFields).filter((key) => !(key in defaults));
+      expect(problems.map((p) => p.split(" ")[0]).sort()).to.deep.equal(undeclared.sort());
+    });
+  });
+});
