@@ -1,5 +1,8 @@
 import { expect } from "chai";
 import { DATA_LAKE_PREFIXES, isImageKey } from "../contracts/dataLake";
+import { datasetRecordSchema, labelsHash, splitOf } from "../contracts/dataset";
+import { componentArtifactKey, componentNames, modelComponentVersion } from "../contracts/modelComponent";
+import { letterboxGeometry, modelManifestSchema } from "../contracts/modelManifest";
 import {
   fromFeatureValues,
   imageIdFromKey,
@@ -64,5 +67,78 @@ describe("label record", () => {
   it("names the missing feature when a stored record is incomplete", () => {
     const values = toFeatureValues(record).filter((v) => v.FeatureName !== "image_width");
     expect(() => fromFeatureValues(values)).to.throw(/image_width/);
+  });
+});
+
+describe("dataset", () => {
+  const ids = Array.from({ length: 20_000 }, (_, i) => imageIdFromKey(`images/${i}.jpg`));
+
+  it("splits by image id, close to the requested fractions", () => {
+    const counts = { train: 0, validation: 0, test: 0 };
+    for (const id of ids) counts[splitOf(id)] += 1;
+    expect(counts.train / ids.length).to.be.closeTo(0.8, 0.01);
+    expect(counts.validation / ids.length).to.be.closeTo(0.1, 0.01);
+    expect(counts.test / ids.length).to.be.closeTo(0.1, 0.01);
+  });
+
+  it("gives an image the same split every time, whatever else is in the dataset", () => {
+    const first = ids.map((id) => splitOf(id));
+    expect(ids.map((id) => splitOf(id))).to.deep.equal(first);
+    expect(splitOf(ids[0], { train: 1, validation: 0, test: 0 })).to.equal("train");
+    expect(splitOf(ids[0], { train: 0, validation: 0, test: 1 })).to.equal("test");
+  });
+
+  it("hashes labels independently of their order", () => {
+    const a = { image_id: ids[0], annotations: [{ class_id: 0, left: 1, top: 2, width: 3, height: 4 }] };
+    const b = { image_id: ids[1], annotations: [] };
+    expect(labelsHash([a, b])).to.equal(labelsHash([b, a]));
+    expect(labelsHash([a, b])).to.not.equal(labelsHash([a, { ...b, annotations: a.annotations }]));
+  });
+
+  it("keeps image paths inside the split", () => {
+    const record = { image_id: ids[0], width: 450, height: 300, annotations: [] };
+    expect(datasetRecordSchema.safeParse({ ...record, image: "images/a.jpg" }).success).to.equal(true);
+    expect(datasetRecordSchema.safeParse({ ...record, image: "../secrets/a.jpg" }).success).to.equal(false);
+    expect(datasetRecordSchema.safeParse({ ...record, image: "/etc/a.jpg" }).success).to.equal(false);
+  });
+});
+
+describe("model manifest", () => {
+  it("letterboxes a 450×300 camera image into a 320×320 input, centred", () => {
+    expect(letterboxGeometry(450, 300, 320, 320)).to.deep.equal({
+      scale: 320 / 450,
+      width: 320,
+      height: 213,
+      padX: 0,
+      padY: 53,
+    });
+    expect(letterboxGeometry(300, 450, 640, 640)).to.include({ width: 427, height: 640, padX: 106, padY: 0 });
+  });
+
+  it("accepts a torchvision detector's manifest and fills the label offset", () => {
+    const manifest = modelManifestSchema.parse({
+      schemaVersion: 1,
+      name: "scratch-detector",
+      version: "demo",
+      file: "model.onnx",
+      layout: "torchvision",
+      input: { name: "images", width: 320, height: 320, padValue: 114 },
+      classes: ["scratch"],
+      scoreThreshold: 0.5,
+      metrics: { validation: { map50_95: 0.5, map50: 0.9, precision: 0.8, recall: 0.85, images: 35 } },
+    });
+    expect(manifest.labelOffset).to.equal(0);
+  });
+});
+
+describe("model component", () => {
+  it("derives component version and artifact keys from the model package version", () => {
+    const { model } = componentNames("qi-dev");
+    expect(model).to.equal("qi-dev.ScratchDetectorModel");
+    expect(modelComponentVersion(7)).to.equal("1.0.7");
+    expect(componentArtifactKey(model, "1.0.7", "model.onnx")).to.equal(
+      "components/qi-dev.ScratchDetectorModel/1.0.7/model.onnx",
+    );
+    expect(() => modelComponentVersion(0)).to.throw(/positive integer/);
   });
 });

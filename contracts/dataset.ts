@@ -1,0 +1,75 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { annotationSchema } from "./labelRecord";
+
+/**
+ * The training dataset: what the pipeline's dataset build writes and `training/train.py` reads.
+ *
+ * A split is a directory (a SageMaker channel, or a local folder) holding exactly one `annotations.jsonl` somewhere
+ * below it; each line is a `DatasetRecord` whose `image` is a path relative to that directory. In SageMaker the
+ * channel is a ManifestFile listing the annotations file and the images in place, so no image is ever copied.
+ */
+export const SPLITS = ["train", "validation", "test"] as const;
+export type Split = (typeof SPLITS)[number];
+
+export const ANNOTATIONS_FILE = "annotations.jsonl";
+export const SUMMARY_FILE = "summary.json";
+
+/** A relative path that stays inside its directory. */
+const relativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), "must be a relative path inside the split");
+
+export const datasetRecordSchema = z.object({
+  /** Image path relative to the split directory, e.g. `images/bad/part-001.jpg`. */
+  image: relativePath,
+  image_id: z.string().regex(/^[0-9a-f]{32}$/),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** Boxes in pixels of the image, Ground Truth convention; empty for a defect-free image. */
+  annotations: z.array(annotationSchema),
+});
+export type DatasetRecord = z.infer<typeof datasetRecordSchema>;
+
+export const splitFractionsSchema = z
+  .object({ train: z.number().min(0).max(1), validation: z.number().min(0).max(1), test: z.number().min(0).max(1) })
+  .refine((f) => Math.abs(f.train + f.validation + f.test - 1) < 1e-9, "fractions must add up to 1");
+export type SplitFractions = z.infer<typeof splitFractionsSchema>;
+
+export const DEFAULT_SPLIT_FRACTIONS: SplitFractions = { train: 0.8, validation: 0.1, test: 0.1 };
+
+/** `summary.json` at the dataset's root: what went where, for people and for the pipeline's output. */
+export const datasetSummarySchema = z.object({
+  schemaVersion: z.literal(1),
+  datasetId: z.string().min(1),
+  createdAt: z.iso.datetime(),
+  /** Class names; a box's `class_id` indexes this list. */
+  classes: z.array(z.string().min(1)).min(1),
+  fractions: splitFractionsSchema,
+  counts: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
+  boxes: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
+  /** SHA-256 over the sorted image ids and their annotations: equal hashes mean equal training data. */
+  labelsHash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type DatasetSummary = z.infer<typeof datasetSummarySchema>;
+
+/**
+ * The split of one image, from its id alone: stable as the dataset grows (adding images never moves old ones) and
+ * the same everywhere it is computed.
+ */
+export function splitOf(imageId: string, fractions: SplitFractions = DEFAULT_SPLIT_FRACTIONS): Split {
+  const bucket = parseInt(createHash("sha256").update(`split:${imageId}`).digest("hex").slice(0, 8), 16) / 2 ** 32;
+  if (bucket < fractions.train) return "train";
+  if (bucket < fractions.train + fractions.validation) return "validation";
+  return "test";
+}
+
+/** The `labelsHash` of a set of records, independent of their order. */
+export function labelsHash(records: Pick<DatasetRecord, "image_id" | "annotations">[]): string {
+  const hash = createHash("sha256");
+  for (const record of [...records].sort((a, b) => a.image_id.localeCompare(b.image_id))) {
+    hash.update(`${record.image_id}:${JSON.stringify(record.annotations)}\n`);
+  }
+  return hash.digest("hex");
+}
