@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { annotationSchema } from "./labelRecord";
+import { annotationSchema, LabelRecord } from "./labelRecord";
 
 /**
  * The training dataset: what the pipeline's dataset build writes and `training/train.py` reads.
@@ -72,4 +72,15 @@ export function labelsHash(records: Pick<DatasetRecord, "image_id" | "annotation
     hash.update(`${record.image_id}:${JSON.stringify(record.annotations)}\n`);
   }
   return hash.digest("hex");
+}
+
+/** The dataset line of one labeled image; `image` is where the image sits relative to the split directory. */
+export function toDatasetRecord(label: LabelRecord, image: string): DatasetRecord {
+  return datasetRecordSchema.parse({
+    image,
+    image_id: label.image_id,
+    width: label.image_width,
+    height: label.image_height,
+    annotations: JSON.parse(label.annotations),
+  });
 }

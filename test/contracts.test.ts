@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { DATA_LAKE_PREFIXES, isImageKey } from "../contracts/dataLake";
-import { datasetRecordSchema, labelsHash, splitOf } from "../contracts/dataset";
+import { datasetRecordSchema, labelsHash, splitOf, toDatasetRecord } from "../contracts/dataset";
 import { componentArtifactKey, componentNames, modelComponentVersion } from "../contracts/modelComponent";
 import { letterboxGeometry, modelManifestSchema } from "../contracts/modelManifest";
 import {
@@ -93,6 +93,16 @@ describe("dataset", () => {
     const b = { image_id: ids[1], annotations: [] };
     expect(labelsHash([a, b])).to.equal(labelsHash([b, a]));
     expect(labelsHash([a, b])).to.not.equal(labelsHash([a, { ...b, annotations: a.annotations }]));
+  });
+
+  it("turns a label record into a dataset line", () => {
+    expect(toDatasetRecord(record, "images/bad/part-001.jpg")).to.deep.equal({
+      image: "images/bad/part-001.jpg",
+      image_id: record.image_id,
+      width: 450,
+      height: 300,
+      annotations: [{ class_id: 0, left: 81, top: 123, width: 82, height: 97 }],
+    });
   });
 
   it("keeps image paths inside the split", () => {
