@@ -3,16 +3,8 @@ import { SPLITS } from "../contracts/dataset";
 import { PipelineOutcome } from "../contracts/pipelineInput";
 import { ERROR_NAMES } from "../lambdas/shared/errors";
 import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../lambdas/shared/labeling";
-import type {
-  ChoiceCondition,
-  ChoiceState,
-  Json,
-  PassState,
-  Retrier,
-  State,
-  StateMachineDefinition,
-  TaskState,
-} from "./asl";
+import { compiledKeys } from "../lambdas/shared/models";
+import type { ChoiceCondition, Json, PassState, Retrier, State, StateMachineDefinition, TaskState } from "./asl";
 import { PIPELINE_FUNCTIONS, PipelineFunction } from "./functions";
 import { GroundTruthTask, groundTruthLambdas, publicWorkteamArn } from "./groundTruth";
 
@@ -560,7 +552,7 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
     Type: "Choice",
     Choices: [{ Variable: "$.run.compilationTarget", StringEquals: "onnx", Next: STATES.optimiseOnnx }],
     Default: STATES.startNeoCompilation,
-  } satisfies ChoiceState;
+  };
   lambda(STATES.optimiseOnnx, "compileOnnx", {
     Parameters: {
       "modelKey.$": metadata("modelKey"),
@@ -584,7 +576,8 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
         Framework: "ONNX",
       },
       OutputConfig: {
-        "S3OutputLocation.$": `States.Format('s3://${bucketName}/${DATA_LAKE_PREFIXES.compiled}{}/neo/', ${metadata("modelVersion")})`,
+        // The model version fills the {} of the compiled-model layout.
+        "S3OutputLocation.$": `States.Format('s3://${bucketName}/${compiledKeys("{}").neo}', ${metadata("modelVersion")})`,
         TargetDevice: compilation.target,
       },
       // Neo stops the job itself when the polling budget runs out, so a timed-out run leaves nothing running.
