@@ -116,6 +116,47 @@ describe("FindUnlabeledImages", () => {
       expect(featureStore().commandCalls(BatchGetRecordCommand)).to.have.length(4);
     });
 
+    it("asks again for a throttled record, and fails on any other per-record error", async () => {
+      const key = "images/a.jpg";
+      const id = imageIdFromKey(key);
+      featureStore()
+        .on(BatchGetRecordCommand)
+        .resolvesOnce({
+          Errors: [
+            {
+              RecordIdentifierValueAsString: id,
+              ErrorCode: "ThrottlingException",
+              ErrorMessage: "slow down",
+              FeatureGroupName: "g",
+            },
+          ],
+        })
+        .resolvesOnce({
+          Records: [
+            { FeatureGroupName: "g", RecordIdentifierValueAsString: id, Record: toFeatureValues(labelFor(key)) },
+          ],
+        })
+        .resolves({
+          Errors: [
+            {
+              RecordIdentifierValueAsString: id,
+              ErrorCode: "ValidationError",
+              ErrorMessage: "no such group",
+              FeatureGroupName: "g",
+            },
+          ],
+        });
+      const labels = featureStoreLabelStore(new SageMakerFeatureStoreRuntimeClient({}), "g", { sleep: noSleep });
+      expect((await labels.get([id])).found.has(id)).to.equal(true);
+      let error: Error | undefined;
+      try {
+        await labels.get([id]);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.message).to.contain("ValidationError: no such group");
+    });
+
     it("reports a stored record that breaks the contract as invalid, not as labeled", async () => {
       const key = "images/a.jpg";
       const broken = toFeatureValues(labelFor(key)).filter((v) => v.FeatureName !== "status");

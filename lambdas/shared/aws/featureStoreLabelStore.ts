@@ -15,6 +15,8 @@ const BATCH_SIZE = 100;
 const CONCURRENCY = 8;
 const MAX_ROUNDS = 5;
 
+const TRANSIENT_RECORD_ERRORS = new Set(["ThrottlingException", "ServiceUnavailable", "InternalFailure"]);
+
 const isThrottling = (error: unknown) =>
   error instanceof Error && (error.name === "ThrottlingException" || error.name === "ServiceUnavailable");
 
@@ -56,10 +58,17 @@ export function featureStoreLabelStore(
           lookup.invalid.set(id, error instanceof Error ? error.message : String(error));
         }
       }
-      // Per-record errors and unprocessed identifiers are both asked again.
+      // Unprocessed identifiers and per-record throttling are asked again; any other per-record error is a fault.
+      const failed = response.Errors ?? [];
+      const fault = failed.find((e) => !TRANSIENT_RECORD_ERRORS.has(e.ErrorCode ?? ""));
+      if (fault) {
+        throw new Error(
+          `BatchGetRecord failed for ${fault.RecordIdentifierValueAsString}: ${fault.ErrorCode}: ${fault.ErrorMessage}`,
+        );
+      }
       pending = [
         ...(response.UnprocessedIdentifiers ?? []).flatMap((u) => u.RecordIdentifiersValueAsString ?? []),
-        ...(response.Errors ?? []).map((e) => e.RecordIdentifierValueAsString ?? "").filter((id) => id !== ""),
+        ...failed.map((e) => e.RecordIdentifierValueAsString ?? "").filter((id) => id !== ""),
       ];
     }
   }
