@@ -1,9 +1,16 @@
+import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import { StackConfig } from "./config/schema";
 import { DataLake } from "./components/dataLake";
+import { LabelingWorkforce } from "./components/labelingWorkforce";
 import { LabelStore } from "./components/labelStore";
 import { ModelRegistry } from "./components/modelRegistry";
+import { QualityInspectionPipeline } from "./components/qualityInspectionPipeline";
 import { SageMakerExecutionRole } from "./components/sagemakerExecutionRole";
+import { componentNames } from "./contracts/modelComponent";
+
+/** The folder the training job's source is built from. */
+export const TRAINING_SOURCE_DIR = path.resolve(__dirname, "training");
 
 /** Everything one stack deploys, from its validated config. `index.ts` turns the result into stack outputs. */
 export function createInfrastructure(config: StackConfig) {
@@ -28,5 +35,53 @@ export function createInfrastructure(config: StackConfig) {
     accountId,
   });
 
-  return { dataLake, labelStore, modelRegistry, sagemakerRole };
+  const { workforce } = config.labeling;
+  const labelingWorkforce =
+    workforce.kind === "create"
+      ? new LabelingWorkforce("labeling", { namePrefix: config.namePrefix, accountId })
+      : undefined;
+  const workteam =
+    workforce.kind === "existing"
+      ? workforce.workteamArn
+      : workforce.kind === "public"
+        ? "public"
+        : labelingWorkforce!.workteamArn;
+
+  const names = componentNames(config.namePrefix);
+  const pipeline = new QualityInspectionPipeline("pipeline", {
+    namePrefix: config.namePrefix,
+    region: config.region,
+    accountId,
+    dataLake: { bucketName: dataLake.bucketName, bucketArn: dataLake.bucketArn },
+    labelStore: { featureGroupName: labelStore.featureGroupName, featureGroupArn: labelStore.featureGroupArn },
+    registry: {
+      modelPackageGroupName: modelRegistry.modelPackageGroupName,
+      modelPackageGroupArn: modelRegistry.modelPackageGroupArn,
+      approvalStatus: config.registry.approvalStatus,
+    },
+    sagemakerRoleArn: sagemakerRole.roleArn,
+    workteam,
+    labeling: {
+      maxImagesPerJob: config.labeling.maxImagesPerJob,
+      classes: config.labeling.classes,
+      verification: config.labeling.verification,
+    },
+    dataset: config.dataset,
+    training: config.training,
+    evaluation: config.evaluation,
+    compilation: config.compilation,
+    deploy: config.deploy,
+    schedule: config.schedule,
+    logs: config.logs,
+    alerts: config.alerts,
+    edge: {
+      thingGroupName: `${config.namePrefix}-fleet`,
+      inferenceComponentName: names.inference,
+      inferenceComponentVersion: config.edge.inferenceComponentVersion,
+      modelComponentName: names.model,
+    },
+    trainingSourceDir: TRAINING_SOURCE_DIR,
+  });
+
+  return { dataLake, labelStore, modelRegistry, sagemakerRole, labelingWorkforce, pipeline };
 }

@@ -34,3 +34,23 @@ export function partitionOf(region: string): string {
 }
 
 export const PYTORCH_TRAINING_REPOSITORY = "pytorch-training";
+
+/**
+ * The PyTorch version of the SageMaker training image, in one place. train.py runs on torch 1.13 locally and on this
+ * torch 2.x in SageMaker; the framework container installs training/requirements.txt on top.
+ */
+export const PYTORCH_TRAINING_VERSION = "2.5.1";
+export const PYTORCH_PYTHON_VERSION = "py311";
+
+/** GPU instance families (ml.g4dn, ml.g5, ml.p3, …) get the CUDA build of the image; every other family the CPU one. */
+export function isGpuInstance(instanceType: string): boolean {
+  const family = instanceType.split(".")[1] ?? "";
+  return /^[gp]\d/.test(family);
+}
+
+/** URI of the SageMaker PyTorch training image for a region and instance type. */
+export function pytorchTrainingImage(region: string, instanceType: string): string {
+  const domain = partitionOf(region) === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+  const processor = isGpuInstance(instanceType) ? "gpu" : "cpu";
+  return `${deepLearningContainersAccount(region)}.dkr.ecr.${region}.${domain}/${PYTORCH_TRAINING_REPOSITORY}:${PYTORCH_TRAINING_VERSION}-${processor}-${PYTORCH_PYTHON_VERSION}`;
+}

@@ -11,8 +11,9 @@ export interface SageMakerExecutionRoleArgs {
 }
 
 /**
- * The role SageMaker training jobs run as: read datasets, images and training code, write model artifacts, pull the
- * PyTorch training image, write logs and metrics. Scoped to our prefixes; no managed policies.
+ * The role SageMaker training jobs and Neo compilation jobs run as: read datasets, images and training code, write
+ * model artifacts, pull the PyTorch training image, write logs and metrics; Neo reads a model and writes its compiled
+ * version. Scoped to our prefixes; no managed policies.
  */
 export class SageMakerExecutionRole extends pulumi.ComponentResource {
   public readonly roleArn: pulumi.Output<string>;
@@ -27,7 +28,7 @@ export class SageMakerExecutionRole extends pulumi.ComponentResource {
     const role = new aws.iam.Role(
       `${name}-role`,
       {
-        description: "Execution role of the quality-inspection SageMaker training jobs",
+        description: "Execution role of the quality-inspection SageMaker training and compilation jobs",
         assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com", accountId),
       },
       { parent: this },
@@ -55,6 +56,16 @@ export class SageMakerExecutionRole extends pulumi.ComponentResource {
             resources: [objectsUnder(bucketArn, DATA_LAKE_PREFIXES.models)],
           },
           {
+            sid: "ReadModelsToCompile",
+            actions: ["s3:GetObject"],
+            resources: [objectsUnder(bucketArn, DATA_LAKE_PREFIXES.models)],
+          },
+          {
+            sid: "WriteCompiledModels",
+            actions: ["s3:PutObject"],
+            resources: [objectsUnder(bucketArn, DATA_LAKE_PREFIXES.compiled)],
+          },
+          {
             sid: "PullPyTorchTrainingImage",
             actions: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
             resources: [
@@ -68,12 +79,12 @@ export class SageMakerExecutionRole extends pulumi.ComponentResource {
             resources: ["*"],
           },
           {
-            sid: "WriteTrainingLogs",
+            sid: "WriteJobLogs",
             actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            resources: [
-              pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:/aws/sagemaker/TrainingJobs`,
-              pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:/aws/sagemaker/TrainingJobs:*`,
-            ],
+            resources: ["TrainingJobs", "CompilationJobs"].flatMap((jobs) => [
+              pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:/aws/sagemaker/${jobs}`,
+              pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:/aws/sagemaker/${jobs}:*`,
+            ]),
           },
           {
             // PutMetricData has no resource-level permissions: AWS requires Resource "*"; the namespace is pinned.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NEO_TARGET_DEVICES, NeoTargetDevice } from "./neoTargets";
 
 /** The Pulumi project name; it is also the namespace of every project config key. */
 export const PROJECT = "qualityinspection";
@@ -62,6 +63,51 @@ export const configFields = {
     z.enum(["Approved", "PendingManualApproval"]),
   ),
   "qualityinspection:labeling.maxImagesPerJob": field("be a whole number from 1 to 100000", wholeNumber(1, 100_000)),
+  "qualityinspection:labeling.classes": field(
+    "be comma-separated class names of letters, digits, - and _ (for example scratch,dent)",
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,30}(,[A-Za-z0-9_-]{1,30}){0,49}$/)
+      .transform((names) => names.split(","))
+      .refine((names) => new Set(names).size === names.length),
+  ),
+  "qualityinspection:labeling.workteamArn": field(
+    "be empty or the ARN of a private SageMaker workteam (arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<name>)",
+    z.string().regex(/^$|^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:workteam\/private-crowd\/[A-Za-z0-9-]+$/),
+  ),
+  "qualityinspection:labeling.createPrivateWorkforce": field("be true or false", bool),
+  "qualityinspection:labeling.allowPublicWorkforce": field("be true or false", bool),
+  "qualityinspection:labeling.verification": field("be true or false", bool),
+  "qualityinspection:dataset.minImages": field("be a whole number from 1 to 1000000", wholeNumber(1, 1_000_000)),
+  "qualityinspection:training.batchSize": field("be a whole number from 1 to 256", wholeNumber(1, 256)),
+  "qualityinspection:training.imageSize": field("be a whole number of pixels from 64 to 1280", wholeNumber(64, 1280)),
+  "qualityinspection:training.seed": field("be a whole number from 0 to 2147483647", wholeNumber(0, 2_147_483_647)),
+  "qualityinspection:training.scoreThreshold": field("be a number from 0 to 1 (for example 0.3)", decimal(0, 1)),
+  "qualityinspection:compilation.target": field(
+    `be onnx or a SageMaker Neo target device (${NEO_TARGET_DEVICES.join(", ")})`,
+    z.enum(["onnx", ...NEO_TARGET_DEVICES]),
+  ),
+  "qualityinspection:compilation.pollIntervalSeconds": field(
+    "be a whole number of seconds from 10 to 3600",
+    wholeNumber(10, 3600),
+  ),
+  "qualityinspection:compilation.maxPolls": field("be a whole number from 1 to 1000", wholeNumber(1, 1000)),
+  "qualityinspection:deploy.pollIntervalSeconds": field(
+    "be a whole number of seconds from 10 to 3600",
+    wholeNumber(10, 3600),
+  ),
+  "qualityinspection:deploy.maxPolls": field("be a whole number from 1 to 1000", wholeNumber(1, 1000)),
+  "qualityinspection:schedule.expression": field(
+    "be an EventBridge schedule such as cron(0 6 1 * ? *) or rate(30 days), or off",
+    z
+      .string()
+      .regex(/^(off|cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/)
+      .transform((expression) => (expression === "off" ? null : expression)),
+  ),
+  "qualityinspection:edge.inferenceComponentVersion": field(
+    "be a component version major.minor.patch (for example 1.0.0)",
+    z.string().regex(/^\d+\.\d+\.\d+$/),
+  ),
 };
 
 type ConfigKey = keyof typeof configFields;
@@ -77,11 +123,35 @@ export interface StackConfig {
   dataLake: { forceDestroy: boolean; noncurrentVersionDays: number; tmpExpirationDays: number };
   logs: { retentionDays: number };
   alerts: { email: string };
-  training: { instanceType: string; maxRuntimeSeconds: number; epochs: number };
+  training: {
+    instanceType: string;
+    maxRuntimeSeconds: number;
+    epochs: number;
+    batchSize: number;
+    imageSize: number;
+    seed: number;
+    scoreThreshold: number;
+  };
   evaluation: { minMap50_95: number };
   registry: { approvalStatus: "Approved" | "PendingManualApproval" };
-  labeling: { maxImagesPerJob: number };
+  labeling: {
+    maxImagesPerJob: number;
+    /** Label categories in order: a box's class id indexes this list. */
+    classes: string[];
+    workforce: LabelingWorkforce;
+    /** Run a Ground Truth verification job after labeling; rejected labels are stored as REJECTED. */
+    verification: boolean;
+  };
+  dataset: { minImages: number };
+  compilation: { target: "onnx" | NeoTargetDevice; pollIntervalSeconds: number; maxPolls: number };
+  deploy: { pollIntervalSeconds: number; maxPolls: number };
+  /** EventBridge schedule of the periodic run; null when switched off. */
+  schedule: { expression: string | null };
+  edge: { inferenceComponentVersion: string };
 }
+
+/** Who labels images: an existing private workteam, one the program creates, or Mechanical Turk. */
+export type LabelingWorkforce = { kind: "existing"; workteamArn: string } | { kind: "create" } | { kind: "public" };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -137,8 +207,33 @@ export function parseStackConfig(raw: Record<string, string | undefined>, stack:
     const keys = new Set(parsed.error.issues.map((issue) => String(issue.path[0]) as ConfigKey));
     for (const key of keys) problems.push(describe(key, raw));
   }
+  problems.push(...crossFieldProblems(raw));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return toStackConfig(parsed.data, stack);
+}
+
+const WORKFORCE_KEYS = [
+  "qualityinspection:labeling.workteamArn",
+  "qualityinspection:labeling.createPrivateWorkforce",
+  "qualityinspection:labeling.allowPublicWorkforce",
+] as const;
+
+/** Rules that involve more than one key; checked on the keys that are valid on their own. */
+function crossFieldProblems(raw: Record<string, string | undefined>): string[] {
+  const [arn, create, allowPublic] = WORKFORCE_KEYS.map((key) => configFields[key].schema.safeParse(raw[key]));
+  if (!arn.success || !create.success || !allowPublic.success) return [];
+  const chosen = [arn.data !== "", create.data, allowPublic.data].filter(Boolean).length;
+  if (chosen === 1) return [];
+  return [
+    `exactly one of ${WORKFORCE_KEYS.join(", ")} must choose the labeling workforce ` +
+      `(a workteam ARN, createPrivateWorkforce=true, or allowPublicWorkforce=true); ${chosen} do`,
+  ];
+}
+
+function labelingWorkforce(flat: FlatConfig): LabelingWorkforce {
+  if (flat["qualityinspection:labeling.createPrivateWorkforce"]) return { kind: "create" };
+  if (flat["qualityinspection:labeling.allowPublicWorkforce"]) return { kind: "public" };
+  return { kind: "existing", workteamArn: flat["qualityinspection:labeling.workteamArn"] };
 }
 
 function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
@@ -159,9 +254,30 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
       instanceType: k("qualityinspection:training.instanceType"),
       maxRuntimeSeconds: k("qualityinspection:training.maxRuntimeSeconds"),
       epochs: k("qualityinspection:training.epochs"),
+      batchSize: k("qualityinspection:training.batchSize"),
+      imageSize: k("qualityinspection:training.imageSize"),
+      seed: k("qualityinspection:training.seed"),
+      scoreThreshold: k("qualityinspection:training.scoreThreshold"),
     },
     evaluation: { minMap50_95: k("qualityinspection:evaluation.minMap50_95") },
     registry: { approvalStatus: k("qualityinspection:registry.approvalStatus") },
-    labeling: { maxImagesPerJob: k("qualityinspection:labeling.maxImagesPerJob") },
+    labeling: {
+      maxImagesPerJob: k("qualityinspection:labeling.maxImagesPerJob"),
+      classes: k("qualityinspection:labeling.classes"),
+      workforce: labelingWorkforce(flat),
+      verification: k("qualityinspection:labeling.verification"),
+    },
+    dataset: { minImages: k("qualityinspection:dataset.minImages") },
+    compilation: {
+      target: k("qualityinspection:compilation.target"),
+      pollIntervalSeconds: k("qualityinspection:compilation.pollIntervalSeconds"),
+      maxPolls: k("qualityinspection:compilation.maxPolls"),
+    },
+    deploy: {
+      pollIntervalSeconds: k("qualityinspection:deploy.pollIntervalSeconds"),
+      maxPolls: k("qualityinspection:deploy.maxPolls"),
+    },
+    schedule: { expression: k("qualityinspection:schedule.expression") },
+    edge: { inferenceComponentVersion: k("qualityinspection:edge.inferenceComponentVersion") },
   };
 }

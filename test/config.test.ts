@@ -34,6 +34,10 @@ describe("stack config", () => {
     expect(p.evaluation.minMap50_95).to.be.greaterThan(d.evaluation.minMap50_95);
     expect(p.registry.approvalStatus).to.equal("PendingManualApproval");
     expect(d.registry.approvalStatus).to.equal("Approved");
+    expect(p.labeling.verification, "prod verifies labels").to.equal(true);
+    expect(p.dataset.minImages).to.be.greaterThan(d.dataset.minImages);
+    expect(d.schedule.expression, "dev runs start by hand").to.equal(null);
+    expect(p.schedule.expression).to.match(/^cron\(/);
   });
 
   const badValues: [string, string, string][] = [
@@ -48,6 +52,23 @@ describe("stack config", () => {
     ["registry.approvalStatus", "approved", "must be Approved or PendingManualApproval"],
     ["labeling.maxImagesPerJob", "0", "must be a whole number from 1 to 100000"],
     ["training.maxRuntimeSeconds", "3600.5", "must be a whole number of seconds"],
+    ["labeling.classes", "scratch,", "must be comma-separated class names"],
+    ["labeling.classes", "scratch,scratch", "must be comma-separated class names"],
+    ["labeling.classes", "a scratch", "must be comma-separated class names"],
+    ["labeling.workteamArn", "my-team", "must be empty or the ARN of a private SageMaker workteam"],
+    ["labeling.verification", "maybe", "must be true or false"],
+    ["dataset.minImages", "0", "must be a whole number from 1 to 1000000"],
+    ["training.batchSize", "0", "must be a whole number from 1 to 256"],
+    ["training.imageSize", "32", "must be a whole number of pixels from 64 to 1280"],
+    ["training.scoreThreshold", "-0.1", "must be a number from 0 to 1"],
+    ["compilation.target", "tensorrt", "must be onnx or a SageMaker Neo target device"],
+    ["compilation.pollIntervalSeconds", "5", "must be a whole number of seconds from 10 to 3600"],
+    ["compilation.maxPolls", "0", "must be a whole number from 1 to 1000"],
+    ["deploy.pollIntervalSeconds", "1h", "must be a whole number of seconds from 10 to 3600"],
+    ["deploy.maxPolls", "1001", "must be a whole number from 1 to 1000"],
+    ["schedule.expression", "monthly", "must be an EventBridge schedule"],
+    ["schedule.expression", "rate(1 fortnight)", "must be an EventBridge schedule"],
+    ["edge.inferenceComponentVersion", "1.0", "must be a component version major.minor.patch"],
   ];
   for (const [key, value, message] of badValues) {
     it(`rejects ${key}=${JSON.stringify(value)} naming the key and the expected form`, () => {
@@ -68,6 +89,45 @@ describe("stack config", () => {
   it("requires an AWS region", () => {
     const { "aws:region": _removed, ...withoutRegion } = dev;
     expect(problemsOf(withoutRegion)[0]).to.match(/^aws:region is required/);
+  });
+
+  it("reads the pipeline settings into typed values", () => {
+    const config = parseStackConfig(
+      {
+        ...dev,
+        [`${PROJECT}:labeling.classes`]: "scratch,dent",
+        [`${PROJECT}:schedule.expression`]: "rate(7 days)",
+        [`${PROJECT}:compilation.target`]: "jetson_xavier",
+      },
+      "dev",
+    );
+    expect(config.labeling.classes).to.deep.equal(["scratch", "dent"]);
+    expect(config.schedule.expression).to.equal("rate(7 days)");
+    expect(config.compilation.target).to.equal("jetson_xavier");
+    expect(parseStackConfig(dev, "dev").schedule.expression, "off switches the schedule off").to.equal(null);
+  });
+
+  describe("the labeling workforce", () => {
+    const workforceKeys = {
+      [`${PROJECT}:labeling.workteamArn`]: "",
+      [`${PROJECT}:labeling.createPrivateWorkforce`]: "false",
+      [`${PROJECT}:labeling.allowPublicWorkforce`]: "false",
+    };
+    const arn = "arn:aws:sagemaker:eu-west-1:123456789012:workteam/private-crowd/inspectors";
+
+    it("is an existing workteam, a created one or the public crowd", () => {
+      const withArn = parseStackConfig({ ...dev, ...workforceKeys, [`${PROJECT}:labeling.workteamArn`]: arn }, "dev");
+      expect(withArn.labeling.workforce).to.deep.equal({ kind: "existing", workteamArn: arn });
+      const publicCrowd = { ...dev, ...workforceKeys, [`${PROJECT}:labeling.allowPublicWorkforce`]: "true" };
+      expect(parseStackConfig(publicCrowd, "dev").labeling.workforce).to.deep.equal({ kind: "public" });
+      expect(parseStackConfig(dev, "dev").labeling.workforce).to.deep.equal({ kind: "create" });
+    });
+
+    it("must be chosen, and only once", () => {
+      expect(problemsOf({ ...dev, ...workforceKeys })[0]).to.match(/^exactly one of .*workteamArn.* must choose/);
+      const twice = { ...dev, [`${PROJECT}:labeling.workteamArn`]: arn };
+      expect(problemsOf(twice)[0]).to.contain("; 2 do");
+    });
   });
 
   it("reports every problem at once", () => {
@@ -108,9 +168,11 @@ describe("stack config", () => {
           .map(([key, d]) => [key, String(d.default)]),
       );
       const problems = problemsOf(defaults);
-      // Only the keys without a default may be missing.
+      // Only the keys without a default may be missing, and a stack must choose its labeling workforce itself.
       const undeclared = Object.keys(configFields).filter((key) => !(key in defaults));
-      expect(problems.map((p) => p.split(" ")[0]).sort()).to.deep.equal(undeclared.sort());
+      const missing = problems.filter((p) => !p.startsWith("exactly one of"));
+      expect(missing.map((p) => p.split(" ")[0]).sort()).to.deep.equal(undeclared.sort());
+      expect(problems.length - missing.length, "the workforce choice").to.equal(1);
     });
   });
 });

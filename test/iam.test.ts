@@ -105,6 +105,10 @@ for (const stack of ["dev", "prod"]) {
         "sagemaker-execution-role",
         "sagemaker-execution-access",
         "data-lake-tls-only",
+        "pipeline-labeling-access",
+        "pipeline-state-machine-access",
+        "pipeline-start-pipeline-access",
+        "pipeline-compile-onnx-access",
       ]);
     });
 

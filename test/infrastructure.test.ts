@@ -150,11 +150,17 @@ describe("index.ts", () => {
     const run = await runProgram("dev", () => require("../index") as Record<string, unknown>);
     const outputs = run.result;
     expect(Object.keys(outputs).sort()).to.deep.equal([
+      "alertsTopicArn",
       "bucketName",
       "featureGroupName",
       "featureStoreRoleArn",
+      "labelingPortalUrl",
       "modelPackageGroupName",
+      "pipelineLogGroupName",
       "sagemakerExecutionRoleArn",
+      "stateMachineArn",
+      "stateMachineName",
+      "trainingCodeUri",
     ]);
     expect(run.one("aws:sagemaker/featureGroup:FeatureGroup").inputs.featureGroupName).to.equal("qi-dev-labels");
   });

@@ -1,0 +1,56 @@
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
+import { createTarGz, TarEntry } from "../lambdas/shared/tar";
+
+/**
+ * The training code as SageMaker's framework containers take it (`sagemaker_submit_directory`): a tar.gz of the
+ * `training/` folder with the entry point at its root. Built at `pulumi up`, stored content-addressed under `code/`,
+ * so a code change uploads a new object and the training jobs of older runs still find theirs.
+ */
+export const TRAINING_ENTRY_POINT = "train.py";
+
+/** What never belongs in the archive: caches, compiled Python, hidden files, tests. */
+function skipped(name: string): boolean {
+  return (
+    name.startsWith(".") ||
+    name === "__pycache__" ||
+    name.endsWith(".pyc") ||
+    name === "tests" ||
+    name === "node_modules"
+  );
+}
+
+function collect(root: string, relative = ""): TarEntry[] {
+  return readdirSync(path.join(root, relative))
+    .filter((name) => !skipped(name))
+    .flatMap((name) => {
+      const file = path.join(relative, name);
+      const full = path.join(root, file);
+      return statSync(full).isDirectory()
+        ? collect(root, file)
+        : [{ name: file.split(path.sep).join("/"), data: readFileSync(full) }];
+    });
+}
+
+export interface TrainingCodeArchive {
+  /** Data lake key, `code/training-<sha256 prefix>.tar.gz`. */
+  key: string;
+  tarball: Buffer;
+  files: string[];
+  /** Whether the folder has the entry point the training job runs. */
+  hasEntryPoint: boolean;
+}
+
+export function trainingCodeArchive(sourceDir: string): TrainingCodeArchive {
+  const entries = existsSync(sourceDir) ? collect(sourceDir) : [];
+  const tarball = createTarGz(entries);
+  const hash = createHash("sha256").update(tarball).digest("hex").slice(0, 16);
+  return {
+    key: `${DATA_LAKE_PREFIXES.trainingCode}training-${hash}.tar.gz`,
+    tarball,
+    files: entries.map((entry) => entry.name).sort(),
+    hasEntryPoint: entries.some((entry) => entry.name === TRAINING_ENTRY_POINT),
+  };
+}

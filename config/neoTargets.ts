@@ -1,0 +1,45 @@
+/**
+ * The `TargetDevice` values SageMaker Neo's CreateCompilationJob accepts (OutputConfig.TargetDevice). Config
+ * `compilation.target` is `onnx` or one of these.
+ */
+export const NEO_TARGET_DEVICES = [
+  "lambda",
+  "ml_m4",
+  "ml_m5",
+  "ml_m6g",
+  "ml_c4",
+  "ml_c5",
+  "ml_c6g",
+  "ml_p2",
+  "ml_p3",
+  "ml_g4dn",
+  "ml_inf1",
+  "ml_inf2",
+  "ml_trn1",
+  "ml_eia2",
+  "jetson_tx1",
+  "jetson_tx2",
+  "jetson_nano",
+  "jetson_xavier",
+  "rasp3b",
+  "rasp4b",
+  "imx8qm",
+  "imx8mplus",
+  "deeplens",
+  "rk3399",
+  "rk3288",
+  "aisage",
+  "sbe_c",
+  "qcs605",
+  "qcs603",
+  "sitara_am57x",
+  "amba_cv2",
+  "amba_cv22",
+  "amba_cv25",
+  "jacinto_tda4vm",
+  "x86_win32",
+  "x86_win64",
+  "coreml",
+] as const;
+
+export type NeoTargetDevice = (typeof NEO_TARGET_DEVICES)[number];

@@ -1,0 +1,130 @@
+import { z } from "zod";
+import { DATA_LAKE_PREFIXES, isImageKey } from "../../contracts/dataLake";
+import {
+  DatasetRecord,
+  DatasetSummary,
+  DEFAULT_SPLIT_FRACTIONS,
+  labelsHash,
+  Split,
+  SPLITS,
+  splitFractionsSchema,
+  splitOf,
+  toDatasetRecord,
+} from "../../contracts/dataset";
+import { imageIdFromKey } from "../../contracts/labelRecord";
+import { DatasetTooSmallError } from "../shared/errors";
+import { parseEvent } from "../shared/events";
+import type { LabelStore, Log, ObjectStore } from "../shared/ports";
+import { datasetKeys } from "../shared/datasets";
+import { s3Uri } from "../shared/s3Uri";
+
+export const buildDatasetEventSchema = z.object({
+  datasetId: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  classes: z.array(z.string().min(1)).min(1),
+  minImages: z.number().int().positive(),
+  fractions: splitFractionsSchema.default(DEFAULT_SPLIT_FRACTIONS),
+});
+export type BuildDatasetEvent = z.input<typeof buildDatasetEventSchema>;
+
+type PerSplit<T> = Record<Split, T>;
+
+export interface BuildDatasetResult {
+  datasetId: string;
+  summaryKey: string;
+  /** S3 URIs of the ManifestFile of each training channel. */
+  channels: PerSplit<string>;
+  counts: PerSplit<number>;
+  boxes: PerSplit<number>;
+  /** The class names, comma-separated, as the training job's `class-names` hyperparameter takes them. */
+  classNames: string;
+  labelsHash: string;
+  /** Approved labels left out because a box's class id is not one of the configured classes. */
+  skipped: number;
+}
+
+export interface BuildDatasetDeps {
+  objects: ObjectStore;
+  labels: LabelStore;
+  log: Log;
+  now?: () => Date;
+}
+
+/**
+ * Builds a training dataset from every approved label: splits the images by image id (stable as the data grows),
+ * writes one `annotations.jsonl` per split, and one SageMaker ManifestFile per split whose prefix is the bucket root
+ * and whose entries are the annotations file and the images in place — the training job downloads them; nothing is
+ * copied here. Refuses datasets below the configured minimum.
+ */
+export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Promise<BuildDatasetResult> {
+  const { objects, labels, log } = deps;
+  const { datasetId, classes, minImages, fractions } = parseEvent(buildDatasetEventSchema, event);
+  const keys: string[] = [];
+  for await (const object of objects.list(DATA_LAKE_PREFIXES.images)) if (isImageKey(object.key)) keys.push(object.key);
+  const ids = keys.map(imageIdFromKey);
+  const { found } = await labels.get(ids);
+
+  const records: PerSplit<DatasetRecord[]> = { train: [], validation: [], test: [] };
+  let skipped = 0;
+  keys.forEach((key, i) => {
+    const label = found.get(ids[i]);
+    if (label?.status !== "APPROVED") return;
+    const record = toDatasetRecord(label, key);
+    if (record.annotations.some((box) => box.class_id >= classes.length)) {
+      skipped += 1;
+      return;
+    }
+    records[splitOf(record.image_id, fractions)].push(record);
+  });
+
+  const counts = mapSplits((split) => records[split].length);
+  const total = counts.train + counts.validation + counts.test;
+  if (total < minImages || counts.train === 0 || counts.validation === 0) {
+    throw new DatasetTooSmallError(
+      `the label store has ${total} approved labeled images (train ${counts.train}, validation ${counts.validation}, ` +
+        `test ${counts.test}); training needs at least ${minImages} (dataset.minImages) with train and validation non-empty`,
+    );
+  }
+
+  const paths = datasetKeys(datasetId);
+  const channels = {} as PerSplit<string>;
+  for (const split of SPLITS) {
+    const annotations = records[split].map((record) => JSON.stringify(record)).join("\n");
+    await objects.write(paths.annotations(split), annotations ? `${annotations}\n` : "", "application/jsonlines");
+    // ManifestFile: the prefix, then keys relative to it; SageMaker downloads each under the channel directory.
+    const manifest = [
+      { prefix: s3Uri(objects.bucket, "") },
+      paths.annotations(split),
+      ...records[split].map((r) => r.image),
+    ];
+    await objects.write(paths.channelManifest(split), JSON.stringify(manifest), "application/json");
+    channels[split] = s3Uri(objects.bucket, paths.channelManifest(split));
+  }
+  const all = SPLITS.flatMap((split) => records[split]);
+  const summary: DatasetSummary = {
+    schemaVersion: 1,
+    datasetId,
+    createdAt: (deps.now?.() ?? new Date()).toISOString(),
+    classes,
+    fractions,
+    counts,
+    boxes: mapSplits((split) => records[split].reduce((sum, record) => sum + record.annotations.length, 0)),
+    labelsHash: labelsHash(all),
+  };
+  await objects.write(paths.summary, JSON.stringify(summary, null, 2), "application/json");
+  if (skipped > 0) log.warn("labels with unknown class ids left out", { skipped, classes });
+  log.info("dataset built", { datasetId, counts, boxes: summary.boxes, labelsHash: summary.labelsHash });
+  return {
+    datasetId,
+    summaryKey: paths.summary,
+    channels,
+    counts,
+    boxes: summary.boxes,
+    classNames: classes.join(","),
+    labelsHash: summary.labelsHash,
+    skipped,
+  };
+}
+
+function mapSplits<T>(value: (split: Split) => T): PerSplit<T> {
+  return { train: value("train"), validation: value("validation"), test: value("test") };
+}

@@ -1,0 +1,170 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import type { InferenceSession } from "onnxruntime-node";
+import { z } from "zod";
+import { datasetRecordSchema, Split } from "../../contracts/dataset";
+import { MODEL_MANIFEST_FILE, ModelManifest, modelManifestSchema } from "../../contracts/modelManifest";
+import { ModelArtifactError, OptimisedModelMismatchError } from "../shared/errors";
+import { datasetKeys } from "../shared/datasets";
+import { parseEvent } from "../shared/events";
+import { parseJson } from "../shared/json";
+import { compiledKeys } from "../shared/models";
+import type { Log, ObjectStore } from "../shared/ports";
+import { lines, readAll } from "../shared/streams";
+import { compareOutputs, OutputTensor } from "./compare";
+import { letterboxTensor, RgbaImage } from "./preprocess";
+
+export const compileOnnxEventSchema = z.object({
+  modelKey: z.string().min(1),
+  manifestKey: z.string().min(1),
+  modelVersion: z.string().min(1),
+  /** The dataset whose first validation images are the golden images. */
+  datasetId: z.string().min(1),
+  goldenImages: z.number().int().positive().default(4),
+  tolerance: z
+    .object({ absolute: z.number().min(0), relative: z.number().min(0) })
+    .default({ absolute: 1e-3, relative: 1e-3 }),
+});
+export type CompileOnnxEvent = z.input<typeof compileOnnxEventSchema>;
+
+export interface CompileOnnxResult {
+  modelKey: string;
+  manifestKey: string;
+  /** Files besides model.onnx and model.json the model component carries (none for onnxruntime). */
+  extraArtifactUris: string[];
+  goldenImages: number;
+  maxAbsDiff: number;
+  originalBytes: number;
+  optimisedBytes: number;
+}
+
+/** Writes an optimised copy of an ONNX model; `onnxruntimeOptimiser` is the real one. */
+export type ModelOptimiser = (inputPath: string, outputPath: string) => Promise<void>;
+
+export interface CompileOnnxDeps {
+  objects: ObjectStore;
+  log: Log;
+  /** onnxruntime-node, passed in so that tests and the offline run use the same module the function loads. */
+  ort: typeof import("onnxruntime-node");
+  decodeImage: (bytes: Buffer) => Promise<RgbaImage>;
+  optimise?: ModelOptimiser;
+}
+
+export function onnxruntimeOptimiser(ort: CompileOnnxDeps["ort"]): ModelOptimiser {
+  return async (inputPath, outputPath) => {
+    const session = await ort.InferenceSession.create(inputPath, {
+      graphOptimizationLevel: "all",
+      optimizedModelFilePath: outputPath,
+    });
+    await session.release();
+  };
+}
+
+async function run(
+  session: InferenceSession,
+  ort: CompileOnnxDeps["ort"],
+  manifest: ModelManifest,
+  input: Float32Array,
+) {
+  const { name, width, height } = manifest.input;
+  const outputs = await session.run({ [name]: new ort.Tensor("float32", input, [1, 3, height, width]) });
+  return Object.fromEntries(
+    Object.entries(outputs).map(([key, tensor]) => [
+      key,
+      { dims: tensor.dims, data: tensor.data as ArrayLike<number> },
+    ]),
+  ) as Record<string, OutputTensor>;
+}
+
+/** The first `count` validation images of a dataset. */
+async function goldenImageKeys(objects: ObjectStore, datasetId: string, count: number): Promise<string[]> {
+  const keys: string[] = [];
+  const split: Split = "validation";
+  const stream = await objects.read(datasetKeys(datasetId).annotations(split));
+  for await (const line of lines(stream)) {
+    if (line.trim() === "") continue;
+    const record = datasetRecordSchema.safeParse(parseJson(line));
+    if (!record.success)
+      throw new ModelArtifactError(`a line of the golden images' annotations breaks the dataset contract`);
+    keys.push(record.data.image);
+    if (keys.length === count) break;
+  }
+  stream.destroy();
+  return keys;
+}
+
+/**
+ * Optimises an ONNX model with onnxruntime (graph optimisation level "all"), then runs the original and the optimised
+ * model on golden images and fails unless every output agrees within the tolerance. Writes the optimised model and its
+ * model.json to `compiled/<model version>/`.
+ */
+export async function compileOnnx(event: unknown, deps: CompileOnnxDeps): Promise<CompileOnnxResult> {
+  const { objects, log, ort } = deps;
+  const { modelKey, manifestKey, modelVersion, datasetId, goldenImages, tolerance } = parseEvent(
+    compileOnnxEventSchema,
+    event,
+  );
+  const manifestBytes = await readAll(await objects.read(manifestKey));
+  const manifest = modelManifestSchema.safeParse(parseJson(manifestBytes.toString("utf8")));
+  if (!manifest.success) throw new ModelArtifactError(`${manifestKey} breaks the ${MODEL_MANIFEST_FILE} contract`);
+  const model = await readAll(await objects.read(modelKey));
+
+  const workDir = await mkdtemp(path.join(tmpdir(), "compile-onnx-"));
+  try {
+    const originalPath = path.join(workDir, "original.onnx");
+    const optimisedPath = path.join(workDir, "optimised.onnx");
+    await writeFile(originalPath, model);
+    await (deps.optimise ?? onnxruntimeOptimiser(ort))(originalPath, optimisedPath);
+    const optimised = await readFile(optimisedPath);
+
+    // Both files are run as they are, so the check sees exactly the graph that ships.
+    const asIs = { graphOptimizationLevel: "disabled" } as const;
+    const originalSession = await ort.InferenceSession.create(originalPath, asIs);
+    const optimisedSession = await ort.InferenceSession.create(optimisedPath, asIs);
+    const keys = await goldenImageKeys(objects, datasetId, goldenImages);
+    let maxAbsDiff = 0;
+    try {
+      for (const key of keys) {
+        const image = await deps.decodeImage(await readAll(await objects.read(key)));
+        const input = letterboxTensor(
+          image,
+          manifest.data.input.width,
+          manifest.data.input.height,
+          manifest.data.input.padValue,
+        );
+        const comparison = compareOutputs(
+          await run(originalSession, ort, manifest.data, input),
+          await run(optimisedSession, ort, manifest.data, input),
+          tolerance,
+        );
+        maxAbsDiff = Math.max(maxAbsDiff, comparison.maxAbsDiff);
+        if (!comparison.equal) {
+          throw new OptimisedModelMismatchError(
+            `the optimised model of ${modelVersion} differs from the original on golden image ${key}: ${comparison.problems.join("; ")}`,
+          );
+        }
+      }
+    } finally {
+      await originalSession.release();
+      await optimisedSession.release();
+    }
+
+    const target = compiledKeys(modelVersion);
+    await objects.write(target.onnx, optimised, "application/octet-stream");
+    await objects.write(target.manifest, manifestBytes, "application/json");
+    const result: CompileOnnxResult = {
+      modelKey: target.onnx,
+      manifestKey: target.manifest,
+      extraArtifactUris: [],
+      goldenImages: keys.length,
+      maxAbsDiff,
+      originalBytes: model.length,
+      optimisedBytes: optimised.length,
+    };
+    log.info("model optimised", { modelVersion, ...result });
+    return result;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { componentArtifactKey, MODEL_FILES } from "../../contracts/modelComponent";
+import { ComponentFailedError, ComponentNotReadyError } from "../shared/errors";
+import { parseEvent } from "../shared/events";
+import type { ComponentRegistry, ComponentVersionStatus, Log, ObjectStore } from "../shared/ports";
+import { keyInBucket, s3Uri } from "../shared/s3Uri";
+import { modelComponentRecipe } from "./recipe";
+
+export const createModelComponentEventSchema = z.object({
+  componentName: z.string().min(1),
+  componentVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+  modelPackageArn: z.string().min(1),
+  modelVersion: z.string().min(1),
+  /** The model to ship (optimised, or the original one next to a Neo artifact) and its model.json. */
+  modelKey: z.string().min(1),
+  manifestKey: z.string().min(1),
+  /** Further files to ship, e.g. the Neo-compiled archive for the target device. */
+  extraArtifactUris: z.array(z.string().startsWith("s3://")),
+});
+export type CreateModelComponentEvent = z.input<typeof createModelComponentEventSchema>;
+
+export interface CreateModelComponentResult {
+  componentName: string;
+  componentVersion: string;
+  componentArn: string;
+  artifactKeys: string[];
+}
+
+export interface CreateModelComponentDeps {
+  objects: ObjectStore;
+  components: ComponentRegistry;
+  log: Log;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const READY_CHECKS = 5;
+const READY_CHECK_INTERVAL_MS = 2000;
+
+/**
+ * Copies the model files to the component's artifact keys and creates the model component version. Running it again
+ * for the same version is harmless (the copies are the same, an existing version is kept), so the state machine
+ * retries it while Greengrass is still validating the version.
+ */
+export async function createModelComponent(
+  event: unknown,
+  deps: CreateModelComponentDeps,
+): Promise<CreateModelComponentResult> {
+  const { objects, components, log } = deps;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const input = parseEvent(createModelComponentEventSchema, event);
+  const { componentName, componentVersion } = input;
+
+  const sources: [file: string, key: string][] = [
+    [MODEL_FILES[0], input.modelKey],
+    [MODEL_FILES[1], input.manifestKey],
+    ...input.extraArtifactUris.map((uri): [string, string] => {
+      const key = keyInBucket(uri, objects.bucket);
+      return [key.split("/").at(-1)!, key];
+    }),
+  ];
+  const artifactKeys: string[] = [];
+  for (const [file, key] of sources) {
+    const target = componentArtifactKey(componentName, componentVersion, file);
+    await objects.copy(key, target);
+    artifactKeys.push(target);
+  }
+
+  const recipe = modelComponentRecipe({
+    componentName,
+    componentVersion,
+    artifactUris: artifactKeys.map((key) => s3Uri(objects.bucket, key)),
+    modelPackageArn: input.modelPackageArn,
+    modelVersion: input.modelVersion,
+  });
+  let status: ComponentVersionStatus | undefined = await components.create(JSON.stringify(recipe));
+  if (!status) log.info("component version exists already", { componentName, componentVersion });
+  for (let check = 0; status?.state !== "DEPLOYABLE"; check++) {
+    if (status?.state === "FAILED" || status?.state === "DEPRECATED") {
+      throw new ComponentFailedError(
+        `Greengrass refused ${componentName} ${componentVersion} (${status.state}): ${status.message ?? "no reason given"}`,
+      );
+    }
+    if (check === READY_CHECKS) {
+      throw new ComponentNotReadyError(`${componentName} ${componentVersion} is ${status?.state ?? "not visible yet"}`);
+    }
+    if (status) await sleep(READY_CHECK_INTERVAL_MS);
+    status = await components.describe(componentName, componentVersion);
+  }
+  log.info("model component version ready", { componentName, componentVersion, arn: status.arn });
+  return { componentName, componentVersion, componentArn: status.arn, artifactKeys };
+}

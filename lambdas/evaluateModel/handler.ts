@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { MODEL_MANIFEST_FILE, ModelManifest, modelManifestSchema } from "../../contracts/modelManifest";
+import { ModelArtifactError } from "../shared/errors";
+import { parseEvent } from "../shared/events";
+import { modelKeys } from "../shared/models";
+import type { Log, ObjectStore } from "../shared/ports";
+import { keyInBucket, s3Uri } from "../shared/s3Uri";
+import { createTarGz, readTarEntries } from "../shared/tar";
+
+export const APPROVAL_STATUSES = ["Approved", "PendingManualApproval"] as const;
+
+export const evaluateModelEventSchema = z.object({
+  /** SageMaker's `model.tar.gz` of the training job. */
+  modelDataUrl: z.string().startsWith("s3://"),
+  trainingJobName: z.string().min(1),
+  datasetId: z.string().min(1),
+  minMap50_95: z.number().min(0).max(1),
+  /** Status of a model that passes the gate (config `registry.approvalStatus`). */
+  approvalStatus: z.enum(APPROVAL_STATUSES),
+});
+export type EvaluateModelEvent = z.input<typeof evaluateModelEventSchema>;
+
+export interface EvaluateModelResult {
+  passed: boolean;
+  approvalStatus: "Approved" | "PendingManualApproval" | "Rejected";
+  /** One sentence for people: the metric, the threshold, the decision. */
+  reason: string;
+  metrics: ModelManifest["metrics"];
+  modelVersion: string;
+  evaluationUri: string;
+  /** CustomerMetadataProperties of the model package: what a later deploy run needs to compile and ship the model. */
+  metadata: Record<string, string>;
+}
+
+const gateFormat = (value: number) => value.toFixed(3);
+
+/**
+ * Reads `model.json` (and the ONNX file it names) out of the training output, decides the quality gate on the
+ * validation mAP50-95, and lays the model out for the later stages: the plain files, a Neo input archive and the
+ * evaluation report that the model registry links to.
+ */
+export async function evaluateModel(event: unknown, { objects, log }: { objects: ObjectStore; log: Log }) {
+  const { modelDataUrl, trainingJobName, datasetId, minMap50_95, approvalStatus } = parseEvent(
+    evaluateModelEventSchema,
+    event,
+  );
+  const tarKey = keyInBucket(modelDataUrl, objects.bucket);
+  const entries = await readTarEntries(
+    await objects.read(tarKey),
+    (name) => name === MODEL_MANIFEST_FILE || name.endsWith(".onnx"),
+  );
+  const manifestBytes = entries.get(MODEL_MANIFEST_FILE);
+  if (!manifestBytes) throw new ModelArtifactError(`${modelDataUrl} has no ${MODEL_MANIFEST_FILE}`);
+  const manifest = parseManifest(manifestBytes, modelDataUrl);
+  const onnx = entries.get(manifest.file);
+  if (!onnx)
+    throw new ModelArtifactError(`${modelDataUrl} has no ${manifest.file}, which ${MODEL_MANIFEST_FILE} names`);
+
+  const validation = manifest.metrics.validation;
+  const passed = validation.map50_95 >= minMap50_95;
+  const reason = passed
+    ? `validation mAP50-95 ${gateFormat(validation.map50_95)} reaches the threshold ${gateFormat(minMap50_95)}`
+    : `validation mAP50-95 ${gateFormat(validation.map50_95)} is below the threshold ${gateFormat(minMap50_95)} (evaluation.minMap50_95)`;
+  const status = passed ? approvalStatus : "Rejected";
+
+  const keys = modelKeys(trainingJobName);
+  await objects.write(keys.onnx, onnx, "application/octet-stream");
+  await objects.write(keys.manifest, manifestBytes, "application/json");
+  await objects.write(keys.neoInput, createTarGz([{ name: manifest.file, data: onnx }]), "application/gzip");
+  const evaluation = {
+    modelVersion: trainingJobName,
+    datasetId,
+    threshold: minMap50_95,
+    passed,
+    reason,
+    metrics: manifest.metrics,
+  };
+  await objects.write(keys.evaluation, JSON.stringify(evaluation, null, 2), "application/json");
+
+  const { name, width, height } = manifest.input;
+  const metadata: Record<string, string> = {
+    registeredAs: status,
+    modelVersion: trainingJobName,
+    datasetId,
+    dataHash: manifest.training?.dataHash ?? "",
+    validationMap50_95: String(validation.map50_95),
+    validationMap50: String(validation.map50),
+    threshold: String(minMap50_95),
+    gate: reason,
+    modelKey: keys.onnx,
+    manifestKey: keys.manifest,
+    neoInputUri: s3Uri(objects.bucket, keys.neoInput),
+    // Neo's DataInputConfig for ONNX: input name → NCHW shape.
+    neoDataInputConfig: JSON.stringify({ [name]: [1, 3, height, width] }),
+  };
+  log.info("model evaluated", { trainingJobName, passed, status, reason });
+  return {
+    passed,
+    approvalStatus: status,
+    reason,
+    metrics: manifest.metrics,
+    modelVersion: trainingJobName,
+    evaluationUri: s3Uri(objects.bucket, keys.evaluation),
+    metadata,
+  } satisfies EvaluateModelResult;
+}
+
+function parseManifest(bytes: Buffer, modelDataUrl: string): ModelManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    throw new ModelArtifactError(`${MODEL_MANIFEST_FILE} in ${modelDataUrl} is not JSON`);
+  }
+  const parsed = modelManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ModelArtifactError(
+      `${MODEL_MANIFEST_FILE} in ${modelDataUrl} breaks the contract: ${problems.join("; ")}`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,8 @@
+import { labelStoreFromEnv } from "../shared/aws/featureStoreLabelStore";
+import { dataLakeFromEnv } from "../shared/aws/s3ObjectStore";
+import { createLogger } from "../shared/logger";
+import { findUnlabeledImages } from "./handler";
+
+const deps = { objects: dataLakeFromEnv(), labels: labelStoreFromEnv(), log: createLogger("find-unlabeled-images") };
+
+export const handler = (event: unknown) => findUnlabeledImages(event, deps);

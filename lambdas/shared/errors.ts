@@ -1,0 +1,67 @@
+/**
+ * Errors the Lambdas throw on purpose. Lambda reports `error.name` as the error type, and the state machine matches
+ * these names in `Retry`/`Catch`, so each name is a string literal (minified bundles rename classes).
+ */
+export const ERROR_NAMES = {
+  invalidEvent: "InvalidEventError",
+  invalidPipelineInput: "InvalidPipelineInputError",
+  objectNotFound: "ObjectNotFoundError",
+  labelStoreThrottled: "LabelStoreThrottledError",
+  noValidLabels: "NoValidLabelsError",
+  datasetTooSmall: "DatasetTooSmallError",
+  modelArtifact: "ModelArtifactError",
+  optimisedModelMismatch: "OptimisedModelMismatchError",
+  componentNotReady: "ComponentNotReadyError",
+  componentFailed: "ComponentFailedError",
+} as const;
+export type ErrorName = (typeof ERROR_NAMES)[keyof typeof ERROR_NAMES];
+
+/** The Lambda event does not have the shape the function expects: a bug in the state machine, never transient. */
+export class InvalidEventError extends Error {
+  override readonly name = ERROR_NAMES.invalidEvent;
+}
+
+/** The run's input does not satisfy `contracts/pipelineInput.ts`. */
+export class InvalidPipelineInputError extends Error {
+  override readonly name = ERROR_NAMES.invalidPipelineInput;
+}
+
+export class ObjectNotFoundError extends Error {
+  override readonly name = ERROR_NAMES.objectNotFound;
+  constructor(readonly key: string) {
+    super(`s3 object ${key} does not exist`);
+  }
+}
+
+/** The label store kept throttling writes after our retries; ingestion is idempotent, so the state machine retries it. */
+export class LabelStoreThrottledError extends Error {
+  override readonly name = ERROR_NAMES.labelStoreThrottled;
+}
+
+/** Every line of a labeling job's output was rejected: nothing to ingest, the run stops. */
+export class NoValidLabelsError extends Error {
+  override readonly name = ERROR_NAMES.noValidLabels;
+}
+
+export class DatasetTooSmallError extends Error {
+  override readonly name = ERROR_NAMES.datasetTooSmall;
+}
+
+/** The training output lacks a valid model.onnx / model.json. */
+export class ModelArtifactError extends Error {
+  override readonly name = ERROR_NAMES.modelArtifact;
+}
+
+/** The optimised model does not reproduce the original model's outputs on the golden images. */
+export class OptimisedModelMismatchError extends Error {
+  override readonly name = ERROR_NAMES.optimisedModelMismatch;
+}
+
+/** Greengrass has not finished validating the new component version yet; the state machine retries. */
+export class ComponentNotReadyError extends Error {
+  override readonly name = ERROR_NAMES.componentNotReady;
+}
+
+export class ComponentFailedError extends Error {
+  override readonly name = ERROR_NAMES.componentFailed;
+}

@@ -1,0 +1,75 @@
+import type { Readable } from "node:stream";
+import type { LabelRecord } from "../../contracts/labelRecord";
+
+/**
+ * The few outside services the Lambdas talk to, as small interfaces. `lambdas/shared/aws/` implements them with the
+ * AWS SDK; the tests (and the offline run) implement them in memory or on the local file system. Handlers depend on
+ * these interfaces only, so the same handler code runs in AWS and locally.
+ */
+
+export interface StoredObject {
+  /** Key in the data lake bucket, e.g. `images/line-1/a.jpg`. */
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+/** The data lake bucket. Keys are relative to the bucket; `bucket` names it for URIs that other services read. */
+export interface ObjectStore {
+  readonly bucket: string;
+  /** Every object under a prefix, in key order, page by page. */
+  list(prefix: string): AsyncIterable<StoredObject>;
+  /** The object's bytes as a stream; throws `ObjectNotFoundError`. */
+  read(key: string): Promise<Readable>;
+  write(key: string, body: string | Uint8Array, contentType: string): Promise<void>;
+  /** Size and time of an object, or undefined when there is none. */
+  head(key: string): Promise<StoredObject | undefined>;
+  /** Server-side copy inside the bucket; throws `ObjectNotFoundError`. */
+  copy(fromKey: string, toKey: string): Promise<void>;
+}
+
+export interface LabelLookup {
+  /** Valid records by image id. */
+  found: Map<string, LabelRecord>;
+  /** Image ids whose stored record does not satisfy the label record contract, with the reason. */
+  invalid: Map<string, string>;
+}
+
+/** The label store (Feature Store online store): one record per image id. */
+export interface LabelStore {
+  /** Looks up any number of image ids; ids without a record are in neither map. */
+  get(imageIds: readonly string[]): Promise<LabelLookup>;
+  /** Writes one record; throws `LabelStoreThrottledError` when the store asks us to slow down. */
+  put(record: LabelRecord): Promise<void>;
+}
+
+export type ComponentState = "REQUESTED" | "INITIATED" | "DEPLOYABLE" | "FAILED" | "DEPRECATED";
+
+export interface ComponentVersionStatus {
+  arn: string;
+  state: ComponentState;
+  /** Why Greengrass refused the version (for FAILED). */
+  message?: string;
+}
+
+/** Greengrass component versions. */
+export interface ComponentRegistry {
+  /** Creates a version from a recipe; returns undefined when that name and version already exist. */
+  create(recipe: string): Promise<ComponentVersionStatus | undefined>;
+  /** The version's status, or undefined when it does not exist. */
+  describe(componentName: string, version: string): Promise<ComponentVersionStatus | undefined>;
+}
+
+/** Starts state machine executions by name. */
+export interface ExecutionStarter {
+  /** `already-started` when an execution with this name exists: the trigger fired twice. */
+  start(name: string, input: unknown): Promise<"started" | "already-started">;
+}
+
+/** Structured logging (Powertools in AWS); `extra` becomes fields of the log line. */
+export interface Log {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}

@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { pipelineInputSchema, PipelineInput } from "../../contracts/pipelineInput";
+import { InvalidPipelineInputError } from "../shared/errors";
+import { parseEvent } from "../shared/events";
+import type { Log } from "../shared/ports";
+import { RunNames, runNames } from "./names";
+
+export const startRunEventSchema = z.object({
+  /** The execution's input, as the user or a trigger gave it. */
+  input: z.unknown(),
+  execution: z.object({ name: z.string().min(1), startTime: z.string().min(1) }),
+  settings: z.object({
+    namePrefix: z.string().min(1),
+    modelPackageGroupName: z.string().min(1),
+    compilationTarget: z.string().min(1),
+  }),
+});
+export type StartRunEvent = z.input<typeof startRunEventSchema>;
+
+/** What every later state reads about the run (`$.run`). */
+export interface RunInfo {
+  mode: PipelineInput["mode"];
+  trigger: PipelineInput["trigger"];
+  executionName: string;
+  startTime: string;
+  imagesPrefix: string | null;
+  skipLabeling: boolean;
+  compilationTarget: string;
+  names: RunNames;
+}
+
+/** The state the state machine continues with: the run, and the model package to deploy (deploy mode). */
+export interface StartRunResult {
+  run: RunInfo;
+  model: { packageArn?: string };
+}
+
+/** Validates the run's input against the pipeline input contract and names everything the run will create. */
+export async function startRun(event: unknown, deps: { log: Log }): Promise<StartRunResult> {
+  const { input: rawInput, execution, settings } = parseEvent(startRunEventSchema, event);
+  const input = parseEvent(pipelineInputSchema, rawInput, InvalidPipelineInputError);
+  const run: RunInfo = {
+    mode: input.mode,
+    trigger: input.trigger,
+    executionName: execution.name,
+    startTime: execution.startTime,
+    imagesPrefix: input.mode === "train" ? input.imagesPrefix : null,
+    skipLabeling: input.mode === "train" ? input.skipLabeling : false,
+    compilationTarget: settings.compilationTarget,
+    names: runNames(settings.namePrefix, execution.name, execution.startTime),
+  };
+  if (input.mode === "deploy") {
+    const group = input.modelPackageArn.split("/").at(-2);
+    if (group !== settings.modelPackageGroupName) {
+      throw new InvalidPipelineInputError(
+        `modelPackageArn: must be a package of the model package group ${settings.modelPackageGroupName} (got group ${group})`,
+      );
+    }
+    deps.log.info("deploy run", { modelPackageArn: input.modelPackageArn, trigger: input.trigger });
+    return { run, model: { packageArn: input.modelPackageArn } };
+  }
+  deps.log.info("training run", {
+    imagesPrefix: run.imagesPrefix,
+    skipLabeling: run.skipLabeling,
+    trigger: run.trigger,
+  });
+  return { run, model: {} };
+}

@@ -1,0 +1,64 @@
+/**
+ * The Lambda functions the state machine invokes: source folder under `lambdas/`, timeout and memory. The Pulumi
+ * component creates them from this table, and the definition derives each Task's TimeoutSeconds from it.
+ */
+export const PIPELINE_FUNCTIONS = {
+  startRun: {
+    entry: "startRun",
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    description: "Validates a run's input and names its jobs",
+  },
+  findUnlabeledImages: {
+    entry: "findUnlabeledImages",
+    timeoutSeconds: 600,
+    memoryMb: 1024,
+    description: "Finds images without an approved label",
+  },
+  prepareLabelingJob: {
+    entry: "prepareLabelingJob",
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    description: "Writes a Ground Truth job's manifest, categories and worker UI",
+  },
+  ingestLabels: {
+    entry: "ingestLabels",
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+    description: "Stores a labeling job's output in the label store",
+  },
+  buildDataset: {
+    entry: "buildDataset",
+    timeoutSeconds: 900,
+    memoryMb: 2048,
+    description: "Splits the approved labels into a training dataset",
+  },
+  evaluateModel: {
+    entry: "evaluateModel",
+    timeoutSeconds: 300,
+    memoryMb: 1024,
+    description: "Reads a trained model's metrics and decides the quality gate",
+  },
+  compileOnnx: {
+    entry: "compileOnnx",
+    timeoutSeconds: 900,
+    memoryMb: 3008,
+    description: "Optimises an ONNX model and checks it on golden images",
+  },
+  createModelComponent: {
+    entry: "createModelComponent",
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    description: "Publishes a model as a Greengrass component version",
+  },
+} as const;
+
+export type PipelineFunction = keyof typeof PIPELINE_FUNCTIONS;
+
+/** The trigger starter is not part of the state machine: EventBridge invokes it. */
+export const STARTER_FUNCTION = {
+  entry: "startPipeline",
+  timeoutSeconds: 30,
+  memoryMb: 256,
+  description: "Starts a pipeline run, named after its trigger",
+} as const;

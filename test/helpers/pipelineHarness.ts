@@ -1,0 +1,257 @@
+import { StateMachine } from "aws-local-stepfunctions";
+import * as ort from "onnxruntime-node";
+import { componentNames } from "../../contracts/modelComponent";
+import { buildDataset } from "../../lambdas/buildDataset/handler";
+import { decodeImage } from "../../lambdas/compileOnnx/decode";
+import { compileOnnx } from "../../lambdas/compileOnnx/handler";
+import { createModelComponent } from "../../lambdas/createModelComponent/handler";
+import { evaluateModel } from "../../lambdas/evaluateModel/handler";
+import { findUnlabeledImages } from "../../lambdas/findUnlabeledImages/handler";
+import { ingestLabels } from "../../lambdas/ingestLabels/handler";
+import { prepareLabelingJob } from "../../lambdas/prepareLabelingJob/handler";
+import { startRun } from "../../lambdas/startRun/handler";
+import { buildPipelineDefinition, PipelineDefinitionArgs, STATES } from "../../stateMachines/qualityInspection";
+import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "./fakeCloud";
+import { labelFor } from "./labels";
+import { MemoryComponentRegistry, MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "./memoryPorts";
+
+/** The definition's inputs as a dev stack would have them, with test ARNs. */
+export function testDefinitionArgs(): PipelineDefinitionArgs {
+  const fn = (name: string) => `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:qi-dev-${name}`;
+  return {
+    namePrefix: "qi-dev",
+    region: "eu-west-1",
+    bucketName: "qi-test-lake",
+    functions: {
+      startRun: fn("start-run"),
+      findUnlabeledImages: fn("find-unlabeled-images"),
+      prepareLabelingJob: fn("prepare-labeling-job"),
+      ingestLabels: fn("ingest-labels"),
+      buildDataset: fn("build-dataset"),
+      evaluateModel: fn("evaluate-model"),
+      compileOnnx: fn("compile-onnx"),
+      createModelComponent: fn("create-model-component"),
+    },
+    alertsTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:qi-dev-alerts`,
+    roles: {
+      sagemaker: `arn:aws:iam::${ACCOUNT}:role/qi-dev-sagemaker`,
+      labeling: `arn:aws:iam::${ACCOUNT}:role/qi-dev-labeling`,
+    },
+    labeling: {
+      classes: ["scratch"],
+      maxImagesPerJob: 50,
+      workforce: {
+        kind: "private",
+        workteamArn: `arn:aws:sagemaker:eu-west-1:${ACCOUNT}:workteam/private-crowd/qi-dev-labelers`,
+      },
+      verification: false,
+    },
+    dataset: { minImages: 20 },
+    training: {
+      image: "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.5.1-cpu-py311",
+      instanceType: "ml.m5.xlarge",
+      maxRuntimeSeconds: 3600,
+      epochs: 20,
+      batchSize: 8,
+      imageSize: 320,
+      seed: 0,
+      scoreThreshold: 0.3,
+      sourceUri: "s3://qi-test-lake/code/training-0123456789abcdef.tar.gz",
+    },
+    evaluation: { minMap50_95: 0.3 },
+    registry: { modelPackageGroupName: "qi-dev-scratch-detector", approvalStatus: "Approved" },
+    compilation: { target: "jetson_xavier", pollIntervalSeconds: 30, maxPolls: 10 },
+    deploy: {
+      thingGroupArn: `arn:aws:iot:eu-west-1:${ACCOUNT}:thinggroup/qi-dev-fleet`,
+      modelComponentName: componentNames("qi-dev").model,
+      inferenceComponent: { name: componentNames("qi-dev").inference, version: "1.0.0" },
+      pollIntervalSeconds: 60,
+      maxPolls: 10,
+    },
+  };
+}
+
+const IN_PROGRESS = {
+  status: "IN_PROGRESS",
+  devices: {
+    NumberOfQueuedThings: 1,
+    NumberOfInProgressThings: 1,
+    NumberOfSucceededThings: 0,
+    NumberOfFailedThings: 0,
+    NumberOfRejectedThings: 0,
+    NumberOfTimedOutThings: 0,
+  },
+};
+const SUCCEEDED = {
+  status: "IN_PROGRESS",
+  devices: { ...IN_PROGRESS.devices, NumberOfQueuedThings: 0, NumberOfInProgressThings: 0, NumberOfSucceededThings: 2 },
+};
+
+/** A happy run: Neo finishes on its 3rd check, the deployment on its 3rd. */
+export function happyCloud(): CloudScenario {
+  return {
+    metric: 0.45,
+    extraLabelingLines: [],
+    neoStatuses: ["STARTING", "INPROGRESS", "COMPLETED"],
+    deployment: [
+      IN_PROGRESS,
+      { ...IN_PROGRESS, devices: { ...IN_PROGRESS.devices, NumberOfQueuedThings: 0 } },
+      SUCCEEDED,
+    ],
+  };
+}
+export const DEPLOYMENT = { IN_PROGRESS, SUCCEEDED };
+
+export interface Scenario {
+  input?: unknown;
+  executionName?: string;
+  args?: (args: PipelineDefinitionArgs) => void;
+  cloud?: Partial<CloudScenario>;
+  /** Images already labeled, and images waiting for labels. */
+  labeledImages?: number;
+  newImages?: number;
+  /** States whose first calls fail with these error names before the real handler runs. */
+  failFirst?: Record<string, string[]>;
+  /** Prepares the world before the run (e.g. seeds model packages for a deploy run). */
+  before?: (world: World) => Promise<void> | void;
+}
+
+export interface World {
+  objects: MemoryObjectStore;
+  labels: MemoryLabelStore;
+  components: MemoryComponentRegistry;
+  cloud: FakeCloud;
+}
+
+export interface PipelineRun {
+  world: World;
+  /** The execution's output when it succeeded. */
+  output?: Record<string, unknown> & { outcome?: string };
+  /** The execution's error when it failed. */
+  error?: { Error: string; Cause: string };
+  /** States entered, in order: the path taken. */
+  path: string[];
+  /** State transitions as Step Functions counts them: every state entered, retries included. */
+  transitions: number;
+  retried: string[];
+  /** The input each Task state received, by state. */
+  taskInputs: Record<string, unknown[]>;
+  notifications: { Subject: string; Message: string }[];
+}
+
+/** Writes the images of a run's data lake and labels the first ones. */
+async function seed(world: World, labeled: number, fresh: number): Promise<void> {
+  const jpeg = await sampleImage();
+  for (let i = 0; i < labeled + fresh; i++) {
+    const key = `images/line-1/${i < labeled ? "part" : "new"}-${String(i).padStart(4, "0")}.jpg`;
+    world.objects.put(key, jpeg, new Date(Date.UTC(2026, 0, 1, 0, i)));
+    if (i < labeled)
+      world.labels.records.set(labelFor(key).image_id, labelFor(key, { image_width: 90, image_height: 60 }));
+  }
+}
+
+/** Runs the real definition locally: Lambda states run the real handlers on in-memory ports, waits take no time. */
+export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun> {
+  const args = testDefinitionArgs();
+  scenario.args?.(args);
+  const definition = buildPipelineDefinition(args);
+  const objects = new MemoryObjectStore(args.bucketName);
+  const world: World = {
+    objects,
+    labels: new MemoryLabelStore(),
+    components: new MemoryComponentRegistry(),
+    cloud: new FakeCloud(objects, { ...happyCloud(), ...scenario.cloud }),
+  };
+  await seed(world, scenario.labeledImages ?? 30, scenario.newImages ?? 10);
+  await scenario.before?.(world);
+
+  const log = recordingLog();
+  const { labels, components, cloud } = world;
+  const lambdaDeps = { objects, labels, log, sleep: noSleep };
+  type Handler = (input: never) => unknown;
+  const handlers: Record<string, Handler> = {
+    [STATES.startRun]: (event) => startRun(event, { log }),
+    [STATES.findUnlabeledImages]: (event) => findUnlabeledImages(event, lambdaDeps),
+    [STATES.prepareLabelingJob]: (event) => prepareLabelingJob(event, lambdaDeps),
+    [STATES.labelImages]: (request) => cloud.labelingJob(request),
+    [STATES.verifyLabels]: (request) => cloud.labelingJob(request),
+    [STATES.ingestLabels]: (event) => ingestLabels(event, lambdaDeps),
+    [STATES.buildDataset]: (event) => buildDataset(event, lambdaDeps),
+    [STATES.trainModel]: (request) => cloud.trainingJob(request),
+    [STATES.evaluateModel]: (event) => evaluateModel(event, lambdaDeps),
+    [STATES.registerModel]: (request) => cloud.createModelPackage(request),
+    [STATES.describeModelPackage]: (request) => cloud.describeModelPackage(request),
+    [STATES.optimiseOnnx]: (event) => compileOnnx(event, { objects, log, ort, decodeImage }),
+    [STATES.startNeoCompilation]: (request) => cloud.createCompilationJob(request),
+    [STATES.describeNeoCompilation]: (request) => cloud.describeCompilationJob(request),
+    [STATES.createModelComponent]: (event) => createModelComponent(event, { objects, components, log, sleep: noSleep }),
+    [STATES.createDeployment]: (request) => cloud.createDeployment(request),
+    [STATES.describeDeploymentJob]: (request) => cloud.describeJob(request),
+    [STATES.notifyFailure]: (request) => cloud.publish(request),
+  };
+
+  const taskInputs: Record<string, unknown[]> = {};
+  const failFirst = Object.fromEntries(
+    Object.entries(scenario.failFirst ?? {}).map(([state, errors]) => [state, [...errors]]),
+  );
+  const overrides = Object.fromEntries(
+    Object.entries(handlers).map(([state, handler]) => [
+      state,
+      async (input: unknown) => {
+        (taskInputs[state] ??= []).push(input);
+        const injected = failFirst[state]?.shift();
+        if (injected) throw Object.assign(new Error(`injected ${injected}`), { name: injected });
+        // Task results travel as JSON, as they do in Step Functions.
+        return JSON.parse(JSON.stringify(await handler(input as never)));
+      },
+    ]),
+  );
+  const waits = Object.fromEntries(
+    Object.entries(definition.States)
+      .filter(([, s]) => s.Type === "Wait")
+      .map(([name]) => [name, 0]),
+  );
+  const retries = Object.fromEntries(Object.keys(definition.States).map((name) => [name, 0]));
+
+  const executionName = scenario.executionName ?? "manual-run-1";
+  const input = scenario.input ?? {};
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: overrides as never,
+      waitTimeOverrides: waits,
+      retryIntervalOverrides: retries,
+    },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:eu-west-1:${ACCOUNT}:execution:qi-dev-pipeline:${executionName}`,
+        Name: executionName,
+        StartTime: "2026-12-01T06:00:00.000Z",
+        Input: input as never,
+      },
+    },
+  });
+  const events: { type: string; state?: { name: string }; Error?: string; Cause?: unknown; output?: unknown }[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) events.push(event as (typeof events)[number]);
+  })();
+  let output: PipelineRun["output"];
+  try {
+    output = (await execution.result) as PipelineRun["output"];
+  } catch {
+    output = undefined;
+  }
+  await collecting;
+  const failed = events.find((e) => e.type === "ExecutionFailed");
+  const entered = events.filter((e) => e.type === "StateEntered").map((e) => e.state!.name);
+  return {
+    world,
+    output,
+    error: failed ? { Error: String(failed.Error), Cause: String(failed.Cause) } : undefined,
+    path: entered,
+    transitions: entered.length,
+    retried: events.filter((e) => e.type === "StateRetried").map((e) => e.state!.name),
+    taskInputs,
+    notifications: cloud.notifications,
+  };
+}

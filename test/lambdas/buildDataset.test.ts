@@ -1,0 +1,146 @@
+import { expect } from "chai";
+import { datasetRecordSchema, datasetSummarySchema, splitOf, SPLITS } from "../../contracts/dataset";
+import { buildDataset, BuildDatasetEvent } from "../../lambdas/buildDataset/handler";
+import { labelFor } from "../helpers/labels";
+import { MemoryLabelStore, MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
+import { haveScratches, scratchLabels } from "../helpers/scratches";
+
+const event = (overrides: Partial<BuildDatasetEvent> = {}): BuildDatasetEvent => ({
+  datasetId: "run-1-3fa2b1c9",
+  classes: ["scratch"],
+  minImages: 5,
+  ...overrides,
+});
+
+function labeledLake(count: number) {
+  const objects = new MemoryObjectStore();
+  const labels = new MemoryLabelStore();
+  for (let i = 0; i < count; i++) {
+    const key = `images/line-1/${String(i).padStart(6, "0")}.jpg`;
+    objects.put(key, "x");
+    labels.records.set(labelFor(key).image_id, labelFor(key));
+  }
+  return { objects, labels };
+}
+
+const annotationLines = (objects: MemoryObjectStore, id: string, split: string) =>
+  objects
+    .text(`datasets/${id}/${split}/annotations.jsonl`)
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => datasetRecordSchema.parse(JSON.parse(line)));
+
+describe("BuildDataset", () => {
+  it("splits the approved labels by image id and writes annotations, channel manifests and a summary", async () => {
+    const { objects, labels } = labeledLake(60);
+    objects
+      .put("images/line-1/unlabeled.jpg", "x")
+      .put("images/line-1/rejected.jpg", "x")
+      .put("images/line-1/odd.jpg", "x");
+    labels.records.set(
+      labelFor("images/line-1/rejected.jpg").image_id,
+      labelFor("images/line-1/rejected.jpg", { status: "REJECTED" }),
+    );
+    const odd = labelFor("images/line-1/odd.jpg", {
+      annotations: JSON.stringify([{ class_id: 3, left: 1, top: 1, width: 1, height: 1 }]),
+    });
+    labels.records.set(odd.image_id, odd);
+
+    const result = await buildDataset(event(), {
+      objects,
+      labels,
+      log: recordingLog(),
+      now: () => new Date("2026-12-01T00:00:00Z"),
+    });
+    expect(result.counts.train + result.counts.validation + result.counts.test).to.equal(60);
+    expect(result.skipped, "a box of an unknown class").to.equal(1);
+    expect(result.classNames).to.equal("scratch");
+    expect(result.channels).to.deep.equal({
+      train: "s3://qi-test-lake/datasets/run-1-3fa2b1c9/channels/train.manifest.json",
+      validation: "s3://qi-test-lake/datasets/run-1-3fa2b1c9/channels/validation.manifest.json",
+      test: "s3://qi-test-lake/datasets/run-1-3fa2b1c9/channels/test.manifest.json",
+    });
+
+    for (const split of SPLITS) {
+      const records = annotationLines(objects, "run-1-3fa2b1c9", split);
+      expect(records).to.have.length(result.counts[split]);
+      for (const record of records) expect(splitOf(record.image_id)).to.equal(split);
+      // The channel lists the annotations file and every image in place, relative to the bucket root.
+      const manifest = objects.json(`datasets/run-1-3fa2b1c9/channels/${split}.manifest.json`) as unknown[];
+      expect(manifest[0]).to.deep.equal({ prefix: "s3://qi-test-lake/" });
+      expect(manifest[1]).to.equal(`datasets/run-1-3fa2b1c9/${split}/annotations.jsonl`);
+      expect(manifest.slice(2)).to.deep.equal(records.map((r) => r.image));
+      for (const key of manifest.slice(1) as string[]) expect(objects.objects.has(key), key).to.equal(true);
+    }
+    const summary = datasetSummarySchema.parse(objects.json("datasets/run-1-3fa2b1c9/summary.json"));
+    expect(summary).to.deep.include({
+      datasetId: "run-1-3fa2b1c9",
+      createdAt: "2026-12-01T00:00:00.000Z",
+      classes: ["scratch"],
+    });
+    expect(summary.counts).to.deep.equal(result.counts);
+    expect(summary.boxes.train).to.equal(result.counts.train);
+    expect(summary.labelsHash).to.equal(result.labelsHash);
+  });
+
+  it("keeps every image in its split as the data grows", async () => {
+    const small = labeledLake(200);
+    await buildDataset(event({ datasetId: "small" }), { ...small, log: recordingLog() });
+    const big = labeledLake(400);
+    await buildDataset(event({ datasetId: "big" }), { ...big, log: recordingLog() });
+    for (const split of SPLITS) {
+      const before = annotationLines(small.objects, "small", split).map((r) => r.image);
+      const after = new Set(annotationLines(big.objects, "big", split).map((r) => r.image));
+      expect(
+        before.every((image) => after.has(image)),
+        split,
+      ).to.equal(true);
+    }
+  });
+
+  it("refuses to train on fewer images than the configured minimum, saying how many there are", async () => {
+    const { objects, labels } = labeledLake(12);
+    let error: Error | undefined;
+    try {
+      await buildDataset(event({ minImages: 20 }), { objects, labels, log: recordingLog() });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.name).to.equal("DatasetTooSmallError");
+    expect(error?.message).to.match(/has 12 approved labeled images .* at least 20 \(dataset.minImages\)/);
+    expect(
+      [...objects.objects.keys()].some((k) => k.startsWith("datasets/")),
+      "nothing written",
+    ).to.equal(false);
+  });
+
+  it("builds a dataset from the real sample labels", async function () {
+    if (!haveScratches()) this.skip(); // ../shared/datasets/scratches is absent in a fresh clone
+    const objects = new MemoryObjectStore();
+    const labels = new MemoryLabelStore();
+    for (const { key, record } of scratchLabels(objects.bucket)) {
+      objects.put(key, "jpeg");
+      labels.records.set(record.image_id, record);
+    }
+    const result = await buildDataset(event({ minImages: 200 }), { objects, labels, log: recordingLog() });
+    expect(result.counts.train + result.counts.validation + result.counts.test).to.equal(235);
+    expect(result.boxes.train).to.be.greaterThan(result.counts.train);
+  });
+
+  it("splits 100,000 label records without copying an image", async function () {
+    this.timeout(300_000);
+    const { objects, labels } = labeledLake(100_000);
+    const started = process.hrtime.bigint();
+    const result = await buildDataset(event({ minImages: 1000 }), { objects, labels, log: recordingLog() });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    console.log(`      BuildDataset split 100000 label records in ${seconds.toFixed(2)} s`);
+    const total = result.counts.train + result.counts.validation + result.counts.test;
+    expect(total).to.equal(100_000);
+    expect(result.counts.train / total).to.be.closeTo(0.8, 0.01);
+    expect(result.counts.validation / total).to.be.closeTo(0.1, 0.01);
+    const written = [...objects.objects.keys()].filter((k) => !k.startsWith("images/"));
+    expect(written, "only manifests and a summary").to.have.length(7);
+    const manifest = objects.json(`datasets/run-1-3fa2b1c9/channels/train.manifest.json`) as string[];
+    expect(manifest).to.have.length(result.counts.train + 2);
+  });
+});

@@ -1,0 +1,195 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { PutRecordCommand, SageMakerFeatureStoreRuntimeClient } from "@aws-sdk/client-sagemaker-featurestore-runtime";
+import { fromFeatureValues, imageIdFromKey, LabelRecord } from "../../contracts/labelRecord";
+import { ingestLabels, IngestLabelsEvent } from "../../lambdas/ingestLabels/handler";
+import { featureStoreLabelStore } from "../../lambdas/shared/aws/featureStoreLabelStore";
+import { LabelStoreThrottledError } from "../../lambdas/shared/errors";
+import { MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "../helpers/memoryPorts";
+import { mockClient } from "aws-sdk-client-mock";
+import { mockedClient } from "../helpers/sdkMock";
+
+const FIXTURES = path.join(__dirname, "..", "fixtures", "ground-truth");
+const job = "qi-dev-label-manual-run-1-3fa2b1c9";
+const outputKey = `labeling/${job}/output/${job}/manifests/output/output.manifest`;
+const verifiedKey = `labeling/${job}/verification-output/v/manifests/output/output.manifest`;
+
+const event = (overrides: Partial<IngestLabelsEvent> = {}): IngestLabelsEvent => ({
+  manifestUri: `s3://qi-test-lake/${outputKey}`,
+  labelingJobName: job,
+  classes: ["scratch"],
+  verified: false,
+  ...overrides,
+});
+
+function lake(): MemoryObjectStore {
+  return new MemoryObjectStore()
+    .put(outputKey, readFileSync(path.join(FIXTURES, "boxes-output.manifest")))
+    .put(verifiedKey, readFileSync(path.join(FIXTURES, "verification-output.manifest")));
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a failure");
+}
+
+describe("IngestLabels", () => {
+  it("stores every valid line as a label record and reports the rest by reason", async () => {
+    const objects = lake();
+    const labels = new MemoryLabelStore();
+    const result = await ingestLabels(event(), { objects, labels, log: recordingLog(), sleep: noSleep });
+    expect(result).to.deep.equal({
+      lines: 10,
+      ingested: 5,
+      approved: 5,
+      rejectedByVerification: 0,
+      rejected: 5,
+      rejectedByReason: {
+        "not-json": 1,
+        "labeling-failed": 1,
+        "not-in-data-lake": 1,
+        "unknown-class": 1,
+        "invalid-label": 1,
+      },
+      reportKey: `labeling/${job}/ingest-report.json`,
+    });
+    const key = "images/bad/image-2020-04-22-11-07-29-26-cropped-left-top.jpg";
+    const record = labels.records.get(imageIdFromKey(key))!;
+    expect(record).to.deep.include({
+      source_ref: `s3://qi-test-lake/${key}`,
+      image_width: 450,
+      image_height: 300,
+      image_depth: 3,
+      labeling_job: `labeling-job/${job}`,
+      status: "APPROVED",
+      event_time: Date.parse("2026-11-30T09:12:44.123Z") / 1000,
+    });
+    expect(JSON.parse(record.annotations)).to.deep.equal([
+      { class_id: 0, left: 81, top: 123, width: 82, height: 97 },
+      { class_id: 0, left: 180, top: 119, width: 72, height: 70 },
+      { class_id: 0, left: 286, top: 79, width: 52, height: 82 },
+    ]);
+    const clean = [...labels.records.values()].find((r) => r.source_ref.includes("/good/"))!;
+    expect(clean.annotations, "a clean part is a label too").to.equal("[]");
+  });
+
+  it("lists every rejected line with its line number and reason in the report", async () => {
+    const objects = lake();
+    await ingestLabels(event(), { objects, labels: new MemoryLabelStore(), log: recordingLog(), sleep: noSleep });
+    const report = objects.json(`labeling/${job}/ingest-report.json`) as {
+      rejections: { line: number; code: string; detail: string }[];
+    };
+    expect(report.rejections.map((r) => [r.line, r.code])).to.deep.equal([
+      [6, "not-json"],
+      [7, "labeling-failed"],
+      [8, "not-in-data-lake"],
+      [9, "unknown-class"],
+      [10, "invalid-label"],
+    ]);
+    expect(report.rejections[1].detail).to.contain("did not submit the task before it expired");
+    expect(report.rejections[3].detail).to.contain("class id 2 is not one of the 1 classes");
+    expect(report.rejections[4].detail).to.match(/annotations/);
+  });
+
+  it("stores a label judged wrong by verification as REJECTED, and skips unverified ones", async () => {
+    const labels = new MemoryLabelStore();
+    const result = await ingestLabels(event({ manifestUri: `s3://qi-test-lake/${verifiedKey}`, verified: true }), {
+      objects: lake(),
+      labels,
+      log: recordingLog(),
+      sleep: noSleep,
+    });
+    expect(result).to.include({ lines: 3, ingested: 2, approved: 1, rejectedByVerification: 1, rejected: 1 });
+    expect(result.rejectedByReason).to.deep.equal({ "verification-missing": 1 });
+    expect([...labels.records.values()].map((r) => r.status).sort()).to.deep.equal(["APPROVED", "REJECTED"]);
+  });
+
+  it("fails when not a single line is usable", async () => {
+    const objects = new MemoryObjectStore().put(outputKey, "{not json\n{}\n");
+    const error = await failure(
+      ingestLabels(event(), { objects, labels: new MemoryLabelStore(), log: recordingLog(), sleep: noSleep }),
+    );
+    expect(error.name).to.equal("NoValidLabelsError");
+    expect(error.message).to.contain("none of the 2 lines");
+    expect(objects.text(`labeling/${job}/ingest-report.json`), "the report is written before failing").to.contain(
+      "not-json",
+    );
+  });
+
+  it("refuses a manifest outside the data lake bucket", async () => {
+    const error = await failure(
+      ingestLabels(event({ manifestUri: "s3://elsewhere/x.manifest" }), {
+        objects: lake(),
+        labels: new MemoryLabelStore(),
+        log: recordingLog(),
+      }),
+    );
+    expect(error.name).to.equal("InvalidEventError");
+  });
+
+  it("backs off and retries while the label store throttles", async () => {
+    const labels = new MemoryLabelStore();
+    labels.throttleNextPuts = 3;
+    const waits: number[] = [];
+    const result = await ingestLabels(event(), {
+      objects: lake(),
+      labels,
+      log: recordingLog(),
+      sleep: async (ms) => void waits.push(ms),
+    });
+    expect(result.ingested).to.equal(5);
+    expect(labels.records.size).to.equal(5);
+    expect(waits).to.have.length(3);
+  });
+
+  describe("against the Feature Store API (SDK mocked)", () => {
+    const featureStore = mockedClient(() => mockClient(SageMakerFeatureStoreRuntimeClient));
+    const throttling = () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+
+    it("retries a throttled PutRecord until it goes through", async () => {
+      const written: LabelRecord[] = [];
+      let calls = 0;
+      featureStore()
+        .on(PutRecordCommand)
+        .callsFake((input) => {
+          calls += 1;
+          if (calls <= 2) throw throttling();
+          written.push(fromFeatureValues(input.Record));
+          return {};
+        });
+      const labels = featureStoreLabelStore(new SageMakerFeatureStoreRuntimeClient({}), "qi-dev-labels");
+      const result = await ingestLabels(event(), { objects: lake(), labels, log: recordingLog(), sleep: noSleep });
+      expect(result.ingested).to.equal(5);
+      expect(written).to.have.length(5);
+      expect(calls).to.equal(7);
+      expect(featureStore().commandCalls(PutRecordCommand)[0].args[0].input.FeatureGroupName).to.equal("qi-dev-labels");
+    });
+
+    it("gives up with LabelStoreThrottledError, which the state machine retries, when throttling persists", async () => {
+      featureStore().on(PutRecordCommand).rejects(throttling());
+      const labels = featureStoreLabelStore(new SageMakerFeatureStoreRuntimeClient({}), "qi-dev-labels");
+      const error = await failure(
+        ingestLabels(event(), { objects: lake(), labels, log: recordingLog(), sleep: noSleep }),
+      );
+      expect(error).to.be.instanceOf(LabelStoreThrottledError);
+      expect(error.name).to.equal("LabelStoreThrottledError");
+    });
+
+    it("does not retry other errors", async () => {
+      featureStore()
+        .on(PutRecordCommand)
+        .rejects(Object.assign(new Error("bad feature"), { name: "ValidationError" }));
+      const labels = featureStoreLabelStore(new SageMakerFeatureStoreRuntimeClient({}), "qi-dev-labels");
+      const error = await failure(
+        ingestLabels(event(), { objects: lake(), labels, log: recordingLog(), sleep: noSleep }),
+      );
+      expect(error.name).to.equal("ValidationError");
+      expect(featureStore().commandCalls(PutRecordCommand), "each record tried once").to.have.length(5);
+    });
+  });
+});

@@ -1,0 +1,47 @@
+import { expect } from "chai";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { Readable } from "node:stream";
+import { trainingCodeArchive } from "../components/trainingCode";
+import { readTarEntries } from "../lambdas/shared/tar";
+
+describe("the training code archive", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "training-fixture-"));
+    const write = (file: string, text: string) => {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+    };
+    write("train.py", "print('train')\n");
+    write("requirements.txt", "pycocotools==2.0.8\n");
+    write("qi_training/model.py", "MODEL = 1\n");
+    write("qi_training/__pycache__/model.cpython-311.pyc", "compiled");
+    write("tests/test_model.py", "def test(): pass\n");
+    write(".pytest_cache/README.md", "cache");
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("holds the source with train.py at its root, without caches, hidden files and tests", async () => {
+    const archive = trainingCodeArchive(dir);
+    expect(archive.files).to.deep.equal(["qi_training/model.py", "requirements.txt", "train.py"]);
+    expect(archive.hasEntryPoint).to.equal(true);
+    const entries = await readTarEntries(Readable.from([archive.tarball]), () => true);
+    expect(entries.get("train.py")!.toString()).to.equal("print('train')\n");
+  });
+
+  it("is stored under code/, named by its content", () => {
+    const first = trainingCodeArchive(dir);
+    expect(first.key).to.match(/^code\/training-[0-9a-f]{16}\.tar\.gz$/);
+    expect(trainingCodeArchive(dir).key, "same files, same key").to.equal(first.key);
+    writeFileSync(path.join(dir, "train.py"), "print('changed')\n");
+    expect(trainingCodeArchive(dir).key, "a change, a new key").to.not.equal(first.key);
+  });
+
+  it("says when the entry point is missing", () => {
+    rmSync(path.join(dir, "train.py"));
+    expect(trainingCodeArchive(dir).hasEntryPoint).to.equal(false);
+    expect(trainingCodeArchive(path.join(dir, "absent")).files).to.deep.equal([]);
+  });
+});
