@@ -45,6 +45,9 @@ export function explainAwsError(error: unknown, target: string): CliError {
     case "ThrottlingException":
       return new CliError(`Step Functions kept throttling requests for ${target}; try again in a minute`);
     default:
+      if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN/.test(message)) {
+        return new CliError(`cannot reach Step Functions for ${target}: ${message} (check the network and the region)`);
+      }
       if (/region is missing/i.test(message)) {
         return new UsageError("no AWS region: set AWS_REGION, configure a profile region, or pass --region");
       }

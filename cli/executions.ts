@@ -6,7 +6,13 @@ import {
   HistoryEvent,
   SFNClient,
 } from "@aws-sdk/client-sfn";
-import { buildProgress, ExecutionProgress, fromExecutionHistory, StageDefinition, stageProgress } from "./progress";
+import {
+  buildProgress,
+  ExecutionProgress,
+  fromExecutionHistory,
+  StageDefinition,
+  stageProgress,
+} from "../stateMachines/progress";
 import { explainAwsError, UsageError } from "./errors";
 
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;

@@ -11,9 +11,11 @@ import {
 import { z } from "zod";
 import { CliError, EXIT, explainAwsError, UsageError } from "./errors";
 import { consoleUrl, defaultExecutionName, executionArnFor, snapshot, Snapshot, watchExecution } from "./executions";
-import { failedState, StageDefinition } from "./progress";
+import { failedState, StageDefinition } from "../stateMachines/progress";
 import { formatDuration, renderStageChanges, renderStageTable, stageElapsed } from "./render";
 import { PulumiRunner, stateMachineArnFromStack } from "./stack";
+import { pipelineInputSchema } from "../contracts/pipelineInput";
+import { PIPELINE_STAGES } from "../stateMachines/stages";
 
 export interface Output {
   write(text: string): unknown;
@@ -84,7 +86,7 @@ export async function runCli(argv: string[], env: CliEnvironment): Promise<numbe
 
   /** Prints the final state of an execution and returns its exit code. */
   function finish(final: Snapshot): number {
-    const failed = failedState(final.progress);
+    const failed = failedState(final.progress, env.stages);
     const ok = final.execution.status === "SUCCEEDED";
     if (json) {
       print(JSON.stringify(summary(final)));
@@ -106,7 +108,7 @@ export async function runCli(argv: string[], env: CliEnvironment): Promise<numbe
   }
 
   function summary(s: Snapshot) {
-    const failed = failedState(s.progress);
+    const failed = failedState(s.progress, env.stages);
     const now = env.now().getTime();
     return {
       executionArn: s.execution.executionArn,
@@ -213,7 +215,7 @@ export async function runCli(argv: string[], env: CliEnvironment): Promise<numbe
           `${current.execution.name}  ${current.execution.status}  started ${current.execution.startDate?.toISOString()}`,
         );
         for (const line of renderStageTable(current.stages, env.now().getTime())) print(`  ${line}`);
-        const failed = failedState(current.progress);
+        const failed = failedState(current.progress, env.stages);
         if (failed) print(`failed state: ${failed.name}\nerror: ${failed.error}\ncause: ${failed.cause}`);
       }
     });
@@ -311,3 +313,24 @@ function readInput(file: string | undefined, schema: z.ZodType): unknown {
   }
   return result.data;
 }
+
+export function defaultEnvironment(): CliEnvironment {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // Region and credentials come from the standard AWS SDK chain unless --region is given.
+    createClient: (region) => new SFNClient(region ? { region } : {}),
+    stages: PIPELINE_STAGES,
+    inputSchema: pipelineInputSchema,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    pollMs: 2_000,
+    maxPollMs: 15_000,
+  };
+}
+
+export async function main(): Promise<void> {
+  process.exitCode = await runCli(process.argv.slice(2), defaultEnvironment());
+}
+
+if (require.main === module) void main();

@@ -1,4 +1,4 @@
-import type { StageProgress, StageStatus } from "./progress";
+import type { StageProgress, StageStatus } from "../stateMachines/progress";
 
 /** 4 s, 4m 08s, 1h 02m. */
 export function formatDuration(ms: number): string {

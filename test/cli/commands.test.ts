@@ -5,7 +5,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { expect } from "chai";
 import { z } from "zod";
 import { CliEnvironment, runCli } from "../../cli/main";
-import { StageDefinition } from "../../cli/progress";
+import { StageDefinition } from "../../stateMachines/progress";
 import { FakeStepFunctions } from "../helpers/fakeStepFunctions";
 import { HistoryBuilder } from "../helpers/sfnHistory";
 

@@ -7,7 +7,7 @@ import {
   ProgressEvent,
   StageDefinition,
   stageProgress,
-} from "../../cli/progress";
+} from "../../stateMachines/progress";
 import { formatDuration, renderStageChanges, renderStageTable } from "../../cli/render";
 import { HistoryBuilder, HistoryEventJson } from "../helpers/sfnHistory";
 
@@ -90,7 +90,7 @@ describe("execution progress", () => {
       "Training:failed",
       "Deploy:skipped",
       "NotifyFailure:succeeded",
-      "PipelineFailed:failed",
+      "PipelineFailed:succeeded",
     ]);
   });
 

@@ -9,7 +9,8 @@ export type ProgressEvent =
   | { type: "ExecutionSucceeded"; at: number }
   | { type: "ExecutionFailed"; at: number; error?: string; cause?: string }
   | { type: "ExecutionAborted" | "ExecutionTimedOut"; at: number }
-  | { type: "StateEntered"; at: number; state: string }
+  /** `kind` is the state's type (Task, Choice, Fail…) where the source tells it. */
+  | { type: "StateEntered"; at: number; state: string; kind?: string }
   | { type: "StateExited"; at: number; state: string }
   /** One attempt of a state failed; it may be retried or caught afterwards. */
   | { type: "StateFailed"; at: number; state: string; error?: string; cause?: string }
@@ -22,6 +23,7 @@ export type RunStatus = "running" | "succeeded" | "failed" | "caught";
 /** One entry into one state. */
 export interface StateRun {
   name: string;
+  kind?: string;
   enteredAt: number;
   endedAt?: number;
   status: RunStatus;
@@ -109,7 +111,8 @@ export function fromExecutionHistory(history: HistoryEvent[]): ProgressEvent[] {
       const caught = previous && FAILURE_TYPES.has(previous.type ?? "") ? entryOf(previous) : undefined;
       const caughtState = caught?.stateEnteredEventDetails?.name;
       if (caughtState) events.push({ type: "StateCaught", at, state: caughtState });
-      events.push({ type: "StateEntered", at, state: event.stateEnteredEventDetails?.name ?? "?" });
+      const kind = type.slice(0, -"StateEntered".length);
+      events.push({ type: "StateEntered", at, state: event.stateEnteredEventDetails?.name ?? "?", kind });
     } else if (type.endsWith("StateExited")) {
       events.push({ type: "StateExited", at, state: event.stateExitedEventDetails?.name ?? "?" });
     } else if (FAILURE_TYPES.has(type) || ATTEMPT_TYPES.has(type)) {
@@ -140,7 +143,13 @@ export function buildProgress(events: ProgressEvent[]): ExecutionProgress {
         progress.startedAt = event.at;
         break;
       case "StateEntered":
-        progress.runs.push({ name: event.state, enteredAt: event.at, status: "running", attempts: 1 });
+        progress.runs.push({
+          name: event.state,
+          kind: event.kind,
+          enteredAt: event.at,
+          status: "running",
+          attempts: 1,
+        });
         break;
       case "StateExited": {
         const run = openRun(event.state);
@@ -182,7 +191,10 @@ export function buildProgress(events: ProgressEvent[]): ExecutionProgress {
   if (progress.status !== "RUNNING") {
     for (const run of progress.runs) {
       if (run.endedAt === undefined) run.endedAt = progress.endedAt;
-      if (run.status === "running") run.status = progress.status === "SUCCEEDED" ? "succeeded" : "failed";
+      // A Fail state did its job by ending the execution; anything else cut off by the end did not finish.
+      if (run.status === "running") {
+        run.status = progress.status === "SUCCEEDED" || run.kind === "Fail" ? "succeeded" : "failed";
+      }
     }
   }
   return progress;
@@ -192,6 +204,8 @@ export function buildProgress(events: ProgressEvent[]): ExecutionProgress {
 export interface StageDefinition {
   name: string;
   states: readonly string[];
+  /** States whose entry means the stage failed (e.g. the Pass state that reports a failed compilation job). */
+  failureStates?: readonly string[];
 }
 
 export type StageStatus = "pending" | "running" | "succeeded" | "failed" | "skipped";
@@ -211,12 +225,14 @@ export interface StageProgress {
 export function stageProgress(progress: ExecutionProgress, definitions: readonly StageDefinition[]): StageProgress[] {
   const known = new Set(definitions.flatMap((d) => d.states));
   const extra = [...new Set(progress.runs.map((r) => r.name).filter((name) => !known.has(name)))];
-  const all = [...definitions, ...extra.map((name) => ({ name, states: [name] }))];
+  const all: StageDefinition[] = [...definitions, ...extra.map((name) => ({ name, states: [name] }))];
   const finished = progress.status !== "RUNNING";
 
   return all.map((definition) => {
     const runs = progress.runs.filter((run) => definition.states.includes(run.name));
-    const failedRun = runs.find((run) => run.status === "failed" || run.status === "caught");
+    const failedRun =
+      runs.find((run) => run.status === "failed" || run.status === "caught") ??
+      runs.find((run) => definition.failureStates?.includes(run.name));
     let status: StageStatus;
     if (runs.length === 0) status = finished ? "skipped" : "pending";
     else if (failedRun) status = "failed";
@@ -235,7 +251,17 @@ export function stageProgress(progress: ExecutionProgress, definitions: readonly
   });
 }
 
-/** The state where the execution went wrong: the first state whose error was not recovered by a retry. */
-export function failedState(progress: ExecutionProgress): StateRun | undefined {
-  return progress.runs.find((run) => run.status === "failed" || run.status === "caught");
+/**
+ * The state where the execution went wrong: the first state whose error no retry recovered, else the first state
+ * that reports a failure the definition routed to (a failed compilation job, a timed-out deployment).
+ */
+export function failedState(
+  progress: ExecutionProgress,
+  definitions: readonly StageDefinition[] = [],
+): StateRun | undefined {
+  const failureStates = new Set(definitions.flatMap((d) => d.failureStates ?? []));
+  return (
+    progress.runs.find((run) => run.status === "failed" || run.status === "caught") ??
+    progress.runs.find((run) => failureStates.has(run.name))
+  );
 }
