@@ -14,7 +14,8 @@ export function buildCli(): { program: Command; attributes: Record<EdgeConfigFie
   const attributes = {} as Record<EdgeConfigField, string>;
   for (const name of Object.keys(edgeConfigFields) as EdgeConfigField[]) {
     const f = edgeConfigFields[name];
-    const option = new Option(f.flag, `${f.description} [${envNameOf(name)}]`);
+    const fallback = "fallback" in f && typeof f.fallback === "string" ? `default ${f.fallback}, ` : "";
+    const option = new Option(f.flag, `${f.description} [${fallback}${envNameOf(name)}]`);
     attributes[name] = option.attributeName();
     program.addOption(option);
   }
