@@ -27,10 +27,10 @@ const existing = (kind: "file" | "directory") =>
     const stat = statSync(p, { throwIfNoEntry: false });
     return kind === "file" ? stat?.isFile() : stat?.isDirectory();
   });
-// MQTT topic names: no wildcards, no empty levels, not AWS IoT's reserved $ topics.
-const topic = z
+/** MQTT topic names we publish to: no wildcards, no empty levels, not AWS IoT's reserved $ topics. */
+export const mqttTopicSchema = z
   .string()
-  .regex(/^(?!\$)[^#+/\s]+(\/[^#+/\s]+)*$/)
+  .regex(/^(?!\$)[^#+/\s]+(\/[^#+/\s]+)*$/, "must be an MQTT topic without wildcards, empty levels or a leading $")
   .max(200);
 
 interface Field<T extends z.ZodType> {
@@ -76,7 +76,7 @@ export const edgeConfigFields = {
     flag: "--topic <topic>",
     description: "result topic; errors go to <topic>/errors",
     must: "be an MQTT topic without wildcards, empty levels or a leading $ (at most 200 characters)",
-    schema: topic,
+    schema: mqttTopicSchema,
     fallback: DEFAULT_RESULT_TOPIC,
   }),
   transport: field({

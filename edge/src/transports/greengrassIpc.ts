@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { greengrasscoreipc } from "aws-iot-device-sdk-v2";
+import { eventstream_rpc, greengrasscoreipc } from "aws-iot-device-sdk-v2";
 import { Log } from "../log";
 import { NotConnectedError, Transport, withTimeout } from "./transport";
 
@@ -43,12 +43,28 @@ export class GreengrassIpcTransport extends EventEmitter implements Transport {
   }
 
   async publish(topic: string, payload: Buffer): Promise<void> {
-    if (!this.client || !this.isConnected) throw new NotConnectedError("not connected to the Greengrass nucleus");
-    await withTimeout(
-      this.client.publishToIoTCore({ topicName: topic, qos: greengrasscoreipc.model.QOS.AT_LEAST_ONCE, payload }),
-      this.options.ackTimeoutSeconds * 1000,
-      "PublishToIoTCore",
-    );
+    const client = this.client;
+    if (!client || !this.isConnected) throw new NotConnectedError("not connected to the Greengrass nucleus");
+    // The client does not fail a call whose connection drops; stop waiting for it then, not after the timeout.
+    let onDisconnect: (() => void) | undefined;
+    const disconnected = new Promise<never>((_, reject) => {
+      onDisconnect = () => reject(new NotConnectedError("the connection to the nucleus dropped"));
+      client.once("disconnection", onDisconnect);
+    });
+    try {
+      await withTimeout(
+        Promise.race([
+          client.publishToIoTCore({ topicName: topic, qos: greengrasscoreipc.model.QOS.AT_LEAST_ONCE, payload }),
+          disconnected,
+        ]),
+        this.options.ackTimeoutSeconds * 1000,
+        "PublishToIoTCore",
+      );
+    } catch (error) {
+      throw new Error(`PublishToIoTCore on ${topic} failed: ${describeRpcError(error)}`);
+    } finally {
+      client.off("disconnection", onDisconnect!);
+    }
   }
 
   async stop(): Promise<void> {
@@ -95,4 +111,13 @@ export class GreengrassIpcTransport extends EventEmitter implements Transport {
       return;
     }
   }
+}
+
+/** The nucleus's own answer (e.g. UnauthorizedError: the recipe's access control lacks the topic) when there is one. */
+function describeRpcError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const { serviceError, internalError } = error as eventstream_rpc.RpcError;
+  if (serviceError) return `the nucleus refused: ${serviceError.message ?? JSON.stringify(serviceError)}`;
+  if (internalError) return `${error.message} (${internalError.message})`;
+  return error.message;
 }
