@@ -70,6 +70,9 @@ export class Detector {
         interOpNumThreads: 1,
         executionMode: "sequential",
         graphOptimizationLevel: "all",
+        // Idle onnxruntime threads would spin between frames, taking the CPU from decoding and preprocessing
+        // (and from other components on the device).
+        extra: { session: { intra_op: { allow_spinning: "0" } } },
       },
       options.bare,
     );

@@ -64,7 +64,7 @@ if (require.main === module) {
     (code) => {
       process.exitCode = code;
       // Native handles (MQTT, onnxruntime) must not keep a finished process alive.
-      setTimeout(() => process.exit(code), 2000).unref();
+      setTimeout(() => process.exit(code), 500).unref();
     },
     (error: unknown) => {
       consoleLog.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
