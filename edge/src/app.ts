@@ -131,7 +131,16 @@ export class EdgeApp {
     const folder = new ImageFolder(config.imagesDir);
     let reportedEmpty = false;
     while (!this.stopping) {
-      const names = await folder.list();
+      let names: string[];
+      try {
+        names = await folder.list();
+      } catch (error) {
+        // A camera folder that went away (unmounted share, removed) is waited for, not fatal.
+        log.error(`cannot list ${config.imagesDir}: ${(error as Error).message}`);
+        if (config.once) return EXIT_FAILED;
+        await this.wait(config.intervalSeconds * 1000);
+        continue;
+      }
       if (names.length === 0) {
         if (config.once) {
           log.error(`no images in ${config.imagesDir}`);

@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { EdgeApp, EXIT_BAD_CONFIG, EXIT_FAILED } from "./app";
 import { EdgeConfigError, EdgeConfigField, edgeConfigFields, envNameOf, parseEdgeConfig } from "./config";
 import { consoleLog } from "./log";
@@ -10,7 +10,7 @@ export function buildCli(): { program: Command; attributes: Record<EdgeConfigFie
     .description("Inspect images with an ONNX detector and publish the results over MQTT, without losing any.")
     .option("--check", "validate the configuration and load the model, then exit")
     .helpOption("-h, --help", "show this help")
-    .showHelpAfterError();
+    .showHelpAfterError("(--help lists every option)");
   const attributes = {} as Record<EdgeConfigField, string>;
   for (const name of Object.keys(edgeConfigFields) as EdgeConfigField[]) {
     const f = edgeConfigFields[name];
@@ -24,7 +24,13 @@ export function buildCli(): { program: Command; attributes: Record<EdgeConfigFie
 
 export async function main(argv: string[]): Promise<number> {
   const { program, attributes } = buildCli();
-  program.parse(argv);
+  program.exitOverride();
+  try {
+    program.parse(argv);
+  } catch (error) {
+    // Commander has printed the help or the problem (unknown option, missing value).
+    return error instanceof CommanderError && error.exitCode === 0 ? 0 : EXIT_BAD_CONFIG;
+  }
   const options = program.opts();
   const flags = Object.fromEntries(
     (Object.keys(attributes) as EdgeConfigField[]).map((name) => [name, options[attributes[name]]]),

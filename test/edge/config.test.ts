@@ -1,7 +1,7 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { EdgeConfigError, edgeConfigFields, envNameOf, parseEdgeConfig } from "../../edge/src/config";
+import { EdgeConfigError, edgeConfigFields, envNameOf, flagNameOf, parseEdgeConfig } from "../../edge/src/config";
 import { tempDir } from "../helpers/modelFolders";
 
 describe("edge config", () => {
@@ -127,6 +127,15 @@ describe("edge config", () => {
     expect(problemsOf({ ...base, transport: "greengrass-ipc" })[0]).to.contain(
       "needs to run as a Greengrass component",
     );
+  });
+
+  it("the README documents every flag and environment variable", () => {
+    const readme = readFileSync(path.resolve(__dirname, "..", "..", "README.md"), "utf8");
+    for (const name of Object.keys(edgeConfigFields) as (keyof typeof edgeConfigFields)[]) {
+      expect(readme, name)
+        .to.contain(`| \`${flagNameOf(name)}\``)
+        .and.contain(`\`${envNameOf(name)}\``);
+    }
   });
 
   it("describes every field for --help", () => {
