@@ -1,0 +1,89 @@
+import Ajv, { ErrorObject } from "ajv";
+import inferenceErrorSchema from "./inferenceError.schema.json";
+import inferenceResultSchema from "./inferenceResult.schema.json";
+
+/**
+ * The MQTT messages the edge detector publishes. The JSON Schemas next to this file are the authority (a viewer or
+ * the offline run can validate against them without TypeScript); these types mirror them, and a test keeps the two
+ * in step by validating what the detector really sends.
+ */
+export const INFERENCE_MESSAGE_SCHEMA_VERSION = 1;
+
+/** Where results go unless configured otherwise. */
+export const DEFAULT_RESULT_TOPIC = "qualityinspection/scratch-detection";
+
+/** Error messages go to a sub-topic of the result topic. */
+export function errorTopicOf(resultTopic: string): string {
+  return `${resultTopic}/errors`;
+}
+
+/** `[x1, y1, x2, y2]` in pixels of the original image. */
+export type Box = [number, number, number, number];
+
+export interface InferenceResult {
+  schemaVersion: 1;
+  messageId: string;
+  timestamp: string;
+  image_name: string;
+  /** Exactly one entry: [class ids, scores, boxes], equally long, highest score first. */
+  inference_results: [[number[], number[], Box[]]];
+  imageWidth: number;
+  imageHeight: number;
+  classNames: string[];
+  modelName: string;
+  modelVersion: string;
+  inferenceMs: number;
+  timingsMs: { decode: number; preprocess: number; run: number; postprocess: number };
+  thingName: string;
+}
+
+export type InferenceErrorCode = "IMAGE_UNREADABLE" | "INFERENCE_FAILED" | "OUTBOX_DROPPED";
+
+export interface InferenceError {
+  schemaVersion: 1;
+  messageId: string;
+  timestamp: string;
+  thingName: string;
+  code: InferenceErrorCode;
+  message: string;
+  image_name?: string;
+  droppedTotal?: number;
+}
+
+const ajv = new Ajv({ allErrors: true });
+const resultValidator = ajv.compile(inferenceResultSchema);
+const errorValidator = ajv.compile(inferenceErrorSchema);
+
+function describe(errors: ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).map((e) => `${e.instancePath || "(message)"} ${e.message ?? "is invalid"}`);
+}
+
+/**
+ * Problems with a would-be result message; empty when it is valid. Besides the schema, checks what JSON Schema
+ * cannot say: the three detection arrays are equally long, boxes are ordered, class ids index `classNames`.
+ */
+export function inferenceResultProblems(message: unknown): string[] {
+  if (!resultValidator(message)) return describe(resultValidator.errors);
+  const result = message as unknown as InferenceResult;
+  const [classes, scores, boxes] = result.inference_results[0];
+  const problems: string[] = [];
+  if (classes.length !== scores.length || classes.length !== boxes.length) {
+    problems.push(
+      `/inference_results/0 must hold equally long classes, scores and boxes (got ${classes.length}, ${scores.length}, ${boxes.length})`,
+    );
+  }
+  boxes.forEach(([x1, y1, x2, y2], i) => {
+    if (x1 > x2 || y1 > y2) problems.push(`/inference_results/0/2/${i} must have x1 <= x2 and y1 <= y2`);
+    if (x2 > result.imageWidth || y2 > result.imageHeight) {
+      problems.push(`/inference_results/0/2/${i} must lie inside the ${result.imageWidth}x${result.imageHeight} image`);
+    }
+  });
+  classes.forEach((c, i) => {
+    if (c >= result.classNames.length) problems.push(`/inference_results/0/0/${i} must index classNames`);
+  });
+  return problems;
+}
+
+export function inferenceErrorProblems(message: unknown): string[] {
+  return errorValidator(message) ? [] : describe(errorValidator.errors);
+}

@@ -1,0 +1,302 @@
+import { statSync } from "node:fs";
+import os from "node:os";
+import { z } from "zod";
+import { DEFAULT_RESULT_TOPIC } from "../../contracts/inferenceMessages";
+import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
+
+/**
+ * The edge detector's configuration: one schema, three sources. CLI flags beat environment variables, which beat
+ * the defaults. Inside Greengrass the component configuration arrives as environment variables: the recipe sets
+ * `QI_EDGE_<NAME>` to `{configuration:/<name>}` for every field here (see `edge/recipe.ts`), so the keys of the
+ * component configuration are the field names below.
+ */
+
+// Every source hands over strings (an unset Greengrass configuration value interpolates to ""), so each field
+// parses from one.
+const number = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+const wholeNumber = (min: number, max: number) =>
+  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
+const bool = z.enum(["true", "false"]).transform((v) => v === "true");
+const existing = (kind: "file" | "directory") =>
+  z.string().refine((p) => {
+    const stat = statSync(p, { throwIfNoEntry: false });
+    return kind === "file" ? stat?.isFile() : stat?.isDirectory();
+  });
+/** MQTT topic names we publish to: no wildcards, no empty levels, not AWS IoT's reserved $ topics. */
+export const mqttTopicSchema = z
+  .string()
+  .regex(/^(?!\$)[^#+/\s]+(\/[^#+/\s]+)*$/, "must be an MQTT topic without wildcards, empty levels or a leading $")
+  .max(200);
+
+interface Field<T extends z.ZodType> {
+  schema: T;
+  /** Completes the sentence "<field> must ...". */
+  must: string;
+  /** Commander flag, e.g. `--interval <seconds>`. */
+  flag: string;
+  description: string;
+  /** Default as a string, parsed like any other value; a function is evaluated when parsing. */
+  fallback?: string | ((env: NodeJS.ProcessEnv) => string | undefined);
+}
+const field = <T extends z.ZodType>(f: Field<T>) => f;
+
+export const edgeConfigFields = {
+  model: field({
+    flag: "--model <path>",
+    description: "model folder (model.json + .onnx) or a .onnx file",
+    must: "be a path to a model folder or a .onnx file",
+    schema: z.string().min(1),
+  }),
+  imagesDir: field({
+    flag: "--images <dir>",
+    description: "folder the camera source cycles through",
+    must: "be an existing folder",
+    schema: existing("directory"),
+  }),
+  intervalSeconds: field({
+    flag: "--interval <seconds>",
+    description: "seconds from one image to the next",
+    must: "be a number of seconds from 0 to 86400",
+    schema: number(0, 86_400),
+    fallback: "5",
+  }),
+  once: field({
+    flag: "--once",
+    description: "inspect each image once, deliver, exit",
+    must: "be true or false",
+    schema: bool,
+    fallback: "false",
+  }),
+  topic: field({
+    flag: "--topic <topic>",
+    description: "result topic; errors go to <topic>/errors",
+    must: "be an MQTT topic without wildcards, empty levels or a leading $ (at most 200 characters)",
+    schema: mqttTopicSchema,
+    fallback: DEFAULT_RESULT_TOPIC,
+  }),
+  transport: field({
+    flag: "--transport <name>",
+    description: "mqtt or greengrass-ipc (default inside Greengrass: greengrass-ipc, else mqtt)",
+    must: "be mqtt or greengrass-ipc",
+    schema: z.enum(["mqtt", "greengrass-ipc"]),
+    fallback: (env) => (insideGreengrass(env) ? "greengrass-ipc" : "mqtt"),
+  }),
+  broker: field({
+    flag: "--broker <url>",
+    description: "mqtt transport: mqtt://host[:port] (plain TCP) or mqtts://host[:port] (mutual TLS)",
+    must: "be a URL like mqtt://127.0.0.1:1883 or mqtts://<endpoint>:8883",
+    schema: z
+      .string()
+      .regex(/^mqtts?:\/\/[^/:]+(:\d{1,5})?\/?$/)
+      .transform((u) => new URL(u)),
+    fallback: "mqtt://127.0.0.1:1883",
+  }),
+  cert: field({
+    flag: "--cert <file>",
+    description: "mqtts: client certificate (PEM)",
+    must: "be an existing PEM file",
+    schema: existing("file"),
+  }),
+  key: field({
+    flag: "--key <file>",
+    description: "mqtts: private key (PEM)",
+    must: "be an existing PEM file",
+    schema: existing("file"),
+  }),
+  ca: field({
+    flag: "--ca <file>",
+    description: "mqtts: CA certificate to trust instead of the system's (PEM)",
+    must: "be an existing PEM file",
+    schema: existing("file"),
+  }),
+  thingName: field({
+    flag: "--thing-name <name>",
+    description: "device name in every message (default: AWS_IOT_THING_NAME, else the host name)",
+    must: "be 1 to 128 letters, digits or :_-",
+    schema: z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/),
+    fallback: (env) => env.AWS_IOT_THING_NAME || os.hostname().replace(/[^a-zA-Z0-9:_-]/g, "-"),
+  }),
+  clientId: field({
+    flag: "--client-id <id>",
+    description: "MQTT client id (default: the thing name, as AWS IoT policies expect)",
+    must: "be 1 to 128 characters without spaces",
+    schema: z.string().regex(/^\S{1,128}$/),
+  }),
+  scoreThreshold: field({
+    flag: "--score-threshold <0..1>",
+    description: "minimum detection score (default: model.json's, else 0.5)",
+    must: "be a number from 0 to 1",
+    schema: number(0, 1),
+  }),
+  iouThreshold: field({
+    flag: "--iou-threshold <0..1>",
+    description: "yolov8 NMS overlap threshold (default: model.json's, else 0.45)",
+    must: "be a number from 0 to 1",
+    schema: number(0, 1),
+  }),
+  maxDetections: field({
+    flag: "--max-detections <n>",
+    description: "keep at most this many detections per image",
+    must: "be a whole number from 1 to 1000",
+    schema: wholeNumber(1, 1000),
+    fallback: "100",
+  }),
+  threads: field({
+    flag: "--threads <n>",
+    description: "onnxruntime threads (0: one per core)",
+    must: "be a whole number from 0 to 256",
+    schema: wholeNumber(0, 256),
+    fallback: "0",
+  }),
+  layout: field({
+    flag: "--layout <layout>",
+    description: "output layout of a .onnx without model.json: auto, torchvision or yolov8",
+    must: "be auto, torchvision or yolov8",
+    schema: z.enum(["auto", "torchvision", "yolov8"]),
+    fallback: "auto",
+  }),
+  inputSize: field({
+    flag: "--input-size <size>",
+    description: "input size of a .onnx without model.json and without a fixed input shape: 640 or 640x480",
+    must: "be <n> or <width>x<height>, e.g. 640 or 640x480",
+    schema: z
+      .string()
+      .regex(/^[1-9]\d{0,4}(x[1-9]\d{0,4})?$/)
+      .transform((s) => {
+        const [width, height = width] = s.split("x").map(Number);
+        return { width, height };
+      }),
+  }),
+  classes: field({
+    flag: "--classes <names>",
+    description: "comma-separated class names of a .onnx without model.json",
+    must: "be comma-separated class names, e.g. scratch,dent",
+    schema: z
+      .string()
+      .regex(/^[^,\s]+(,[^,\s]+)*$/)
+      .transform((s) => s.split(",")),
+  }),
+  padValue: field({
+    flag: "--pad-value <0..255>",
+    description: "letterbox fill of a .onnx without model.json",
+    must: "be a whole number from 0 to 255",
+    schema: wholeNumber(0, 255),
+    fallback: "114",
+  }),
+  outboxDir: field({
+    flag: "--outbox <dir>",
+    description: "folder of the durable outbox",
+    must: "be a folder path",
+    schema: z.string().min(1),
+    fallback: ".local/edge/outbox",
+  }),
+  outboxMaxBytes: field({
+    flag: "--outbox-max-bytes <bytes>",
+    description: "outbox size limit; when full, the oldest messages are dropped",
+    must: "be a whole number of bytes from 65536 to 1099511627776",
+    schema: wholeNumber(65_536, 2 ** 40),
+    fallback: String(64 * 1024 * 1024),
+  }),
+  ackTimeoutSeconds: field({
+    flag: "--ack-timeout <seconds>",
+    description: "seconds to wait for a publish to be acknowledged",
+    must: "be a number of seconds from 1 to 600",
+    schema: number(1, 600),
+    fallback: "10",
+  }),
+  shutdownTimeoutSeconds: field({
+    flag: "--shutdown-timeout <seconds>",
+    description: "seconds to keep delivering queued messages when stopping",
+    must: "be a number of seconds from 0 to 600",
+    schema: number(0, 600),
+    fallback: "5",
+  }),
+};
+
+export type EdgeConfigField = keyof typeof edgeConfigFields;
+type Parsed = { [K in EdgeConfigField]: z.output<(typeof edgeConfigFields)[K]["schema"]> };
+
+export interface EdgeConfig extends Omit<Parsed, "layout" | "clientId" | "inputSize"> {
+  layout?: "torchvision" | "yolov8";
+  clientId: string;
+  inputSize?: { width: number; height: number };
+}
+
+/** `imagesDir` → `QI_EDGE_IMAGES_DIR`. */
+export function envNameOf(fieldName: EdgeConfigField): string {
+  return `QI_EDGE_${fieldName.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** `--interval <seconds>` → `--interval`. */
+export function flagNameOf(fieldName: EdgeConfigField): string {
+  return edgeConfigFields[fieldName].flag.split(" ")[0];
+}
+
+export class EdgeConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid edge configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "EdgeConfigError";
+  }
+}
+
+const REQUIRED: EdgeConfigField[] = ["model", "imagesDir"];
+
+/**
+ * Merges flags (already named by field), environment and defaults, and validates every field at once. Each problem
+ * names the field the way the user set it (flag or environment variable) and the form it expects.
+ */
+export function parseEdgeConfig(
+  flags: Partial<Record<EdgeConfigField, string | boolean>>,
+  env: NodeJS.ProcessEnv = process.env,
+): EdgeConfig {
+  const problems: string[] = [];
+  const values: Partial<Record<EdgeConfigField, unknown>> = {};
+  for (const name of Object.keys(edgeConfigFields) as EdgeConfigField[]) {
+    const f: Field<z.ZodType> = edgeConfigFields[name];
+    const flagValue = flags[name];
+    const envValue = env[envNameOf(name)];
+    let raw: string | undefined;
+    let source: string;
+    if (flagValue !== undefined) {
+      raw = String(flagValue);
+      source = flagNameOf(name);
+    } else if (envValue !== undefined && envValue !== "") {
+      raw = envValue;
+      source = envNameOf(name);
+    } else {
+      raw = typeof f.fallback === "function" ? f.fallback(env) : f.fallback;
+      source = `${name} (default)`;
+    }
+    if (raw === undefined) {
+      if (REQUIRED.includes(name)) {
+        problems.push(`${name} is required and must ${f.must}: set ${flagNameOf(name)} or ${envNameOf(name)}`);
+      }
+      continue;
+    }
+    const parsed = f.schema.safeParse(raw);
+    if (parsed.success) values[name] = parsed.data;
+    else problems.push(`${source} must ${f.must} (got ${JSON.stringify(raw)})`);
+  }
+  if (problems.length > 0) throw new EdgeConfigError(problems);
+
+  const v = values as Parsed;
+  if (v.transport === "mqtt" && v.broker.protocol === "mqtts:" && (!v.cert || !v.key)) {
+    problems.push(`broker ${v.broker.href} uses mutual TLS: set cert (--cert) and key (--key)`);
+  }
+  if (v.transport === "greengrass-ipc" && !insideGreengrass(env)) {
+    problems.push(
+      `transport greengrass-ipc needs to run as a Greengrass component (${GREENGRASS_IPC_ENV.join(" and ")} are not set); use --transport mqtt elsewhere`,
+    );
+  }
+  if (problems.length > 0) throw new EdgeConfigError(problems);
+  return {
+    ...v,
+    layout: v.layout === "auto" ? undefined : v.layout,
+    clientId: v.clientId ?? v.thingName,
+  };
+}

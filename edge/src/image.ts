@@ -1,0 +1,30 @@
+import { Jimp } from "jimp";
+import { Bitmap } from "./preprocess";
+
+/** File extensions the camera source treats as images (jimp decodes each of them). */
+export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".bmp"] as const;
+
+export function isImageFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return !name.startsWith(".") && IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** The bytes are not an image jimp can decode. */
+export class ImageDecodeError extends Error {
+  override name = "ImageDecodeError";
+}
+
+/** Decodes JPEG, PNG or BMP bytes into an RGBA bitmap. */
+export async function decodeImage(bytes: Buffer): Promise<Bitmap> {
+  let image;
+  try {
+    image = await Jimp.fromBuffer(bytes);
+  } catch (error) {
+    throw new ImageDecodeError(`cannot decode image: ${(error as Error).message}`);
+  }
+  const { width, height, data } = image.bitmap;
+  if (!width || !height || data.length < width * height * 4) {
+    throw new ImageDecodeError(`cannot decode image: empty or incomplete bitmap (${width}x${height})`);
+  }
+  return { width, height, data };
+}

@@ -1,0 +1,80 @@
+import { Command, CommanderError, Option } from "commander";
+import { EdgeApp, EXIT_BAD_CONFIG, EXIT_FAILED } from "./app";
+import { EdgeConfigError, EdgeConfigField, edgeConfigFields, envNameOf, parseEdgeConfig } from "./config";
+import { consoleLog } from "./log";
+import { ModelError } from "./model";
+
+/** The command line: one flag per config field (each also settable as QI_EDGE_<FIELD>), plus --check. */
+export function buildCli(): { program: Command; attributes: Record<EdgeConfigField, string> } {
+  const program = new Command("edge")
+    .description("Inspect images with an ONNX detector and publish the results over MQTT, without losing any.")
+    .option("--check", "validate the configuration and load the model, then exit")
+    .helpOption("-h, --help", "show this help")
+    .showHelpAfterError("(--help lists every option)");
+  const attributes = {} as Record<EdgeConfigField, string>;
+  for (const name of Object.keys(edgeConfigFields) as EdgeConfigField[]) {
+    const f = edgeConfigFields[name];
+    const fallback = "fallback" in f && typeof f.fallback === "string" ? `default ${f.fallback}, ` : "";
+    const option = new Option(f.flag, `${f.description} [${fallback}${envNameOf(name)}]`);
+    attributes[name] = option.attributeName();
+    program.addOption(option);
+  }
+  return { program, attributes };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { program, attributes } = buildCli();
+  program.exitOverride();
+  try {
+    program.parse(argv);
+  } catch (error) {
+    // Commander has printed the help or the problem (unknown option, missing value).
+    return error instanceof CommanderError && error.exitCode === 0 ? 0 : EXIT_BAD_CONFIG;
+  }
+  const options = program.opts();
+  const flags = Object.fromEntries(
+    (Object.keys(attributes) as EdgeConfigField[]).map((name) => [name, options[attributes[name]]]),
+  ) as Partial<Record<EdgeConfigField, string | boolean>>;
+
+  let app: EdgeApp;
+  try {
+    app = await EdgeApp.create(parseEdgeConfig(flags, process.env), consoleLog);
+  } catch (error) {
+    if (error instanceof EdgeConfigError || error instanceof ModelError) {
+      consoleLog.error(error.message);
+      return EXIT_BAD_CONFIG;
+    }
+    throw error;
+  }
+  if (options.check) {
+    consoleLog.info(`ok: ${app.summary()}`);
+    await app.close();
+    return 0;
+  }
+
+  // The first SIGTERM/SIGINT stops gracefully (Greengrass sends SIGTERM on stop); a second one does not wait.
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(EXIT_FAILED);
+    consoleLog.info(`${signal}: finishing the image in flight and delivering what can be delivered`);
+    app.stop();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  return app.run();
+}
+
+if (require.main === module) {
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+      // Native handles (MQTT, onnxruntime) must not keep a finished process alive.
+      setTimeout(() => process.exit(code), 500).unref();
+    },
+    (error: unknown) => {
+      consoleLog.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exit(EXIT_FAILED);
+    },
+  );
+}

@@ -1,0 +1,115 @@
+import { EventEmitter } from "node:events";
+import { io, mqtt5 } from "aws-iot-device-sdk-v2";
+import { Log } from "../log";
+import { NotConnectedError, Transport, withTimeout } from "./transport";
+
+export interface MqttTransportOptions {
+  /** `mqtt://host[:1883]` (plain TCP) or `mqtts://host[:8883]` (mutual TLS, e.g. an AWS IoT Core endpoint). */
+  broker: URL;
+  clientId: string;
+  /** mqtts: client certificate, private key (PEM files) and, optionally, the CA to trust instead of the system's. */
+  cert?: string;
+  key?: string;
+  ca?: string;
+  /** A PUBACK that takes longer fails the publish (the message stays in the outbox). */
+  ackTimeoutSeconds: number;
+  log: Log;
+}
+
+/**
+ * MQTT 5 over aws-crt: plain TCP to any broker, or mutual TLS to AWS IoT Core (client id = thing name). QoS 1; the
+ * client reconnects by itself with exponential backoff. Publishes are never queued inside the client: on a
+ * disconnect they fail and the outbox, which still holds them, resends after the reconnect.
+ */
+export class MqttTransport extends EventEmitter implements Transport {
+  readonly name = "mqtt";
+  private client?: mqtt5.Mqtt5Client;
+  private isConnected = false;
+  private failedAttempts = 0;
+
+  constructor(private readonly options: MqttTransportOptions) {
+    super();
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  start(): void {
+    const { broker, clientId, log } = this.options;
+    const secure = broker.protocol === "mqtts:";
+    const port = Number(broker.port) || (secure ? 8883 : 1883);
+    const where = `${broker.protocol}//${broker.hostname}:${port}`;
+    const client = new mqtt5.Mqtt5Client({
+      hostName: broker.hostname,
+      port,
+      tlsCtx: secure ? this.tlsContext(port) : undefined,
+      connectProperties: { clientId, keepAliveIntervalSeconds: 30 },
+      sessionBehavior: mqtt5.ClientSessionBehavior.Clean,
+      offlineQueueBehavior: mqtt5.ClientOperationQueueBehavior.FailAllOnDisconnect,
+      retryJitterMode: mqtt5.RetryJitterType.Full,
+      minReconnectDelayMs: 500,
+      maxReconnectDelayMs: 30_000,
+      ackTimeoutSeconds: this.options.ackTimeoutSeconds,
+      connackTimeoutMs: 10_000,
+    });
+    client.on("connectionSuccess", () => {
+      this.failedAttempts = 0;
+      this.isConnected = true;
+      log.info(`connected to ${where} as ${clientId}`);
+      this.emit("connected");
+    });
+    client.on("connectionFailure", (event) => {
+      this.failedAttempts += 1;
+      if (this.failedAttempts === 1 || this.failedAttempts % 20 === 0) {
+        log.warn(`cannot connect to ${where} (${this.failedAttempts}x): ${crtErrorText(event.error)}`);
+      }
+    });
+    client.on("disconnection", (event) => {
+      if (!this.isConnected) return;
+      this.isConnected = false;
+      log.warn(`disconnected from ${where}: ${crtErrorText(event.error)}`);
+      this.emit("disconnected");
+    });
+    this.client = client;
+    client.start();
+  }
+
+  async publish(topic: string, payload: Buffer): Promise<void> {
+    if (!this.client || !this.isConnected) throw new NotConnectedError("not connected to the MQTT broker");
+    const puback = await withTimeout(
+      this.client.publish({ topicName: topic, qos: mqtt5.QoS.AtLeastOnce, payload }),
+      (this.options.ackTimeoutSeconds + 1) * 1000,
+      "PUBACK",
+    );
+    // Reason codes below 128 are successes (0, or 16 "no matching subscribers").
+    if (!puback || puback.reasonCode >= 128) {
+      throw new Error(`the broker refused the message on ${topic}: PUBACK reason ${puback?.reasonCode ?? "missing"}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.client = undefined;
+    this.isConnected = false;
+    const stopped = new Promise<void>((resolve) => client.once("stopped", () => resolve()));
+    client.stop();
+    await withTimeout(stopped, 5000, "MQTT stop").catch(() => undefined);
+    client.close();
+  }
+
+  private tlsContext(port: number): io.ClientTlsContext {
+    const { cert, key, ca } = this.options;
+    if (!cert || !key) throw new Error("an mqtts broker needs a client certificate and key");
+    const tls = io.TlsContextOptions.create_client_with_mtls_from_path(cert, key);
+    if (ca) tls.override_default_trust_store_from_path(undefined, ca);
+    // AWS IoT Core accepts MQTT over TLS on 443 only with this ALPN protocol.
+    if (port === 443) tls.alpn_list = ["x-amzn-mqtt-ca"];
+    return new io.ClientTlsContext(tls);
+  }
+}
+
+function crtErrorText(error: { error_name?: string }): string {
+  return (error as Error).message || error.error_name || "unknown error";
+}

@@ -1,0 +1,189 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { Jimp } from "jimp";
+import sharp from "sharp";
+import { letterboxGeometry } from "../contracts/modelManifest";
+import { Detector } from "../edge/src/detector";
+import { gradientJpeg, realSampleImages } from "../test/helpers/images";
+import { convDetectorModel } from "../test/helpers/onnxModels";
+
+/**
+ * `npm run bench:edge -- [model dir or .onnx] [--frames N] [--threads N]`
+ *
+ * Times each stage of the edge detector on real camera images (generated ones without the data set): decode,
+ * preprocess, session.run, postprocess; frames/s, RSS, and the overhead ratio (decode + preprocess + postprocess) /
+ * run. Then jimp against sharp for decoding and resizing the same 450×300 JPEG. The last line is JSON.
+ *
+ * Without a model argument it uses models/demo/ when present, else a generated 640×640 detector-sized network.
+ */
+
+const ROOT = path.resolve(__dirname, "..");
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  if (at === -1) return fallback;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${name} must be a whole number (got ${process.argv[at + 1]})`);
+  return value;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const round = (v: number, decimals = 2) => Math.round(v * 10 ** decimals) / 10 ** decimals;
+
+async function timeIt(iterations: number, work: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    await work();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+async function main(): Promise<void> {
+  const frames = option("--frames", 60);
+  const threads = option("--threads", 0);
+  const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && !all[i - 1]?.startsWith("--"));
+  const demo = path.join(ROOT, "models", "demo");
+
+  let modelPath = positional[0];
+  let scoreThreshold: number | undefined;
+  if (!modelPath && existsSync(demo)) modelPath = demo;
+  if (!modelPath) {
+    // Generated once into the git-ignored .local/ and reused.
+    modelPath = path.join(ROOT, ".local", "bench", "conv-detector-640.onnx");
+    if (!existsSync(modelPath)) {
+      mkdirSync(path.dirname(modelPath), { recursive: true });
+      writeFileSync(modelPath, convDetectorModel({ size: 640, classes: 1 }));
+    }
+    // A YOLOv8 export's usual confidence threshold.
+    scoreThreshold = 0.25;
+    console.log(
+      "model: generated 640×640 YOLOv8-layout network (~4.8 GFLOPs, random weights); pass a model to use your own",
+    );
+  }
+
+  let images: { name: string; bytes: Buffer }[] = realSampleImages().map((file) => ({
+    name: path.basename(file),
+    bytes: readFileSync(file),
+  }));
+  if (images.length === 0) {
+    console.log("images: generated 450×300 JPEGs (../shared/datasets/scratches is not here)");
+    images = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => ({
+        name: `generated-${i}.jpg`,
+        bytes: await gradientJpeg(450, 300, { x: 40 * i, y: 100, w: 60, h: 6 }),
+      })),
+    );
+  } else {
+    console.log(`images: ${images.length} real camera images (450×300 JPEG)`);
+  }
+
+  const detector = await Detector.load(modelPath, {
+    threads,
+    maxDetections: 100,
+    scoreThreshold,
+    bare: { padValue: 114 },
+  });
+  const { spec } = detector;
+  console.log(
+    `model: ${modelPath} — ${spec.layout}, input ${spec.input.width}×${spec.input.height}, onnxruntime threads ${threads || "auto"}, score >= ${detector.decodeOptions.scoreThreshold}`,
+  );
+
+  const stages = {
+    decode: [] as number[],
+    preprocess: [] as number[],
+    run: [] as number[],
+    postprocess: [] as number[],
+  };
+  let detections = 0;
+  const warmup = 3;
+  const started = { at: 0 };
+  for (let i = 0; i < warmup + frames; i++) {
+    if (i === warmup) started.at = performance.now();
+    const { bytes } = images[i % images.length];
+    let t = performance.now();
+    const lap = (stage: keyof typeof stages) => {
+      const now = performance.now();
+      if (i >= warmup) stages[stage].push(now - t);
+      t = now;
+    };
+    const bitmap = await detector.decode(bytes);
+    lap("decode");
+    const { tensor, geometry } = detector.preprocess(bitmap);
+    lap("preprocess");
+    const outputs = await detector.run(tensor);
+    lap("run");
+    detections += detector.postprocess(outputs, geometry, bitmap.width, bitmap.height).length;
+    lap("postprocess");
+  }
+  const seconds = (performance.now() - started.at) / 1000;
+  const rssMb = process.memoryUsage().rss / 1024 / 1024;
+
+  const p50 = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(percentile(v, 50))])) as Record<
+    keyof typeof stages,
+    number
+  >;
+  const p95 = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(percentile(v, 95))])) as Record<
+    keyof typeof stages,
+    number
+  >;
+  const overheadRatio = round((p50.decode + p50.preprocess + p50.postprocess) / p50.run, 3);
+  console.log(`\n${frames} frames, ${detections} detections in all`);
+  console.log("stage         p50 ms   p95 ms");
+  for (const stage of Object.keys(stages) as (keyof typeof stages)[]) {
+    console.log(`${stage.padEnd(12)} ${p50[stage].toFixed(2).padStart(7)}  ${p95[stage].toFixed(2).padStart(7)}`);
+  }
+  const fps = round(frames / seconds, 1);
+  console.log(
+    `frames/s ${fps}, RSS ${rssMb.toFixed(0)} MiB, (decode + preprocess + postprocess) / run = ${overheadRatio}`,
+  );
+
+  // Decode + resize of one camera image to the model's letterboxed size, three ways.
+  const { bytes } = images[0];
+  const { width: w, height: h } = letterboxGeometry(
+    ...sizeOf(await detector.decode(bytes)),
+    spec.input.width,
+    spec.input.height,
+  );
+  const reps = 30;
+  await Jimp.fromBuffer(bytes);
+  await sharp(bytes).resize(w, h, { kernel: "linear" }).raw().toBuffer();
+  const jimp = await timeIt(reps, async () => (await Jimp.fromBuffer(bytes)).resize({ w, h }));
+  const sharpTimes = await timeIt(reps, () => sharp(bytes).resize(w, h, { kernel: "linear" }).raw().toBuffer());
+  const ours = await timeIt(reps, async () => detector.preprocess(await detector.decode(bytes)));
+  const jimpDecodeResizeMs = round(percentile(jimp, 50));
+  const sharpDecodeResizeMs = round(percentile(sharpTimes, 50));
+  console.log(`\ndecode + resize ${images[0].name} to ${w}×${h} (p50 of ${reps}):`);
+  console.log(`  jimp decode + jimp resize            ${jimpDecodeResizeMs.toFixed(2)} ms`);
+  console.log(`  sharp (libvips) decode + resize      ${sharpDecodeResizeMs.toFixed(2)} ms   (dev-only comparison)`);
+  console.log(
+    `  jimp decode + our fused letterbox    ${round(percentile(ours, 50)).toFixed(2)} ms   (what the edge runs, incl. normalising)`,
+  );
+
+  await detector.close();
+  console.log(
+    JSON.stringify({
+      model: modelPath,
+      p50Ms: p50,
+      p95Ms: p95,
+      fps,
+      rssMb: round(rssMb, 1),
+      overheadRatio,
+      jimpDecodeResizeMs,
+      sharpDecodeResizeMs,
+    }),
+  );
+}
+
+const sizeOf = (image: { width: number; height: number }): [number, number] => [image.width, image.height];
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

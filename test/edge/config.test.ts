@@ -1,0 +1,147 @@
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import { EdgeConfigError, edgeConfigFields, envNameOf, flagNameOf, parseEdgeConfig } from "../../edge/src/config";
+import { tempDir } from "../helpers/modelFolders";
+
+describe("edge config", () => {
+  const dir = tempDir("config");
+  const pem = path.join(dir, "cert.pem");
+  const base = { model: path.join(dir, "model"), imagesDir: dir };
+  before(() => writeFileSync(pem, "-----BEGIN CERTIFICATE-----\n"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function problemsOf(flags: Record<string, string | boolean>, env: NodeJS.ProcessEnv = {}): string[] {
+    try {
+      parseEdgeConfig(flags, env);
+    } catch (error) {
+      expect(error).to.be.instanceOf(EdgeConfigError);
+      return (error as EdgeConfigError).problems;
+    }
+    throw new Error("expected the config to be rejected");
+  }
+
+  it("needs only the model and the images; everything else has a default", () => {
+    const config = parseEdgeConfig(base, { AWS_IOT_THING_NAME: "line-1-camera" });
+    expect(config).to.include({
+      intervalSeconds: 5,
+      once: false,
+      topic: "qualityinspection/scratch-detection",
+      transport: "mqtt",
+      thingName: "line-1-camera",
+      clientId: "line-1-camera",
+      maxDetections: 100,
+      threads: 0,
+      padValue: 114,
+      outboxMaxBytes: 64 * 1024 * 1024,
+    });
+    expect(config.broker.href).to.equal("mqtt://127.0.0.1:1883");
+    expect(config.layout).to.equal(undefined);
+    expect(config.scoreThreshold).to.equal(undefined);
+  });
+
+  it("takes flags over environment over defaults, and treats an empty variable as unset", () => {
+    const env = {
+      QI_EDGE_INTERVAL_SECONDS: "2",
+      QI_EDGE_TOPIC: "plant/a",
+      QI_EDGE_SCORE_THRESHOLD: "",
+      QI_EDGE_THREADS: "2",
+    };
+    const config = parseEdgeConfig({ ...base, intervalSeconds: "0.5" }, env);
+    expect(config).to.include({ intervalSeconds: 0.5, topic: "plant/a", threads: 2 });
+    expect(config.scoreThreshold).to.equal(undefined);
+  });
+
+  it("reads every field from QI_EDGE_<FIELD>, the names the Greengrass recipe sets", () => {
+    expect(envNameOf("imagesDir")).to.equal("QI_EDGE_IMAGES_DIR");
+    expect(envNameOf("outboxMaxBytes")).to.equal("QI_EDGE_OUTBOX_MAX_BYTES");
+    const config = parseEdgeConfig(
+      {},
+      {
+        QI_EDGE_MODEL: base.model,
+        QI_EDGE_IMAGES_DIR: dir,
+        QI_EDGE_CLASSES: "scratch,dent",
+        QI_EDGE_INPUT_SIZE: "640x480",
+      },
+    );
+    expect(config.classes).to.deep.equal(["scratch", "dent"]);
+    expect(config.inputSize).to.deep.equal({ width: 640, height: 480 });
+  });
+
+  it("defaults to Greengrass IPC inside Greengrass", () => {
+    const env = { AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT: "/tmp/ipc.socket", SVCUID: "token" };
+    expect(parseEdgeConfig(base, env).transport).to.equal("greengrass-ipc");
+  });
+
+  const badValues: [string, string | boolean, string, NodeJS.ProcessEnv?][] = [
+    ["intervalSeconds", "soon", "--interval must be a number of seconds from 0 to 86400"],
+    ["imagesDir", "/no/such/folder", "--images must be an existing folder"],
+    ["broker", "http://example.com", "--broker must be a URL like mqtt://127.0.0.1:1883"],
+    ["transport", "kafka", "--transport must be mqtt or greengrass-ipc"],
+    ["topic", "plant/#", "--topic must be an MQTT topic without wildcards"],
+    ["topic", "$aws/things/x", "--topic must be an MQTT topic without wildcards, empty levels or a leading $"],
+    ["scoreThreshold", "1.5", "--score-threshold must be a number from 0 to 1"],
+    ["maxDetections", "0", "--max-detections must be a whole number from 1 to 1000"],
+    ["inputSize", "640x", "--input-size must be <n> or <width>x<height>"],
+    ["classes", "scratch,,dent", "--classes must be comma-separated class names"],
+    ["outboxMaxBytes", "1000", "--outbox-max-bytes must be a whole number of bytes from 65536"],
+    ["cert", "/no/cert.pem", "--cert must be an existing PEM file"],
+    ["layout", "ssd", "--layout must be auto, torchvision or yolov8"],
+  ];
+  for (const [name, value, message] of badValues) {
+    it(`rejects ${name}=${JSON.stringify(value)}, naming the flag and the expected form`, () => {
+      const problems = problemsOf({ ...base, [name]: value });
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.contain(message);
+      expect(problems[0]).to.contain(JSON.stringify(value));
+    });
+  }
+
+  it("names the environment variable when the bad value came from there", () => {
+    expect(problemsOf(base, { QI_EDGE_IOU_THRESHOLD: "-1" })).to.deep.equal([
+      'QI_EDGE_IOU_THRESHOLD must be a number from 0 to 1 (got "-1")',
+    ]);
+  });
+
+  it("reports every problem at once, including missing required fields", () => {
+    const problems = problemsOf({ intervalSeconds: "x" });
+    expect(problems).to.have.length(3);
+    expect(problems.join("\n")).to.contain("model is required").and.contain("--model or QI_EDGE_MODEL");
+    expect(problems.join("\n")).to.contain("imagesDir is required");
+  });
+
+  it("needs a certificate and key for a mutual-TLS broker", () => {
+    expect(problemsOf({ ...base, broker: "mqtts://example-ats.iot.eu-west-1.amazonaws.com" })[0]).to.contain(
+      "uses mutual TLS: set cert (--cert) and key (--key)",
+    );
+    const config = parseEdgeConfig({
+      ...base,
+      broker: "mqtts://example-ats.iot.eu-west-1.amazonaws.com:8883",
+      cert: pem,
+      key: pem,
+    });
+    expect(config.broker.port).to.equal("8883");
+  });
+
+  it("refuses Greengrass IPC outside Greengrass", () => {
+    expect(problemsOf({ ...base, transport: "greengrass-ipc" })[0]).to.contain(
+      "needs to run as a Greengrass component",
+    );
+  });
+
+  it("the README documents every flag and environment variable", () => {
+    const readme = readFileSync(path.resolve(__dirname, "..", "..", "README.md"), "utf8");
+    for (const name of Object.keys(edgeConfigFields) as (keyof typeof edgeConfigFields)[]) {
+      expect(readme, name)
+        .to.contain(`| \`${flagNameOf(name)}\``)
+        .and.contain(`\`${envNameOf(name)}\``);
+    }
+  });
+
+  it("describes every field for --help", () => {
+    for (const [name, f] of Object.entries(edgeConfigFields)) {
+      expect(f.flag, name).to.match(/^--[a-z-]+( <[^>]+>)?$/);
+      expect(f.description, name).to.have.length.greaterThan(5);
+    }
+  });
+});

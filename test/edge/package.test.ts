@@ -1,0 +1,173 @@
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import { componentNames } from "../../contracts/modelComponent";
+import { EdgePackage, packageEdge } from "../../edge/package";
+import { inferenceComponentRecipe } from "../../edge/recipe";
+import { zip } from "../../edge/zip";
+import { FakeNucleus } from "../helpers/fakeNucleus";
+import { interpolateLifecycle } from "../helpers/greengrass";
+import { gradientJpeg } from "../helpers/images";
+import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
+import { torchvisionModel } from "../helpers/onnxModels";
+
+const UNZIP = ["/usr/bin/unzip", "/bin/unzip"].find((p) => existsSync(p));
+const NO_UNZIP = "unzip is not installed, so the archive cannot be opened independently";
+
+function listZip(file: string): string[] {
+  const result = spawnSync(UNZIP!, ["-Z1", file], { encoding: "utf8" });
+  expect(result.status, result.stderr).to.equal(0);
+  return result.stdout.trim().split("\n");
+}
+
+describe("edge ZIP writer", () => {
+  const dir = tempDir("zip");
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const entries = [
+    { name: "main.js", data: Buffer.from("console.log('hello');\n".repeat(100)) },
+    {
+      name: "node_modules/pkg/random.bin",
+      data: Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 251)),
+    },
+    { name: "empty.txt", data: Buffer.alloc(0) },
+  ];
+
+  it("writes the same bytes for the same files, so the archive's hash names its contents", () => {
+    expect(zip(entries).equals(zip(entries))).to.equal(true);
+    expect(zip(entries).equals(zip([...entries.slice(0, 2), { name: "empty.txt", data: Buffer.from("x") }]))).to.equal(
+      false,
+    );
+  });
+
+  it("is an archive standard tools read back byte for byte", function () {
+    if (!UNZIP) {
+      console.log(`      skipped: ${NO_UNZIP}`);
+      this.skip();
+    }
+    const file = path.join(dir, "a.zip");
+    writeFileSync(file, zip(entries));
+    expect(spawnSync(UNZIP, ["-tq", file]).status).to.equal(0);
+    const out = path.join(dir, "out");
+    expect(spawnSync(UNZIP, ["-q", file, "-d", out]).status).to.equal(0);
+    for (const { name, data } of entries) expect(readFileSync(path.join(out, name)).equals(data), name).to.equal(true);
+  });
+
+  it("refuses paths that would escape the folder it is unpacked into", () => {
+    expect(() => zip([{ name: "../evil.js", data: Buffer.alloc(1) }])).to.throw(/bad zip entry name/);
+    expect(() => zip([{ name: "/etc/passwd", data: Buffer.alloc(1) }])).to.throw(/bad zip entry name/);
+  });
+});
+
+describe("edge component package", function () {
+  const dir = tempDir("package");
+  let built: EdgePackage;
+  before(async () => {
+    built = await packageEdge({ outDir: path.join(dir, "dist") });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("reports the archive's path, size and SHA-256", () => {
+    expect(built.zipPath).to.equal(path.join(dir, "dist", "scratch-detector-linux-x64.zip"));
+    expect(built.sha256).to.equal(createHash("sha256").update(readFileSync(built.zipPath)).digest("hex"));
+    expect(built.bytes).to.equal(readFileSync(built.zipPath).length);
+  });
+
+  it("holds the bundle and the linux-x64 native binaries, and nothing for other platforms", function () {
+    if (!UNZIP) {
+      console.log(`      skipped: ${NO_UNZIP}`);
+      this.skip();
+    }
+    const files = listZip(built.zipPath);
+    expect(files).to.include.members([
+      "main.js",
+      "package.json",
+      "node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node",
+      "node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1",
+      "node_modules/aws-crt/dist/bin/linux-x64-glibc/aws-crt-nodejs.node",
+      "node_modules/onnxruntime-common/dist/cjs/index.js",
+    ]);
+    expect(files.filter((f) => /darwin|win32|arm64|musl|\.d\.ts$|\.map$|\/lib\/|sharp|jimp/.test(f))).to.deep.equal([]);
+    expect(files.filter((f) => f.startsWith("node_modules/")).map((f) => f.split("/")[1])).to.satisfy(
+      (pkgs: string[]) => pkgs.every((p) => ["onnxruntime-node", "onnxruntime-common", "aws-crt"].includes(p)),
+    );
+  });
+
+  it("unpacked as Greengrass does, passes the recipe's Install step and runs its Run step over IPC", async function () {
+    if (!UNZIP) {
+      console.log(`      skipped: ${NO_UNZIP}`);
+      this.skip();
+    }
+    // Greengrass unpacks <name>.zip into <decompressedPath>/<name>/.
+    const decompressedPath = path.join(dir, "greengrass", "artifacts-unarchived");
+    const uri = `s3://qi-dev-data-lake/components/qi-dev.ScratchDetector/1.0.0/${built.sha256}.zip`;
+    const target = path.join(decompressedPath, built.sha256);
+    mkdirSync(target, { recursive: true });
+    expect(spawnSync(UNZIP, ["-q", built.zipPath, "-d", target]).status).to.equal(0);
+
+    const model = modelFolder(
+      dir,
+      "model-component",
+      torchvisionModel({ width: 320, height: 320 }, { boxes: [[30, 70, 120, 130]], scores: [0.9], labels: [1] }),
+      manifestFor({ layout: "torchvision", input: { name: "images", width: 320, height: 320, padValue: 114 } }),
+    );
+    const images = path.join(dir, "camera");
+    mkdirSync(images);
+    writeFileSync(path.join(images, "part-1.jpg"), await gradientJpeg(450, 300));
+    const names = componentNames("qi-dev");
+    const recipe = inferenceComponentRecipe({
+      componentName: names.inference,
+      componentVersion: "1.0.0",
+      artifactUri: uri,
+      modelComponentName: names.model,
+      imagesDir: images,
+    });
+    const lifecycle = interpolateLifecycle(recipe, {
+      decompressedPath,
+      modelArtifactsPath: model,
+      workPath: path.join(dir, "greengrass", "work"),
+      thingName: "package-test",
+    });
+    const env = {
+      PATH: process.env.PATH,
+      ...lifecycle.env,
+      // What the nucleus gives every component process; --check does not connect.
+      AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT: path.join(dir, "ipc.socket"),
+      SVCUID: "test-token",
+    };
+    // Outside the repository, so nothing resolves from the project's node_modules.
+    const install = spawnSync("sh", ["-c", lifecycle.install], { cwd: dir, env, encoding: "utf8" });
+    expect(install.status, install.stderr).to.equal(0);
+    expect(install.stdout).to.match(
+      /^ok: model scratch-detector fixture-1 \(torchvision, 320x320.* greengrass-ipc → qualityinspection\/scratch-detection/,
+    );
+
+    // Run, against a stand-in nucleus; Greengrass stops a component with SIGTERM.
+    const nucleus = await FakeNucleus.start(env.AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT, env.SVCUID);
+    const run = spawn("sh", ["-c", lifecycle.run], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    run.stdout.on("data", (chunk) => (output += chunk));
+    run.stderr.on("data", (chunk) => (output += chunk));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (nucleus.published.length === 0) {
+        if (Date.now() > deadline || run.exitCode !== null) throw new Error(`nothing published:\n${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const exited = once(run, "exit");
+      run.kill("SIGTERM");
+      expect((await exited)[0], output).to.equal(0);
+      const [published] = nucleus.published;
+      expect(published.topicName).to.equal("qualityinspection/scratch-detection");
+      expect(JSON.parse(published.payload.toString())).to.include({
+        image_name: "part-1.jpg",
+        thingName: "package-test",
+      });
+    } finally {
+      run.kill("SIGKILL");
+      await nucleus.close();
+    }
+  });
+});
