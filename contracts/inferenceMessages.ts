@@ -1,4 +1,5 @@
 import Ajv, { ErrorObject } from "ajv";
+import { z } from "zod";
 import inferenceErrorSchema from "./inferenceError.schema.json";
 import inferenceResultSchema from "./inferenceResult.schema.json";
 
@@ -13,6 +14,12 @@ export const INFERENCE_MESSAGE_SCHEMA_VERSION = 1;
 export const DEFAULT_RESULT_TOPIC = "qualityinspection/scratch-detection";
 
 /** Error messages go to a sub-topic of the result topic. */
+/** Topic names results are published to: no wildcards, no empty levels, not AWS IoT's reserved $ topics. */
+export const mqttTopicSchema = z
+  .string()
+  .regex(/^(?!\$)[^#+/\s]+(\/[^#+/\s]+)*$/, "must be an MQTT topic without wildcards, empty levels or a leading $")
+  .max(200);
+
 export function errorTopicOf(resultTopic: string): string {
   return `${resultTopic}/errors`;
 }

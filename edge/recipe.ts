@@ -1,7 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
-import { DEFAULT_RESULT_TOPIC, errorTopicOf } from "../contracts/inferenceMessages";
-import { EdgeConfigField, envNameOf, mqttTopicSchema } from "./src/config";
+import { DEFAULT_RESULT_TOPIC, errorTopicOf, mqttTopicSchema } from "../contracts/inferenceMessages";
+import { EdgeConfigField, envNameOf } from "./src/config";
 
 /**
  * The Greengrass recipe of the inference component, built as a typed object from its inputs (never a JSON file

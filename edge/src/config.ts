@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import os from "node:os";
 import { z } from "zod";
-import { DEFAULT_RESULT_TOPIC } from "../../contracts/inferenceMessages";
+import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
 
 /**
@@ -27,11 +27,6 @@ const existing = (kind: "file" | "directory") =>
     const stat = statSync(p, { throwIfNoEntry: false });
     return kind === "file" ? stat?.isFile() : stat?.isDirectory();
   });
-/** MQTT topic names we publish to: no wildcards, no empty levels, not AWS IoT's reserved $ topics. */
-export const mqttTopicSchema = z
-  .string()
-  .regex(/^(?!\$)[^#+/\s]+(\/[^#+/\s]+)*$/, "must be an MQTT topic without wildcards, empty levels or a leading $")
-  .max(200);
 
 interface Field<T extends z.ZodType> {
   schema: T;
