@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { mqttTopicSchema } from "../contracts/inferenceMessages";
 import { NEO_TARGET_DEVICES, NeoTargetDevice } from "./neoTargets";
 
 /** The Pulumi project name; it is also the namespace of every project config key. */
@@ -19,6 +20,23 @@ const decimal = (min: number, max: number) =>
     .regex(/^\d+(\.\d+)?$/)
     .transform(Number)
     .pipe(z.number().min(min).max(max));
+
+/** A list value: Pulumi hands `array` config to the program as JSON. */
+const jsonList = <T extends z.ZodType>(item: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(item));
+
+/** AWS IoT thing names. */
+const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 
 interface Field<T extends z.ZodType> {
   schema: T;
@@ -104,9 +122,34 @@ export const configFields = {
       .regex(/^(off|cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/)
       .transform((expression) => (expression === "off" ? null : expression)),
   ),
-  "qualityinspection:edge.inferenceComponentVersion": field(
-    "be a component version major.minor.patch (for example 1.0.0)",
-    z.string().regex(/^\d+\.\d+\.\d+$/),
+  "qualityinspection:edge.architecture": field(
+    "be x64 or arm64 (the CPU of the edge devices)",
+    z.enum(["x64", "arm64"]),
+  ),
+  "qualityinspection:edge.coreDevices": field(
+    'be a list of distinct IoT thing names (letters, digits, -, _ or :), e.g. ["line-1-inspector"]',
+    jsonList(z.string().regex(THING_NAME)).refine((names) => new Set(names).size === names.length),
+  ),
+  "qualityinspection:edge.simulatedDevice": field("be true or false", bool),
+  "qualityinspection:edge.simulatedDeviceInstanceType": field(
+    "look like <family>.<size> (for example t3.medium)",
+    z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/),
+  ),
+  "qualityinspection:edge.nucleusVersion": field(
+    "be latest or a Greengrass nucleus version such as 2.14.0",
+    z.string().regex(/^(latest|\d+\.\d+\.\d+)$/),
+  ),
+  "qualityinspection:edge.topic": field(
+    "be an MQTT topic without wildcards, empty levels or a leading $ (e.g. qualityinspection/scratch-detection)",
+    mqttTopicSchema,
+  ),
+  "qualityinspection:edge.imagesDir": field(
+    "be an absolute path on the device, e.g. /var/lib/qualityinspection/images",
+    z.string().regex(/^\/[^\0]*$/),
+  ),
+  "qualityinspection:edge.intervalSeconds": field(
+    "be a whole number of seconds from 1 to 86400",
+    wholeNumber(1, 86_400),
   ),
 };
 
@@ -147,7 +190,19 @@ export interface StackConfig {
   deploy: { pollIntervalSeconds: number; maxPolls: number };
   /** EventBridge schedule of the periodic run; null when switched off. */
   schedule: { expression: string | null };
-  edge: { inferenceComponentVersion: string };
+  edge: {
+    architecture: "x64" | "arm64";
+    /** Thing group every core device joins; deployments target it. */
+    thingGroupName: string;
+    /** Core devices (IoT things) the stack registers, the simulated device's included. */
+    coreDevices: string[];
+    /** An EC2 instance running Greengrass as a core device, for trying the pipeline without hardware. */
+    simulatedDevice: { thingName: string; instanceType: string } | null;
+    nucleusVersion: string;
+    topic: string;
+    imagesDir: string;
+    intervalSeconds: number;
+  };
 }
 
 /** Who labels images: an existing private workteam, one the program creates, or Mechanical Turk. */
@@ -220,6 +275,10 @@ const WORKFORCE_KEYS = [
 
 /** Rules that involve more than one key; checked on the keys that are valid on their own. */
 function crossFieldProblems(raw: Record<string, string | undefined>): string[] {
+  return [...workforceProblems(raw), ...simulatedDeviceProblems(raw)];
+}
+
+function workforceProblems(raw: Record<string, string | undefined>): string[] {
   const [arn, create, allowPublic] = WORKFORCE_KEYS.map((key) => configFields[key].schema.safeParse(raw[key]));
   if (!arn.success || !create.success || !allowPublic.success) return [];
   const chosen = [arn.data !== "", create.data, allowPublic.data].filter(Boolean).length;
@@ -228,6 +287,46 @@ function crossFieldProblems(raw: Record<string, string | undefined>): string[] {
     `exactly one of ${WORKFORCE_KEYS.join(", ")} must choose the labeling workforce ` +
       `(a workteam ARN, createPrivateWorkforce=true, or allowPublicWorkforce=true); ${chosen} do`,
   ];
+}
+
+function simulatedDeviceProblems(raw: Record<string, string | undefined>): string[] {
+  const parse = <K extends ConfigKey>(key: K) => configFields[key].schema.safeParse(raw[key]);
+  const [enabled, instanceType, architecture] = [
+    parse("qualityinspection:edge.simulatedDevice"),
+    parse("qualityinspection:edge.simulatedDeviceInstanceType"),
+    parse("qualityinspection:edge.architecture"),
+  ];
+  if (!enabled.success || !enabled.data || !instanceType.success || !architecture.success) return [];
+  const arm = isArmInstanceType(instanceType.data as string);
+  if (arm === (architecture.data === "arm64")) return [];
+  return [
+    `qualityinspection:edge.simulatedDeviceInstanceType must be ${arm ? "an x64" : "an arm64 (Graviton)"} instance ` +
+      `type to match qualityinspection:edge.architecture=${architecture.data} (got ${JSON.stringify(raw["qualityinspection:edge.simulatedDeviceInstanceType"])})`,
+  ];
+}
+
+function edgeConfig(flat: FlatConfig, namePrefix: string): StackConfig["edge"] {
+  const simulated = flat["qualityinspection:edge.simulatedDevice"]
+    ? {
+        thingName: `${namePrefix}-simulated-device`,
+        instanceType: flat["qualityinspection:edge.simulatedDeviceInstanceType"],
+      }
+    : null;
+  return {
+    architecture: flat["qualityinspection:edge.architecture"],
+    thingGroupName: `${namePrefix}-fleet`,
+    coreDevices: [...flat["qualityinspection:edge.coreDevices"], ...(simulated ? [simulated.thingName] : [])],
+    simulatedDevice: simulated,
+    nucleusVersion: flat["qualityinspection:edge.nucleusVersion"],
+    topic: flat["qualityinspection:edge.topic"],
+    imagesDir: flat["qualityinspection:edge.imagesDir"],
+    intervalSeconds: flat["qualityinspection:edge.intervalSeconds"],
+  };
+}
+
+/** Graviton instance families carry a "g" after the generation digit: t4g, m6gd, c7gn (but not g4dn, x86 GPUs). */
+export function isArmInstanceType(instanceType: string): boolean {
+  return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) && !/^g\d/.test(instanceType);
 }
 
 function labelingWorkforce(flat: FlatConfig): LabelingWorkforce {
@@ -278,6 +377,6 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
       maxPolls: k("qualityinspection:deploy.maxPolls"),
     },
     schedule: { expression: k("qualityinspection:schedule.expression") },
-    edge: { inferenceComponentVersion: k("qualityinspection:edge.inferenceComponentVersion") },
+    edge: edgeConfig(flat, namePrefixFor(stack)),
   };
 }

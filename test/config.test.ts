@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { configFields, ConfigError, parseStackConfig, PROJECT, StackConfig } from "../config/schema";
+import { configFields, ConfigError, isArmInstanceType, parseStackConfig, PROJECT, StackConfig } from "../config/schema";
 import { readConfigDeclarations, readStackConfig } from "../config/stackFiles";
 import { PROJECT_DIR } from "./helpers/pulumiProgram";
 
@@ -68,7 +68,15 @@ describe("stack config", () => {
     ["deploy.maxPolls", "1001", "must be a whole number from 1 to 1000"],
     ["schedule.expression", "monthly", "must be an EventBridge schedule"],
     ["schedule.expression", "rate(1 fortnight)", "must be an EventBridge schedule"],
-    ["edge.inferenceComponentVersion", "1.0", "must be a component version major.minor.patch"],
+    ["edge.architecture", "amd64", "must be x64 or arm64"],
+    ["edge.coreDevices", "line-1", "must be a list of distinct IoT thing names"],
+    ["edge.coreDevices", '["line 1"]', "must be a list of distinct IoT thing names"],
+    ["edge.coreDevices", '["a","a"]', "must be a list of distinct IoT thing names"],
+    ["edge.simulatedDeviceInstanceType", "t3", "must look like <family>.<size>"],
+    ["edge.nucleusVersion", "2.x", "must be latest or a Greengrass nucleus version"],
+    ["edge.topic", "factory/#", "must be an MQTT topic without wildcards"],
+    ["edge.imagesDir", "images", "must be an absolute path on the device"],
+    ["edge.intervalSeconds", "0", "must be a whole number of seconds from 1 to 86400"],
   ];
   for (const [key, value, message] of badValues) {
     it(`rejects ${key}=${JSON.stringify(value)} naming the key and the expected form`, () => {
@@ -130,6 +138,39 @@ describe("stack config", () => {
     });
   });
 
+  it("wants the simulated device's CPU to match the fleet's", () => {
+    expect(problemsOf({ ...dev, [`${PROJECT}:edge.simulatedDeviceInstanceType`]: "t4g.medium" })).to.deep.equal([
+      `${PROJECT}:edge.simulatedDeviceInstanceType must be an x64 instance type to match ` +
+        `${PROJECT}:edge.architecture=x64 (got "t4g.medium")`,
+    ]);
+    const arm = { ...dev, [`${PROJECT}:edge.architecture`]: "arm64" };
+    expect(problemsOf(arm)[0]).to.contain("must be an arm64 (Graviton) instance type");
+    expect(
+      parseStackConfig({ ...arm, [`${PROJECT}:edge.simulatedDeviceInstanceType`]: "m6gd.large" }, "dev").edge,
+    ).to.deep.include({
+      architecture: "arm64",
+      simulatedDevice: { thingName: "qi-dev-simulated-device", instanceType: "m6gd.large" },
+    });
+  });
+
+  it("tells Graviton instance types from x64 ones", () => {
+    for (const arm of ["t4g.medium", "m6gd.large", "c7gn.xlarge", "r8g.large"])
+      expect(isArmInstanceType(arm), arm).to.equal(true);
+    for (const x64 of ["t3.medium", "m5.large", "g4dn.xlarge", "c6i.large", "m7a.large"])
+      expect(isArmInstanceType(x64), x64).to.equal(false);
+  });
+
+  it("registers the simulated device as one of the fleet's core devices", () => {
+    const edge = parseStackConfig(dev, "dev").edge;
+    expect(edge.coreDevices).to.deep.equal(["qi-dev-simulated-device"]);
+    expect(edge.thingGroupName).to.equal("qi-dev-fleet");
+    expect(parseStackConfig(prod, "prod").edge).to.deep.include({
+      coreDevices: ["qi-prod-line-1", "qi-prod-line-2"],
+      simulatedDevice: null,
+      architecture: "arm64",
+    });
+  });
+
   it("reports every problem at once", () => {
     const problems = problemsOf({
       ...dev,
@@ -165,7 +206,7 @@ describe("stack config", () => {
       const defaults = Object.fromEntries(
         Object.entries(declarations)
           .filter(([, d]) => d.default !== undefined)
-          .map(([key, d]) => [key, String(d.default)]),
+          .map(([key, d]) => [key, typeof d.default === "string" ? d.default : JSON.stringify(d.default)]),
       );
       const problems = problemsOf(defaults);
       // Only the keys without a default may be missing, and a stack must choose its labeling workforce itself.
