@@ -36,11 +36,13 @@ export interface QualityInspectionPipelineArgs {
   schedule: StackConfig["schedule"];
   logs: StackConfig["logs"];
   alerts: StackConfig["alerts"];
-  /** The fleet: its thing group, and the inference component deployed with every model. */
+  /** The fleet: its thing group, and the inference component deployed with every model (see EdgeFleet). */
   edge: {
     thingGroupName: string;
     inferenceComponentName: string;
-    inferenceComponentVersion: string;
+    inferenceComponentVersion: pulumi.Input<string>;
+    /** Data lake key of the inference component's recipe; the deploy stage creates the version from it. */
+    inferenceRecipeKey: pulumi.Input<string>;
     modelComponentName: string;
   };
   /** The folder whose files become the training job's source (`training/`). */
@@ -71,6 +73,7 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
       pulumi.interpolate`arn:${partition}:${service}:${region}:${accountId}:${resource}`;
     const stateMachineName = `${namePrefix}-pipeline`;
     const modelComponentArn = arn("greengrass", `components:${edge.modelComponentName}`);
+    const inferenceComponentArn = arn("greengrass", `components:${edge.inferenceComponentName}`);
     const thingGroupArn = arn("iot", `thinggroup/${edge.thingGroupName}`);
 
     // Failures are announced here; SSE with the AWS-managed key needs no key policy for Step Functions to publish.
@@ -224,14 +227,17 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
         write(components),
         { sid: "LocateArtifacts", actions: ["s3:GetBucketLocation"], resources: [dataLake.bucketArn] },
         {
-          sid: "CreateModelComponentVersions",
+          sid: "CreateComponentVersions",
           actions: ["greengrass:CreateComponentVersion"],
-          resources: [modelComponentArn],
+          resources: [modelComponentArn, inferenceComponentArn],
         },
         {
-          sid: "DescribeModelComponentVersions",
+          sid: "DescribeComponentVersions",
           actions: ["greengrass:DescribeComponent"],
-          resources: [pulumi.interpolate`${modelComponentArn}:versions:*`],
+          resources: [
+            pulumi.interpolate`${modelComponentArn}:versions:*`,
+            pulumi.interpolate`${inferenceComponentArn}:versions:*`,
+          ],
         },
       ],
     };
@@ -449,6 +455,8 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
         modelPackageGroupName: registry.modelPackageGroupName,
         thingGroupArn,
         codeKey: codeObject.key,
+        inferenceVersion: edge.inferenceComponentVersion,
+        inferenceRecipeKey: edge.inferenceRecipeKey,
       })
       .apply((resolved) =>
         buildPipelineDefinition({
@@ -477,7 +485,11 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
           deploy: {
             thingGroupArn: resolved.thingGroupArn,
             modelComponentName: edge.modelComponentName,
-            inferenceComponent: { name: edge.inferenceComponentName, version: edge.inferenceComponentVersion },
+            inferenceComponent: {
+              name: edge.inferenceComponentName,
+              version: resolved.inferenceVersion,
+              recipeKey: resolved.inferenceRecipeKey,
+            },
             pollIntervalSeconds: args.deploy.pollIntervalSeconds,
             maxPolls: args.deploy.maxPolls,
           },

@@ -27,3 +27,18 @@ export function modelComponentVersion(modelPackageVersion: number): string {
 export function componentArtifactKey(componentName: string, version: string, file: string): string {
   return `${DATA_LAKE_PREFIXES.components}${componentName}/${version}/${file}`;
 }
+
+/** The inference component's recipe, stored beside its artifact; the deploy stage creates the version from it. */
+export const INFERENCE_RECIPE_FILE = "recipe.json";
+
+/**
+ * The inference component's version is derived from its artifact's SHA-256 (the first 28 bits as the patch number):
+ * a new build is a new version and an unchanged build keeps its version. Such versions are unique but not ordered;
+ * deployments always name the exact version.
+ */
+export function inferenceComponentVersion(artifactSha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(artifactSha256)) {
+    throw new Error(`artifact hash must be 64 hex digits, got ${JSON.stringify(artifactSha256)}`);
+  }
+  return `1.0.${parseInt(artifactSha256.slice(0, 7), 16)}`;
+}

@@ -43,7 +43,8 @@ export interface PipelineDefinitionArgs {
   deploy: {
     thingGroupArn: string;
     modelComponentName: string;
-    inferenceComponent: { name: string; version: string };
+    /** The inference component: its version and the data lake key of its recipe (see EdgeFleet). */
+    inferenceComponent: { name: string; version: string; recipeKey: string };
     pollIntervalSeconds: number;
     maxPolls: number;
   };
@@ -682,6 +683,11 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
       "modelKey.$": "$.compiled.modelKey",
       "manifestKey.$": "$.compiled.manifestKey",
       "extraArtifactUris.$": "$.compiled.extraArtifactUris",
+      inference: {
+        componentName: deploy.inferenceComponent.name,
+        componentVersion: deploy.inferenceComponent.version,
+        recipeKey: deploy.inferenceComponent.recipeKey,
+      },
     },
     ResultPath: "$.component",
     Retry: [{ ErrorEquals: [ERROR_NAMES.componentNotReady], IntervalSeconds: 10, MaxAttempts: 6, BackoffRate: 1.5 }],

@@ -1,15 +1,15 @@
+import { createHash } from "node:crypto";
 import { expect } from "chai";
+import { inferenceComponentVersion } from "../contracts/modelComponent";
 import { parseStackConfig, PROJECT } from "../config/schema";
 import { createInfrastructure } from "../infrastructure";
 import type { StateMachineDefinition, TaskState } from "../stateMachines/asl";
 import { PIPELINE_FUNCTIONS } from "../stateMachines/functions";
 import { STATES } from "../stateMachines/qualityInspection";
-import { ProgramRun, readStack, RecordedResource, runProgram } from "./helpers/pulumiProgram";
+import { ProgramRun, readStack, RecordedResource, runStack } from "./helpers/pulumiProgram";
 
-const runStack = (stack: string, overrides: Record<string, string> = {}) => {
-  const raw = { ...readStack(stack), ...overrides };
-  return runProgram(stack, () => createInfrastructure(parseStackConfig(raw, stack)), raw);
-};
+const runPipelineStack = (stack: string, overrides: Record<string, string> = {}) =>
+  runStack(stack, { ...readStack(stack), ...overrides });
 const mockArn = (type: string, name: string) => `arn:aws:mock:eu-west-1:123456789012:${type}/${name}`;
 const statementsOf = (resource: RecordedResource) =>
   (
@@ -29,7 +29,7 @@ for (const stack of ["dev", "prod"] as const) {
     let run: ProgramRun<ReturnType<typeof createInfrastructure>>;
     const config = parseStackConfig(readStack(stack), stack);
     before(async () => {
-      run = await runStack(stack);
+      run = await runPipelineStack(stack);
     });
 
     it("is one STANDARD state machine that logs ALL to its own log group and traces with X-Ray", () => {
@@ -77,11 +77,17 @@ for (const stack of ["dev", "prod"] as const) {
       );
     });
 
-    it("deploys to the stack's fleet thing group with the configured inference component", () => {
-      const deploy = task(definitionOf(run), STATES.createDeployment).Parameters as Record<string, unknown>;
-      expect(deploy.TargetArn).to.equal(`arn:aws:iot:eu-west-1:123456789012:thinggroup/qi-${stack}-fleet`);
-      expect(deploy.Components).to.deep.include({
-        [`qi-${stack}.ScratchDetector`]: { ComponentVersion: config.edge.inferenceComponentVersion },
+    it("deploys to the stack's fleet thing group with the inference component the fleet published", () => {
+      const version = inferenceComponentVersion(createHash("sha256").update("edge package").digest("hex"));
+      const definition = definitionOf(run);
+      const deploy = task(definition, STATES.createDeployment).Parameters as Record<string, unknown>;
+      expect(deploy.TargetArn).to.equal(`arn:aws:iot:eu-west-1:123456789012:thinggroup/${config.edge.thingGroupName}`);
+      expect(deploy.Components).to.deep.include({ [`qi-${stack}.ScratchDetector`]: { ComponentVersion: version } });
+      const publish = task(definition, STATES.createModelComponent).Parameters as Record<string, unknown>;
+      expect(publish.inference).to.deep.equal({
+        componentName: `qi-${stack}.ScratchDetector`,
+        componentVersion: version,
+        recipeKey: `components/qi-${stack}.ScratchDetector/${version}/recipe.json`,
       });
     });
 
@@ -215,14 +221,14 @@ describe("the labeling workforce", () => {
       .WorkteamArn;
 
   it("is created with a Cognito user pool when the stack asks for it", async () => {
-    const run = await runStack("dev");
+    const run = await runPipelineStack("dev");
     expect(run.ofType("aws:sagemaker/workforce:Workforce")).to.have.length(1);
     expect(run.one("aws:sagemaker/workteam:Workteam").inputs.memberDefinitions).to.have.length(1);
     expect(labelingTeam(run)).to.equal(mockArn("Workteam", "labeling-workteam"));
   });
 
   it("is an existing private workteam when the stack names one", async () => {
-    const run = await runStack("dev", {
+    const run = await runPipelineStack("dev", {
       [`${PROJECT}:labeling.createPrivateWorkforce`]: "false",
       [`${PROJECT}:labeling.workteamArn`]: arn,
     });
@@ -231,7 +237,7 @@ describe("the labeling workforce", () => {
   });
 
   it("is the public crowd only when the stack allows it", async () => {
-    const run = await runStack("dev", {
+    const run = await runPipelineStack("dev", {
       [`${PROJECT}:labeling.createPrivateWorkforce`]: "false",
       [`${PROJECT}:labeling.allowPublicWorkforce`]: "true",
     });

@@ -140,7 +140,7 @@ describe("the state machine definition", () => {
       TargetArn: "arn:aws:iot:eu-west-1:123456789012:thinggroup/qi-dev-fleet",
       Components: {
         "qi-dev.ScratchDetectorModel": { "ComponentVersion.$": "$.component.componentVersion" },
-        "qi-dev.ScratchDetector": { ComponentVersion: "1.0.0" },
+        "qi-dev.ScratchDetector": { ComponentVersion: testDefinitionArgs().deploy.inferenceComponent.version },
       },
     });
     expect((deploy.Parameters!.DeploymentPolicies as Record<string, unknown>).FailureHandlingPolicy).to.equal(

@@ -4,6 +4,7 @@ import { ComponentFailedError, ComponentNotReadyError } from "../shared/errors";
 import { parseEvent } from "../shared/events";
 import type { ComponentRegistry, ComponentVersionStatus, Log, ObjectStore } from "../shared/ports";
 import { keyInBucket, s3Uri } from "../shared/s3Uri";
+import { readAll } from "../shared/streams";
 import { modelComponentRecipe } from "./recipe";
 
 export const createModelComponentEventSchema = z.object({
@@ -16,6 +17,12 @@ export const createModelComponentEventSchema = z.object({
   manifestKey: z.string().min(1),
   /** Further files to ship, e.g. the Neo-compiled archive for the target device. */
   extraArtifactUris: z.array(z.string().startsWith("s3://")),
+  /** The inference component deployed with the model: `pulumi up` stored its recipe beside its artifact. */
+  inference: z.object({
+    componentName: z.string().min(1),
+    componentVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
+    recipeKey: z.string().min(1),
+  }),
 });
 export type CreateModelComponentEvent = z.input<typeof createModelComponentEventSchema>;
 
@@ -24,6 +31,7 @@ export interface CreateModelComponentResult {
   componentVersion: string;
   componentArn: string;
   artifactKeys: string[];
+  inferenceComponentArn: string;
 }
 
 export interface CreateModelComponentDeps {
@@ -37,18 +45,18 @@ const READY_CHECKS = 5;
 const READY_CHECK_INTERVAL_MS = 2000;
 
 /**
- * Copies the model files to the component's artifact keys and creates the model component version. Running it again
- * for the same version is harmless (the copies are the same, an existing version is kept), so the state machine
- * retries it while Greengrass is still validating the version.
+ * Copies the model files to the component's artifact keys and creates the model component version, then makes sure
+ * the inference component version the deployment names exists (created from its stored recipe the first time a run
+ * deploys it). Running it again is harmless (the copies are the same, existing versions are kept), so the state
+ * machine retries it while Greengrass is still validating a version.
  */
 export async function createModelComponent(
   event: unknown,
   deps: CreateModelComponentDeps,
 ): Promise<CreateModelComponentResult> {
   const { objects, components, log } = deps;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const input = parseEvent(createModelComponentEventSchema, event);
-  const { componentName, componentVersion } = input;
+  const { componentName, componentVersion, inference } = input;
 
   const sources: [file: string, key: string][] = [
     [MODEL_FILES[0], input.modelKey],
@@ -72,8 +80,37 @@ export async function createModelComponent(
     modelPackageArn: input.modelPackageArn,
     modelVersion: input.modelVersion,
   });
-  let status: ComponentVersionStatus | undefined = await components.create(JSON.stringify(recipe));
-  if (!status) log.info("component version exists already", { componentName, componentVersion });
+  const created = await components.create(JSON.stringify(recipe));
+  if (!created) log.info("component version exists already", { componentName, componentVersion });
+  const model = await untilDeployable(deps, componentName, componentVersion, created);
+  log.info("model component version ready", { componentName, componentVersion, arn: model.arn });
+
+  let existing = await components.describe(inference.componentName, inference.componentVersion);
+  if (!existing) {
+    const inferenceRecipe = (await readAll(await objects.read(inference.recipeKey))).toString("utf8");
+    existing = await components.create(inferenceRecipe);
+    log.info("created the inference component version", inference);
+  }
+  const detector = await untilDeployable(deps, inference.componentName, inference.componentVersion, existing);
+
+  return {
+    componentName,
+    componentVersion,
+    componentArn: model.arn,
+    artifactKeys,
+    inferenceComponentArn: detector.arn,
+  };
+}
+
+/** Waits (briefly) for Greengrass to accept a version; it fails the run on a refusal, and asks for a retry if slow. */
+async function untilDeployable(
+  deps: CreateModelComponentDeps,
+  componentName: string,
+  componentVersion: string,
+  first: ComponentVersionStatus | undefined,
+): Promise<ComponentVersionStatus> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let status = first;
   for (let check = 0; status?.state !== "DEPLOYABLE"; check++) {
     if (status?.state === "FAILED" || status?.state === "DEPRECATED") {
       throw new ComponentFailedError(
@@ -84,8 +121,7 @@ export async function createModelComponent(
       throw new ComponentNotReadyError(`${componentName} ${componentVersion} is ${status?.state ?? "not visible yet"}`);
     }
     if (status) await sleep(READY_CHECK_INTERVAL_MS);
-    status = await components.describe(componentName, componentVersion);
+    status = await deps.components.describe(componentName, componentVersion);
   }
-  log.info("model component version ready", { componentName, componentVersion, arn: status.arn });
-  return { componentName, componentVersion, componentArn: status.arn, artifactKeys };
+  return status;
 }

@@ -1,6 +1,7 @@
 import { StateMachine } from "aws-local-stepfunctions";
 import * as ort from "onnxruntime-node";
-import { componentNames } from "../../contracts/modelComponent";
+import { componentArtifactKey, componentNames, INFERENCE_RECIPE_FILE } from "../../contracts/modelComponent";
+import { inferenceComponentRecipe } from "../../edge/recipe";
 import { buildDataset } from "../../lambdas/buildDataset/handler";
 import { decodeImage } from "../../lambdas/compileOnnx/decode";
 import { compileOnnx } from "../../lambdas/compileOnnx/handler";
@@ -14,6 +15,8 @@ import { buildPipelineDefinition, PipelineDefinitionArgs, STATES } from "../../s
 import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "./fakeCloud";
 import { labelFor } from "./labels";
 import { MemoryComponentRegistry, MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "./memoryPorts";
+
+const INFERENCE_VERSION = "1.0.4242";
 
 /** The definition's inputs as a dev stack would have them, with test ARNs. */
 export function testDefinitionArgs(): PipelineDefinitionArgs {
@@ -64,7 +67,11 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
     deploy: {
       thingGroupArn: `arn:aws:iot:eu-west-1:${ACCOUNT}:thinggroup/qi-dev-fleet`,
       modelComponentName: componentNames("qi-dev").model,
-      inferenceComponent: { name: componentNames("qi-dev").inference, version: "1.0.0" },
+      inferenceComponent: {
+        name: componentNames("qi-dev").inference,
+        version: INFERENCE_VERSION,
+        recipeKey: componentArtifactKey(componentNames("qi-dev").inference, INFERENCE_VERSION, INFERENCE_RECIPE_FILE),
+      },
       pollIntervalSeconds: 60,
       maxPolls: 10,
     },
@@ -139,8 +146,20 @@ export interface PipelineRun {
   notifications: { Subject: string; Message: string }[];
 }
 
-/** Writes the images of a run's data lake and labels the first ones. */
-async function seed(world: World, labeled: number, fresh: number): Promise<void> {
+/**
+ * Writes the images of a run's data lake and labels the first ones; stores the inference component's recipe where
+ * `pulumi up` would.
+ */
+async function seed(world: World, args: PipelineDefinitionArgs, labeled: number, fresh: number): Promise<void> {
+  const { inferenceComponent, modelComponentName } = args.deploy;
+  const recipe = inferenceComponentRecipe({
+    componentName: inferenceComponent.name,
+    componentVersion: inferenceComponent.version,
+    artifactUri: `s3://${args.bucketName}/components/${inferenceComponent.name}/${inferenceComponent.version}/scratch-detector-linux-x64.zip`,
+    modelComponentName,
+    imagesDir: "/var/lib/qualityinspection/images",
+  });
+  world.objects.put(inferenceComponent.recipeKey, JSON.stringify(recipe));
   const jpeg = await sampleImage();
   for (let i = 0; i < labeled + fresh; i++) {
     const key = `images/line-1/${i < labeled ? "part" : "new"}-${String(i).padStart(4, "0")}.jpg`;
@@ -162,7 +181,7 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
     components: new MemoryComponentRegistry(),
     cloud: new FakeCloud(objects, { ...happyCloud(), ...scenario.cloud }),
   };
-  await seed(world, scenario.labeledImages ?? 30, scenario.newImages ?? 10);
+  await seed(world, args, scenario.labeledImages ?? 30, scenario.newImages ?? 10);
   await scenario.before?.(world);
 
   const log = recordingLog();

@@ -13,6 +13,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { mockedClient } from "../helpers/sdkMock";
 
 const name = componentNames("qi-dev").model;
+const inferenceName = componentNames("qi-dev").inference;
+const INFERENCE_RECIPE_KEY = `components/${inferenceName}/1.0.99/recipe.json`;
+const inferenceRecipe = JSON.stringify({ ComponentName: inferenceName, ComponentVersion: "1.0.99" });
 const version = modelComponentVersion(7);
 const event = (overrides: Partial<CreateModelComponentEvent> = {}): CreateModelComponentEvent => ({
   componentName: name,
@@ -22,13 +25,15 @@ const event = (overrides: Partial<CreateModelComponentEvent> = {}): CreateModelC
   modelKey: "compiled/qi-dev-train-run-1-3fa2b1c9/model.onnx",
   manifestKey: "compiled/qi-dev-train-run-1-3fa2b1c9/model.json",
   extraArtifactUris: [],
+  inference: { componentName: inferenceName, componentVersion: "1.0.99", recipeKey: INFERENCE_RECIPE_KEY },
   ...overrides,
 });
 const lake = () =>
   new MemoryObjectStore()
     .put("compiled/qi-dev-train-run-1-3fa2b1c9/model.onnx", "optimised")
     .put("compiled/qi-dev-train-run-1-3fa2b1c9/model.json", "{}")
-    .put("compiled/qi-dev-train-run-1-3fa2b1c9/neo/model-jetson_xavier.tar.gz", "neo");
+    .put("compiled/qi-dev-train-run-1-3fa2b1c9/neo/model-jetson_xavier.tar.gz", "neo")
+    .put(INFERENCE_RECIPE_KEY, inferenceRecipe);
 
 async function failure(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -93,6 +98,7 @@ describe("CreateModelComponent", () => {
       componentVersion: "1.0.7",
       componentArn: `arn:aws:greengrass:eu-west-1:123456789012:components:${name}:versions:1.0.7`,
       artifactKeys: [`components/${name}/1.0.7/model.onnx`, `components/${name}/1.0.7/model.json`],
+      inferenceComponentArn: `arn:aws:greengrass:eu-west-1:123456789012:components:${inferenceName}:versions:1.0.99`,
     });
     expect(objects.text(`components/${name}/1.0.7/model.onnx`)).to.equal("optimised");
     const recipe = components.recipes.get(`${name}:1.0.7`) as ReturnType<typeof modelComponentRecipe>;
@@ -120,7 +126,39 @@ describe("CreateModelComponent", () => {
     await createModelComponent(event(), deps);
     const again = await createModelComponent(event(), deps);
     expect(again.componentVersion).to.equal("1.0.7");
-    expect(components.recipes.size).to.equal(1);
+    expect([...components.recipes.keys()]).to.deep.equal([`${name}:1.0.7`, `${inferenceName}:1.0.99`]);
+  });
+
+  it("creates the inference component version from the recipe pulumi up stored, the first time it is deployed", async () => {
+    const components = new MemoryComponentRegistry();
+    const log = recordingLog();
+    await createModelComponent(event(), { objects: lake(), components, log, sleep: noSleep });
+    expect(components.recipes.get(`${inferenceName}:1.0.99`)).to.deep.equal(JSON.parse(inferenceRecipe));
+    expect(log.entries.map((e) => e.message)).to.include("created the inference component version");
+  });
+
+  it("leaves an existing inference component version alone", async () => {
+    const components = new MemoryComponentRegistry();
+    components.recipes.set(`${inferenceName}:1.0.99`, { kept: true });
+    const objects = lake();
+    objects.objects.delete(INFERENCE_RECIPE_KEY);
+    await createModelComponent(event(), { objects, components, log: recordingLog(), sleep: noSleep });
+    expect(components.recipes.get(`${inferenceName}:1.0.99`)).to.deep.equal({ kept: true });
+  });
+
+  it("fails with ObjectNotFoundError when the inference component's recipe was never uploaded", async () => {
+    const objects = lake();
+    objects.objects.delete(INFERENCE_RECIPE_KEY);
+    const error = await failure(
+      createModelComponent(event(), {
+        objects,
+        components: new MemoryComponentRegistry(),
+        log: recordingLog(),
+        sleep: noSleep,
+      }),
+    );
+    expect(error.name).to.equal("ObjectNotFoundError");
+    expect(error.message).to.contain(INFERENCE_RECIPE_KEY);
   });
 
   it("asks the state machine to retry while Greengrass is still validating", async () => {
