@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { createInfrastructure } from "./infrastructure";
 
@@ -14,3 +15,19 @@ export const alertsTopicArn = infra.pipeline.alertsTopicArn;
 export const pipelineLogGroupName = infra.pipeline.logGroupName;
 export const trainingCodeUri = infra.pipeline.trainingCodeUri;
 export const labelingPortalUrl = infra.labelingWorkforce?.labelingPortalUrl;
+export const thingGroupName = infra.fleet.thingGroupName;
+export const coreDeviceThingNames = infra.fleet.devices.map((device) => device.thingName);
+export const coreDeviceCertificateParameters = Object.fromEntries(
+  infra.fleet.devices.map((device) => [
+    device.thingName,
+    { certificate: device.certificateParameterName, privateKey: device.privateKeyParameterName },
+  ]),
+);
+export const roleAliasName = infra.fleet.roleAliasName;
+export const iotDataEndpoint = infra.fleet.iotDataEndpoint;
+export const iotCredentialsEndpoint = infra.fleet.iotCredentialsEndpoint;
+export const inferenceComponentVersion = infra.fleet.inferenceComponentVersion;
+export const inferenceArtifactUri = infra.fleet.inferenceArtifactUri;
+export const simulatedDeviceInstanceId = infra.simulatedDevice?.instanceId;
+/** Prints the core devices' Greengrass status and the deployments they run. */
+export const deviceHealthCommand = `npm run pipeline -- devices --stack ${pulumi.getStack()}`;

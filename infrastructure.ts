@@ -7,13 +7,28 @@ import { LabelStore } from "./components/labelStore";
 import { ModelRegistry } from "./components/modelRegistry";
 import { QualityInspectionPipeline } from "./components/qualityInspectionPipeline";
 import { SageMakerExecutionRole } from "./components/sagemakerExecutionRole";
+import { EdgeArtifact, EdgeFleet } from "./components/edgeFleet";
+import { SimulatedDevice } from "./components/simulatedDevice";
 import { componentNames } from "./contracts/modelComponent";
+import { Architecture, packageEdge } from "./edge/package";
 
 /** The folder the training job's source is built from. */
 export const TRAINING_SOURCE_DIR = path.resolve(__dirname, "training");
 
+/** Builds the inference component's package for the devices' CPU; once per process, however many stacks use it. */
+const packages = new Map<Architecture, Promise<EdgeArtifact>>();
+export function edgePackage(architecture: Architecture): Promise<EdgeArtifact> {
+  if (!packages.has(architecture)) packages.set(architecture, packageEdge({ arch: architecture }));
+  return packages.get(architecture)!;
+}
+
+export interface InfrastructureOptions {
+  /** The packaged inference component; by default `edge/package.ts` builds it. */
+  edgeArtifact?: Promise<EdgeArtifact>;
+}
+
 /** Everything one stack deploys, from its validated config. `index.ts` turns the result into stack outputs. */
-export function createInfrastructure(config: StackConfig) {
+export function createInfrastructure(config: StackConfig, options: InfrastructureOptions = {}) {
   const accountId = aws.getCallerIdentityOutput().accountId;
 
   const dataLake = new DataLake("data-lake", config.dataLake);
@@ -48,6 +63,42 @@ export function createInfrastructure(config: StackConfig) {
         : labelingWorkforce!.workteamArn;
 
   const names = componentNames(config.namePrefix);
+  const { edge } = config;
+  const fleet = new EdgeFleet("fleet", {
+    namePrefix: config.namePrefix,
+    region: config.region,
+    accountId,
+    bucketName: dataLake.bucketName,
+    bucketArn: dataLake.bucketArn,
+    thingGroupName: edge.thingGroupName,
+    coreDevices: edge.coreDevices,
+    architecture: edge.architecture,
+    topic: edge.topic,
+    imagesDir: edge.imagesDir,
+    intervalSeconds: edge.intervalSeconds,
+    inferenceComponentName: names.inference,
+    modelComponentName: names.model,
+    artifact: options.edgeArtifact ?? edgePackage(edge.architecture),
+  });
+
+  const simulatedDevice =
+    edge.simulatedDevice &&
+    new SimulatedDevice("simulated-device", {
+      region: config.region,
+      accountId,
+      device: fleet.devices.find((d) => d.thingName === edge.simulatedDevice!.thingName)!,
+      instanceType: edge.simulatedDevice.instanceType,
+      architecture: edge.architecture,
+      thingGroupName: fleet.thingGroupName,
+      roleAliasName: fleet.roleAliasName,
+      iotDataEndpoint: fleet.iotDataEndpoint,
+      iotCredentialsEndpoint: fleet.iotCredentialsEndpoint,
+      nucleusVersion: edge.nucleusVersion,
+      imagesDir: edge.imagesDir,
+      bucketName: dataLake.bucketName,
+      bucketArn: dataLake.bucketArn,
+    });
+
   const pipeline = new QualityInspectionPipeline("pipeline", {
     namePrefix: config.namePrefix,
     region: config.region,
@@ -75,13 +126,23 @@ export function createInfrastructure(config: StackConfig) {
     logs: config.logs,
     alerts: config.alerts,
     edge: {
-      thingGroupName: `${config.namePrefix}-fleet`,
+      thingGroupName: edge.thingGroupName,
       inferenceComponentName: names.inference,
-      inferenceComponentVersion: config.edge.inferenceComponentVersion,
+      inferenceComponentVersion: fleet.inferenceComponentVersion,
+      inferenceRecipeKey: fleet.inferenceRecipeKey,
       modelComponentName: names.model,
     },
     trainingSourceDir: TRAINING_SOURCE_DIR,
   });
 
-  return { dataLake, labelStore, modelRegistry, sagemakerRole, labelingWorkforce, pipeline };
+  return {
+    dataLake,
+    labelStore,
+    modelRegistry,
+    sagemakerRole,
+    labelingWorkforce,
+    pipeline,
+    fleet,
+    simulatedDevice: simulatedDevice || undefined,
+  };
 }

@@ -8,12 +8,14 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
+import { GreengrassV2Client } from "@aws-sdk/client-greengrassv2";
 import { z } from "zod";
+import { deviceReports, formatDeviceReports, isHealthy } from "./devices";
 import { CliError, EXIT, explainAwsError, UsageError } from "./errors";
 import { consoleUrl, defaultExecutionName, executionArnFor, snapshot, Snapshot, watchExecution } from "./executions";
 import { failedState, StageDefinition } from "../stateMachines/progress";
 import { formatDuration, renderStageChanges, renderStageTable, stageElapsed } from "./render";
-import { PulumiRunner, stateMachineArnFromStack } from "./stack";
+import { coreDevicesFromStack, PulumiRunner, stateMachineArnFromStack } from "./stack";
 import { pipelineInputSchema } from "../contracts/pipelineInput";
 import { PIPELINE_STAGES } from "../stateMachines/stages";
 
@@ -27,6 +29,7 @@ export interface CliEnvironment {
   stdout: Output;
   stderr: Output;
   createClient: (region: string | undefined) => SFNClient;
+  createGreengrassClient: (region: string | undefined) => GreengrassV2Client;
   stages: readonly StageDefinition[];
   /** The schema of an execution's input: the one the state machine's first state validates with. */
   inputSchema: z.ZodType;
@@ -277,6 +280,20 @@ export async function runCli(argv: string[], env: CliEnvironment): Promise<numbe
       else print(`stopped ${executionArn}`);
     });
 
+  program
+    .command("devices")
+    .description("show the stack's Greengrass core devices: status, deployments, components (exit 1 if any is unwell)")
+    .option("--stack <stack>", "Pulumi stack whose outputs name the devices (default: the selected stack)")
+    .option("--thing <name...>", "these core devices instead of the stack's")
+    .action(async (options: { stack?: string; thing?: string[] }) => {
+      if (options.stack !== undefined) check(flag.stack, options.stack);
+      const things = options.thing ?? (await coreDevicesFromStack(options.stack, env.pulumi));
+      const reports = await deviceReports(env.createGreengrassClient(region), things);
+      if (json) print(JSON.stringify(reports));
+      else for (const line of formatDeviceReports(reports, env.now())) print(line);
+      exitCode = reports.every(isHealthy) ? EXIT.ok : EXIT.failed;
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -320,6 +337,7 @@ export function defaultEnvironment(): CliEnvironment {
     stderr: process.stderr,
     // Region and credentials come from the standard AWS SDK chain unless --region is given.
     createClient: (region) => new SFNClient(region ? { region } : {}),
+    createGreengrassClient: (region) => new GreengrassV2Client(region ? { region } : {}),
     stages: PIPELINE_STAGES,
     inputSchema: pipelineInputSchema,
     now: () => new Date(),

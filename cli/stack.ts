@@ -6,6 +6,7 @@ const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /** The stack output that names the state machine (see index.ts). */
 export const STATE_MACHINE_OUTPUT = "stateMachineArn";
+export const CORE_DEVICES_OUTPUT = "coreDeviceThingNames";
 
 export interface PulumiRunner {
   (args: string[]): Promise<{ stdout: string }>;
@@ -19,8 +20,11 @@ const runPulumi: PulumiRunner = (args) =>
     });
   });
 
-/** Reads the state machine ARN from a stack's outputs (`pulumi stack output --json`); no stack = the selected one. */
-export async function stateMachineArnFromStack(stack: string | undefined, pulumi: PulumiRunner = runPulumi) {
+/** A stack's outputs (`pulumi stack output --json`); no stack = the selected one. */
+export async function stackOutputs(
+  stack: string | undefined,
+  pulumi: PulumiRunner = runPulumi,
+): Promise<Record<string, unknown>> {
   const args = ["stack", "output", "--json", ...(stack ? ["--stack", stack] : [])];
   let stdout: string;
   try {
@@ -36,12 +40,23 @@ export async function stateMachineArnFromStack(stack: string | undefined, pulumi
     }
     throw new CliError(`could not read the stack outputs: ${detail}`);
   }
-  const outputs = JSON.parse(stdout) as Record<string, unknown>;
-  const arn = outputs[STATE_MACHINE_OUTPUT];
-  if (typeof arn !== "string") {
-    throw new CliError(
-      `stack ${stack ?? "(selected)"} has no ${STATE_MACHINE_OUTPUT} output: run \`pulumi up\` to deploy the pipeline`,
-    );
-  }
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+function missingOutput(stack: string | undefined, output: string): CliError {
+  return new CliError(`stack ${stack ?? "(selected)"} has no ${output} output: run \`pulumi up\` to deploy it`);
+}
+
+/** Reads the state machine ARN from a stack's outputs. */
+export async function stateMachineArnFromStack(stack: string | undefined, pulumi: PulumiRunner = runPulumi) {
+  const arn = (await stackOutputs(stack, pulumi))[STATE_MACHINE_OUTPUT];
+  if (typeof arn !== "string") throw missingOutput(stack, STATE_MACHINE_OUTPUT);
   return arn;
+}
+
+/** The thing names of the stack's core devices (see index.ts). */
+export async function coreDevicesFromStack(stack: string | undefined, pulumi: PulumiRunner = runPulumi) {
+  const names = (await stackOutputs(stack, pulumi))[CORE_DEVICES_OUTPUT];
+  if (!Array.isArray(names)) throw missingOutput(stack, CORE_DEVICES_OUTPUT);
+  return names.map(String);
 }

@@ -13,11 +13,16 @@ export interface PolicyStatement {
   conditions?: Record<string, Record<string, pulumi.Input<string>[]>>;
 }
 
-export function policyDocument(statements: PolicyStatement[]): pulumi.Output<string> {
+/**
+ * A policy document's JSON. AWS IoT policies take the same grammar without statement ids, so `sids: false` leaves
+ * them out (the ids stay in the code as documentation).
+ */
+export function policyDocument(statements: PolicyStatement[], options: { sids?: boolean } = {}): pulumi.Output<string> {
+  const withSids = options.sids ?? true;
   return pulumi.jsonStringify({
     Version: "2012-10-17",
     Statement: statements.map((s) => ({
-      ...(s.sid ? { Sid: s.sid } : {}),
+      ...(s.sid && withSids ? { Sid: s.sid } : {}),
       Effect: s.effect ?? "Allow",
       ...(s.principals ? { Principal: s.principals === "*" ? "*" : s.principals } : {}),
       Action: s.actions,

@@ -1,9 +1,7 @@
 import { expect } from "chai";
-import { parseStackConfig } from "../config/schema";
-import { createInfrastructure } from "../infrastructure";
 import { MANAGED_POLICY_ALLOW_LIST, RESOURCE_WILDCARD_ALLOW_LIST } from "./helpers/iamAllowList";
 import { checkIam, checkPolicyDocument, findPolicyDocuments } from "./helpers/iamChecker";
-import { readStack, RecordedResource, runProgram } from "./helpers/pulumiProgram";
+import { RecordedResource, runStack } from "./helpers/pulumiProgram";
 
 const rules = {
   resourceWildcardAllowList: RESOURCE_WILDCARD_ALLOW_LIST,
@@ -89,8 +87,7 @@ for (const stack of ["dev", "prod"]) {
   describe(`IAM in the ${stack} stack`, () => {
     let resources: RecordedResource[];
     before(async () => {
-      resources = (await runProgram(stack, () => createInfrastructure(parseStackConfig(readStack(stack), stack))))
-        .resources;
+      resources = (await runStack(stack)).resources;
     });
 
     it("every policy document is least-privilege", () => {

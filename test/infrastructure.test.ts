@@ -3,12 +3,9 @@ import { parseStackConfig } from "../config/schema";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import { labelFeatureDefinitions } from "../contracts/labelRecord";
 import { createInfrastructure } from "../infrastructure";
-import { ProgramRun, promiseOf, readStack, runProgram } from "./helpers/pulumiProgram";
+import { ProgramRun, promiseOf, readStack, runProgram, runStack } from "./helpers/pulumiProgram";
 
 const STACKS = ["dev", "prod"] as const;
-
-const runStack = (stack: string) =>
-  runProgram(stack, () => createInfrastructure(parseStackConfig(readStack(stack), stack)));
 
 /** The custom resources every stack must have, as "type name". */
 const FOUNDATION_INVENTORY = [
@@ -152,14 +149,24 @@ describe("index.ts", () => {
     expect(Object.keys(outputs).sort()).to.deep.equal([
       "alertsTopicArn",
       "bucketName",
+      "coreDeviceCertificateParameters",
+      "coreDeviceThingNames",
+      "deviceHealthCommand",
       "featureGroupName",
       "featureStoreRoleArn",
+      "inferenceArtifactUri",
+      "inferenceComponentVersion",
+      "iotCredentialsEndpoint",
+      "iotDataEndpoint",
       "labelingPortalUrl",
       "modelPackageGroupName",
       "pipelineLogGroupName",
+      "roleAliasName",
       "sagemakerExecutionRoleArn",
+      "simulatedDeviceInstanceId",
       "stateMachineArn",
       "stateMachineName",
+      "thingGroupName",
       "trainingCodeUri",
     ]);
     expect(run.one("aws:sagemaker/featureGroup:FeatureGroup").inputs.featureGroupName).to.equal("qi-dev-labels");

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { GreengrassV2Client } from "@aws-sdk/client-greengrassv2";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { expect } from "chai";
 import { z } from "zod";
@@ -47,6 +48,7 @@ describe("pipeline CLI against a local Step Functions endpoint", () => {
           endpoint: fake.endpoint,
           credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
         }),
+      createGreengrassClient: (region) => new GreengrassV2Client({ region: region ?? "eu-west-1" }),
       stages: STAGES,
       inputSchema,
       now: () => new Date("2026-11-29T10:30:00Z"),

@@ -21,9 +21,14 @@ export const RESOURCE_WILDCARD_ALLOW_LIST: Record<string, string> = {
   "logs:ListLogDeliveries": "log delivery actions take no resource ARN; Step Functions needs them to log executions",
   "logs:PutResourcePolicy": "Step Functions' log delivery sets the log group resource policy; AWS requires Resource *",
   "logs:DescribeResourcePolicies": "Step Functions' log delivery reads resource policies; AWS requires Resource *",
+  "greengrass:ResolveComponentCandidates":
+    "has no resource-level permissions; a core device calls it to resolve the components of its deployments",
   "logs:DescribeLogGroups":
     "has no resource-level permissions for the call log delivery makes; AWS requires Resource *",
 };
 
 /** AWS-managed policies the program may attach (none is a FullAccess policy). */
-export const MANAGED_POLICY_ALLOW_LIST: Record<string, string> = {};
+export const MANAGED_POLICY_ALLOW_LIST: Record<string, string> = {
+  AmazonSSMManagedInstanceCore:
+    "exactly what the SSM agent needs for Session Manager access to the simulated device, which has no inbound port",
+};

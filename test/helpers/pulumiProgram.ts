@@ -1,7 +1,12 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "../../config/schema";
+import type { EdgeArtifact } from "../../components/edgeFleet";
+import { parseStackConfig, PROJECT } from "../../config/schema";
 import { readStackConfig } from "../../config/stackFiles";
+import { createInfrastructure } from "../../infrastructure";
 
 // waitForRPCs is internal to the SDK but is what `pulumi up` itself awaits before exiting: every registration done.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,6 +18,22 @@ export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 /** The config the CLI would hand the program for one of the repository's stacks. */
 export function readStack(stack: string): Record<string, string> {
   return readStackConfig(PROJECT_DIR, stack);
+}
+
+/** A stand-in for the packaged inference component: a small file, so tests need not build the real 20 MB ZIP. */
+export function testEdgeArtifact(content = "edge package"): Promise<EdgeArtifact> {
+  const zipPath = path.join(mkdtempSync(path.join(tmpdir(), "qi-edge-")), "scratch-detector-linux-x64.zip");
+  writeFileSync(zipPath, content);
+  return Promise.resolve({ zipPath, sha256: createHash("sha256").update(content).digest("hex") });
+}
+
+/** The whole program of one stack under mocks, from its stack file (or `raw` config) and a stand-in edge package. */
+export function runStack(
+  stack: string,
+  raw: Record<string, string> = readStack(stack),
+  edgeArtifact = testEdgeArtifact(),
+) {
+  return runProgram(stack, () => createInfrastructure(parseStackConfig(raw, stack), { edgeArtifact }), raw);
 }
 
 /** A resource the program registered, with the inputs it passed (outputs resolved). */
@@ -40,6 +61,18 @@ function mockOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unkn
     }
     case "aws:iam/role:Role":
       return { name: `${args.name}-role`, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${args.name}` };
+    case "aws:iot/certificate:Certificate":
+      return {
+        arn: `arn:aws:iot:${region}:${ACCOUNT_ID}:cert/${args.name}`,
+        certificatePem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        privateKey: "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n",
+      };
+    case "aws:iot/thingGroup:ThingGroup":
+      return { arn: `arn:aws:iot:${region}:${ACCOUNT_ID}:thinggroup/${args.inputs.name}` };
+    case "aws:ssm/parameter:Parameter":
+      return { arn: `arn:aws:ssm:${region}:${ACCOUNT_ID}:parameter${args.inputs.name}` };
+    case "awsx:ec2:Vpc":
+      return { vpcId: "vpc-0123456789", publicSubnetIds: ["subnet-0123456789"], privateSubnetIds: [] };
     default:
       return { arn: `arn:aws:mock:${region}:${ACCOUNT_ID}:${args.type.split(":").pop()}/${args.name}` };
   }
@@ -50,6 +83,16 @@ function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
   switch (args.token) {
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/test`, userId: "AIDATEST", id: ACCOUNT_ID };
+    case "aws:iot/getEndpoint:getEndpoint": {
+      const kind = args.inputs.endpointType === "iot:CredentialProvider" ? "credentials.iot" : "iot";
+      return { endpointAddress: `a1b2c3d4e5f6g7-ats.${kind}.eu-west-1.amazonaws.com`, id: "eu-west-1" };
+    }
+    case "aws:ec2/getAmi:getAmi":
+      return {
+        id: "ami-0a1b2c3d4e5f67890",
+        name: "al2023-ami-2023.6.20261101.0-kernel-6.1-x86_64",
+        architecture: "x86_64",
+      };
     default:
       throw new Error(`the program called ${args.token}, which the test mocks do not know`);
   }
