@@ -5,7 +5,7 @@ import { ANNOTATIONS_FILE, SPLITS, SUMMARY_FILE } from "../contracts/dataset";
 import { Conversion, conversionFlagsSchema, convertExport, LabelRowError } from "./convertLabels";
 
 /** Every file below `dir`, as relative paths with `/` separators. */
-function filesBelow(dir: string): Set<string> {
+export function filesBelow(dir: string): Set<string> {
   const found = new Set<string>();
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (entry.isFile())

@@ -6,10 +6,10 @@ ONNX model on the same tensors and compares at once. Otherwise onnxruntime-node 
 (`npm run train:verify-onnx -- <check folder>`), writes `onnxruntime.json` next to `check.json`, and this module's
 command line compares the two: `python3 export_check.py <check folder>`.
 
-Agreement: per image, detections at or above the score threshold are paired greedily (same class, IoU >= 0.5);
-a detection without a partner is a disagreement unless its score lies within the score tolerance of the threshold
-(it may fall on either side of it). Paired boxes must agree within BOX_TOLERANCE pixels, scores within
-SCORE_TOLERANCE.
+Agreement: per image, every detection the model outputs (score >= the export's score floor) is paired greedily
+with one of the other side (same class, IoU >= 0.5); a detection without a partner is a disagreement unless its
+score lies within the score tolerance of the floor (it may fall on either side of it). Paired boxes must agree
+within BOX_TOLERANCE pixels, scores within SCORE_TOLERANCE.
 """
 
 import json
@@ -36,11 +36,11 @@ def _detections(result, floor):
     )
 
 
-def compare(reference, candidate, score_threshold):
+def compare(reference, candidate, score_floor):
     """Agreement of candidate detections with reference ones, image by image (lists of {boxes, scores, labels})."""
     if len(reference) != len(candidate):
         raise ValueError("the two sides hold different numbers of images")
-    floor = score_threshold - SCORE_TOLERANCE
+    floor = score_floor - SCORE_TOLERANCE
     report = {
         "images": len(reference),
         "reference": 0,
@@ -52,8 +52,8 @@ def compare(reference, candidate, score_threshold):
     }
     for ref_result, cand_result in zip(reference, candidate):
         ref, cand = _detections(ref_result, floor), _detections(cand_result, floor)
-        report["reference"] += sum(1 for d in ref if d[1] >= score_threshold)
-        report["candidate"] += sum(1 for d in cand if d[1] >= score_threshold)
+        report["reference"] += sum(1 for d in ref if d[1] >= score_floor)
+        report["candidate"] += sum(1 for d in cand if d[1] >= score_floor)
         taken = [False] * len(cand)
         for box, score, label in ref:
             best, best_iou = -1, PAIR_IOU
@@ -62,7 +62,7 @@ def compare(reference, candidate, score_threshold):
                 if not taken[j] and other_label == label and overlap >= best_iou:
                     best, best_iou = j, overlap
             if best < 0:
-                report["unpaired"] += score >= score_threshold + SCORE_TOLERANCE
+                report["unpaired"] += score >= score_floor + SCORE_TOLERANCE
                 continue
             taken[best] = True
             report["paired"] += 1
@@ -70,7 +70,7 @@ def compare(reference, candidate, score_threshold):
             report["maxBoxDifference"] = max(report["maxBoxDifference"], *(abs(a - b) for a, b in zip(box, other)))
             report["maxScoreDifference"] = max(report["maxScoreDifference"], abs(score - other_score))
         report["unpaired"] += sum(
-            1 for j, d in enumerate(cand) if not taken[j] and d[1] >= score_threshold + SCORE_TOLERANCE
+            1 for j, d in enumerate(cand) if not taken[j] and d[1] >= score_floor + SCORE_TOLERANCE
         )
     report["agree"] = (
         report["unpaired"] == 0
@@ -82,8 +82,8 @@ def compare(reference, candidate, score_threshold):
 
 def describe(report):
     return (
-        "%s: %d images, %d PyTorch / %d ONNX detections at the threshold, %d paired, %d unpaired, "
-        "max box difference %.4f px, max score difference %.5f"
+        "%s: %d images, %d PyTorch / %d ONNX detections, %d paired, %d unpaired, "
+        "max box difference %.2g px, max score difference %.2g"
         % (
             "agree" if report["agree"] else "DISAGREE",
             report["images"],
@@ -97,7 +97,7 @@ def describe(report):
     )
 
 
-def write_check(folder, input_name, shape, score_threshold, samples):
+def write_check(folder, input_name, shape, score_floor, samples):
     """Writes the check folder; samples are (image name, float32 numpy array, PyTorch result)."""
     os.makedirs(folder, exist_ok=True)
     images = []
@@ -105,7 +105,7 @@ def write_check(folder, input_name, shape, score_threshold, samples):
         tensor_file = "%d.f32" % i
         array.astype("<f4").tofile(os.path.join(folder, tensor_file))
         images.append({"image": name, "tensor": tensor_file, "pytorch": result})
-    check = {"input": {"name": input_name, "shape": shape}, "scoreThreshold": score_threshold, "images": images}
+    check = {"input": {"name": input_name, "shape": shape}, "scoreFloor": score_floor, "images": images}
     with open(os.path.join(folder, CHECK_FILE), "w", encoding="utf-8") as f:
         json.dump(check, f)
 
@@ -135,7 +135,7 @@ def compare_folder(folder, candidate=None):
     if candidate is None:
         with open(os.path.join(folder, ONNXRUNTIME_FILE), encoding="utf-8") as f:
             candidate = json.load(f)["images"]
-    return compare([image["pytorch"] for image in check["images"]], candidate, check["scoreThreshold"])
+    return compare([image["pytorch"] for image in check["images"]], candidate, check["scoreFloor"])
 
 
 if __name__ == "__main__":

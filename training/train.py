@@ -25,14 +25,20 @@ SPLIT_CHANNELS = {"train": "SM_CHANNEL_TRAIN", "validation": "SM_CHANNEL_VALIDAT
 
 
 def _positive_int(text):
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value <= 0:
         raise argparse.ArgumentTypeError("must be a positive integer (got %s)" % text)
     return value
 
 
 def _fraction(text):
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError("must be a number from 0 to 1 (got %s)" % text)
     return value
@@ -179,7 +185,8 @@ def main(argv):
     size = args.image_size
     model, architecture = detector.build_model(len(classes), size, args.pretrained)
     model.to(device)
-    print("model: %s, %d parameters, input %dx%d" % (architecture, sum(p.numel() for p in model.parameters()), size, size))
+    parameters = sum(p.numel() for p in model.parameters())
+    print("model: %s, %d parameters, input %dx%d" % (architecture, parameters, size, size), flush=True)
 
     def prepared(records):
         """Letterboxed inputs and boxes of records, as the edge would see them."""
@@ -244,7 +251,10 @@ def main(argv):
         print("metric: train_loss=%.6f" % train_loss, flush=True)
         if epoch % args.eval_every == 0 and epoch != args.epochs:
             interim = run_evaluation(splits["validation"])
-            print("validation after epoch %d: mAP50-95 %.4f, mAP50 %.4f" % (epoch, interim["map50_95"], interim["map50"]))
+            print(
+                "validation after epoch %d: mAP50-95 %.4f, mAP50 %.4f" % (epoch, interim["map50_95"], interim["map50"]),
+                flush=True,
+            )
             print_metrics("validation", interim)
     training_seconds = time.time() - training_started
     # The trained weights survive a failure in evaluation or export (SageMaker keeps the output data folder too).
@@ -282,9 +292,7 @@ def main(argv):
             boxes, scores, labels = exported(tensor)
             result = {"boxes": boxes.tolist(), "scores": scores.tolist(), "labels": labels.tolist()}
             samples.append((record["image"], tensor.numpy(), result))
-    export_check.write_check(
-        check_folder, detector.INPUT_NAME, [1, 3, size, size], args.score_threshold, samples
-    )
+    export_check.write_check(check_folder, detector.INPUT_NAME, [1, 3, size, size], export_floor, samples)
     onnx_results = export_check.run_onnxruntime(onnx_path, check_folder)
     if onnx_results is None:
         print(
