@@ -1,14 +1,11 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import * as path from "node:path";
+import { existsSync } from "node:fs";
 import { DatasetRecord, datasetRecordSchema, labelsHash } from "../contracts/dataset";
 import { imageIdFromKey } from "../contracts/labelRecord";
 import { letterboxGeometry } from "../contracts/modelManifest";
-import { convertExport } from "../training/convertLabels";
 import { findPython, TRAINING_DIR } from "../training/python";
-import { filesBelow } from "../training/datasetFromLabels";
-import { SCRATCHES_DIR } from "./helpers/trainingData";
+import { SCRATCHES_DIR, scratchesConversion } from "./helpers/trainingData";
 
 const python = findPython();
 const pythonRuns = spawnSync(python, ["--version"]).status === 0;
@@ -99,16 +96,7 @@ describe("training: Python code", function () {
       console.log(`      skipped: ${SCRATCHES_DIR} is absent (set QI_SCRATCHES_DIR)`);
       this.skip();
     }
-    const conversion = convertExport(
-      readFileSync(path.join(SCRATCHES_DIR, "labels", "labels.csv"), "utf8"),
-      filesBelow(path.join(SCRATCHES_DIR, "images")),
-      {
-        datasetId: "scratches",
-        classes: ["scratch"],
-        fractions: { train: 0.8, validation: 0.1, test: 0.1 },
-        createdAt: new Date(),
-      },
-    );
+    const conversion = scratchesConversion();
     const records = conversion.images.map((i) => datasetRecordSchema.parse(i.record));
     const code =
       "import json, sys; from labels_hash import labels_hash; print(json.dumps(labels_hash(json.loads(sys.stdin.read()))))";

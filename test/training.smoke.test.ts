@@ -104,7 +104,7 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
       SM_TRAINING_ENV: JSON.stringify({ job_name: "qi-smoke-job" }),
     };
     const args = ["--epochs", "1", "--batch-size", "4", "--image-size", String(SIZE), "--seed", "0"];
-    args.push("--class-names", "scratch", "--score-threshold", "0.3", "--pretrained", "none", "--check-images", "2");
+    args.push("--class-names", "scratch", "--pretrained", "none", "--check-images", "2");
     args.push("--sagemaker_program", "train.py");
     run = spawnSync(python, [TRAIN_SCRIPT, ...args], { env, encoding: "utf8" });
   });
@@ -144,7 +144,10 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
     expect(manifest).to.deep.include({ file: TRAIN_OUTPUTS.model, layout: "torchvision", labelOffset: 1 });
     expect(manifest.input).to.deep.equal({ name: "images", width: SIZE, height: SIZE, padValue: 114 });
     expect(manifest.classes).to.deep.equal(["scratch"]);
-    expect(manifest.scoreThreshold).to.equal(0.3);
+    // chosen on validation (--score-threshold auto), and what P/R were measured at
+    const chosen = Number(/^score threshold: ([0-9.]+) \(/m.exec(run.stdout)?.[1]);
+    expect(manifest.scoreThreshold).to.equal(chosen);
+    expect(metrics.scoreThreshold).to.equal(chosen);
     expect(manifest.version).to.equal("qi-smoke-job");
     expect(manifest.metrics).to.deep.equal({ validation: metrics.validation, test: metrics.test });
     expect(manifest.training?.dataHash).to.equal(conversion.summary.labelsHash);

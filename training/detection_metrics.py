@@ -111,3 +111,30 @@ def evaluate(detections, truths, score_threshold):
         "recall": true_positives / positives if positives else 0.0,
         "images": len(truths),
     }
+
+
+def best_f1_threshold(detections, truths, floor):
+    """The score threshold (>= floor) with the best F1 at IoU 0.5, over all classes; None without boxes or hits.
+
+    Matching greedily in score order means the matches above any threshold are those of the full matching, so one
+    matching serves every candidate threshold.
+    """
+    scored_hits, positives = [], 0
+    for image_detections, image_truths in zip(detections, truths):
+        for class_id in {d[2] for d in image_detections} | {t[1] for t in image_truths}:
+            ranked = sorted((d for d in _by_class(image_detections, class_id, 2) if d[1] >= floor), key=lambda d: -d[1])
+            ranked = ranked[:MAX_DETECTIONS]
+            class_truths = [t[0] for t in _by_class(image_truths, class_id, 1)]
+            hits = _match_image([(d[0], d[1]) for d in ranked], class_truths, IOU_THRESHOLDS[0])
+            scored_hits.extend((d[1], hit) for d, hit in zip(ranked, hits))
+            positives += len(class_truths)
+    scored_hits.sort(key=lambda pair: -pair[0])
+    best, best_f1, true_positives = None, 0.0, 0
+    for i, (score, hit) in enumerate(scored_hits):
+        true_positives += hit
+        if i + 1 < len(scored_hits) and scored_hits[i + 1][0] == score:
+            continue  # a threshold keeps all detections of equal score or none
+        f1 = 2 * true_positives / (i + 1 + positives)
+        if f1 > best_f1:
+            best, best_f1 = score, f1
+    return best

@@ -10,6 +10,7 @@ model artifact: model.onnx, model.json (contracts/modelManifest.ts) and metrics.
 import argparse
 import datetime
 import json
+import math
 import os
 import random
 import sys
@@ -21,6 +22,8 @@ METRICS_FILE = "metrics.json"
 CHECK_FOLDER = "export-check"
 CHECKPOINT_FILE = "model.pt"
 PAD_VALUE = 114
+# Used when --score-threshold auto finds nothing to choose from (no validation box was found).
+DEFAULT_SCORE_THRESHOLD = 0.5
 SPLIT_CHANNELS = {"train": "SM_CHANNEL_TRAIN", "validation": "SM_CHANNEL_VALIDATION", "test": "SM_CHANNEL_TEST"}
 
 
@@ -42,6 +45,10 @@ def _fraction(text):
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError("must be a number from 0 to 1 (got %s)" % text)
     return value
+
+
+def _threshold(text):
+    return "auto" if text == "auto" else _fraction(text)
 
 
 def _image_size(text):
@@ -67,7 +74,13 @@ def parse_args(argv):
     add("--image-size", "--image_size", type=_image_size, default=320, help="square model input, pixels")
     add("--seed", type=int, default=0)
     add("--class-names", "--class_names", type=_class_names, help="comma separated (default: summary.json, scratch)")
-    add("--score-threshold", "--score_threshold", type=_fraction, default=0.5, help="for the edge and P/R")
+    add(
+        "--score-threshold",
+        "--score_threshold",
+        type=_threshold,
+        default="auto",
+        help="the edge's threshold, where P/R are measured (auto: best F1 on validation)",
+    )
     add("--learning-rate", "--learning_rate", type=float, default=0.003, help="peak of the one-cycle schedule")
     add("--weight-decay", "--weight_decay", type=float, default=0.01)
     add("--pretrained", choices=["auto", "coco", "none"], default="auto", help="COCO weights (auto: if reachable)")
@@ -136,7 +149,7 @@ def main(argv):
     import export_check
     from detection_dataset import DatasetError, Augmentation, evaluation_sample, find_summary, load_image
     from detection_dataset import pixel_boxes, read_split
-    from detection_metrics import evaluate
+    from detection_metrics import best_f1_threshold, evaluate
     from labels_hash import labels_hash
 
     started = time.time()
@@ -195,7 +208,8 @@ def main(argv):
             canvas, input_boxes = evaluation_sample(load_image(record), boxes, size, PAD_VALUE)
             yield record, canvas, input_boxes, labels
 
-    def run_evaluation(records):
+    def predict(records):
+        """Detections and ground truth of records, in input pixels."""
         model.eval()
         detections, truths = [], []
         items = list(prepared(records))
@@ -207,7 +221,17 @@ def main(argv):
                     out_boxes, out_scores, out_labels = detector.detections_of(output)
                     detections.append(list(zip(out_boxes, out_scores, out_labels)))
                     truths.append(list(zip(boxes, labels)))
-        return evaluate(detections, truths, args.score_threshold)
+        return detections, truths
+
+    def score_threshold(detections, truths):
+        """The fixed threshold, or the one with the best F1 on these (validation) predictions."""
+        if args.score_threshold != "auto":
+            return args.score_threshold
+        best = best_f1_threshold(detections, truths, detector.EXPORT_SCORE_FLOOR)
+        if best is None:
+            return DEFAULT_SCORE_THRESHOLD
+        # Rounded down to three decimals so model.json reads well; every detection it kept stays kept.
+        return max(detector.EXPORT_SCORE_FLOOR, math.floor(best * 1000) / 1000)
 
     train_records = splits["train"]
     steps_per_epoch = (len(train_records) + args.batch_size - 1) // args.batch_size
@@ -250,7 +274,8 @@ def main(argv):
         )
         print("metric: train_loss=%.6f" % train_loss, flush=True)
         if epoch % args.eval_every == 0 and epoch != args.epochs:
-            interim = run_evaluation(splits["validation"])
+            predictions = predict(splits["validation"])
+            interim = evaluate(*predictions, score_threshold(*predictions))
             print(
                 "validation after epoch %d: mAP50-95 %.4f, mAP50 %.4f" % (epoch, interim["map50_95"], interim["map50"]),
                 flush=True,
@@ -261,14 +286,18 @@ def main(argv):
     os.makedirs(args.output_data_dir, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(args.output_data_dir, CHECKPOINT_FILE))
 
-    metrics = {"validation": run_evaluation(splits["validation"])}
+    validation = predict(splits["validation"])
+    threshold = score_threshold(*validation)
+    how = "fixed" if args.score_threshold != "auto" else "best F1 on validation at IoU 0.5"
+    print("score threshold: %.3f (%s)" % (threshold, how), flush=True)
+    metrics = {"validation": evaluate(*validation, threshold)}
     if splits["test"]:
-        metrics["test"] = run_evaluation(splits["test"])
+        metrics["test"] = evaluate(*predict(splits["test"]), threshold)
     for split, values in metrics.items():
         print(
-            "%s (%d images): mAP50-95 %.4f, mAP50 %.4f, precision %.4f, recall %.4f at score >= %.2f"
+            "%s (%d images): mAP50-95 %.4f, mAP50 %.4f, precision %.4f, recall %.4f at score >= %.3f"
             % (split, values["images"], values["map50_95"], values["map50"], values["precision"], values["recall"],
-               args.score_threshold),
+               threshold),
             flush=True,
         )
         print_metrics(split, values)
@@ -277,7 +306,7 @@ def main(argv):
     model.to("cpu").eval()
     os.makedirs(args.model_dir, exist_ok=True)
     onnx_path = os.path.join(args.model_dir, MODEL_FILE)
-    export_floor = min(detector.EXPORT_SCORE_FLOOR, args.score_threshold)
+    export_floor = min(detector.EXPORT_SCORE_FLOOR, threshold)
     detector.export_onnx(model, size, onnx_path, export_floor)
     print("exported %s (%.1f MB)" % (onnx_path, os.path.getsize(onnx_path) / 1e6), flush=True)
     print(detector.check_onnx(onnx_path), flush=True)
@@ -316,7 +345,7 @@ def main(argv):
         "input": {"name": detector.INPUT_NAME, "width": size, "height": size, "padValue": PAD_VALUE},
         "classes": classes,
         "labelOffset": detector.LABEL_OFFSET,
-        "scoreThreshold": args.score_threshold,
+        "scoreThreshold": threshold,
         "metrics": metrics,
         "training": {
             "architecture": architecture,
@@ -338,7 +367,7 @@ def main(argv):
         epochs=args.epochs,
         seconds=round(seconds, 1),
         secondsPerEpoch=round(training_seconds / args.epochs, 2),
-        scoreThreshold=args.score_threshold,
+        scoreThreshold=threshold,
     )
     with open(os.path.join(args.model_dir, METRICS_FILE), "w", encoding="utf-8") as f:
         json.dump(summary_metrics, f, indent=2)

@@ -2,7 +2,7 @@
 
 import unittest
 
-from detection_metrics import IOU_THRESHOLDS, evaluate, iou
+from detection_metrics import IOU_THRESHOLDS, best_f1_threshold, evaluate, iou
 
 HALF = 51 / 101  # precision 1 up to recall 0.5, then nothing: 51 of the 101 recall points
 
@@ -108,6 +108,30 @@ class EvaluateTest(unittest.TestCase):
     def test_images_must_line_up(self):
         with self.assertRaises(ValueError):
             evaluate([[]], [], 0.5)
+
+
+class BestF1ThresholdTest(unittest.TestCase):
+    def test_keeps_the_true_positives_and_stops_before_the_false_ones(self):
+        truths = [[(box(0, 0), 0), (box(20, 0), 0), (box(40, 0), 0)]]
+        detections = [[(box(0, 0), 0.9, 0), (box(20, 0), 0.4, 0), (box(70, 70), 0.3, 0), (box(40, 0), 0.2, 0)]]
+        # >= 0.4: 2 TP, 0 FP, F1 0.8; >= 0.2: 3 TP, 1 FP, F1 0.857
+        self.assertEqual(best_f1_threshold(detections, truths, 0.05), 0.2)
+        # below the floor a detection does not exist
+        self.assertEqual(best_f1_threshold(detections, truths, 0.25), 0.4)
+
+    def test_a_false_positive_above_every_hit_is_not_worth_keeping_alone(self):
+        truths = [[(box(0, 0), 0)]]
+        detections = [[(box(70, 70), 0.9, 0), (box(0, 0), 0.6, 0)]]
+        self.assertEqual(best_f1_threshold(detections, truths, 0.05), 0.6)
+
+    def test_equal_scores_go_together(self):
+        truths = [[(box(0, 0), 0)]]
+        detections = [[(box(0, 0), 0.7, 0), (box(70, 70), 0.7, 0), (box(90, 90), 0.2, 0)]]
+        self.assertEqual(best_f1_threshold(detections, truths, 0.05), 0.7)
+
+    def test_none_without_hits(self):
+        self.assertIsNone(best_f1_threshold([[(box(70, 70), 0.9, 0)]], [[(box(0, 0), 0)]], 0.05))
+        self.assertIsNone(best_f1_threshold([[]], [[]], 0.05))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,10 @@ class ArgsTest(unittest.TestCase):
         self.assertEqual((args.class_names, args.score_threshold), (["scratch", "dent"], 0.4))
         self.assertEqual(args.model_dir, "/opt/ml/model")
 
+    def test_chooses_the_score_threshold_on_validation_unless_given(self):
+        self.assertEqual(parse("--model-dir", "m").score_threshold, "auto")
+        self.assertEqual(parse("--model-dir", "m", "--score-threshold", "auto").score_threshold, "auto")
+
     def test_ignores_arguments_it_does_not_know(self):
         with contextlib.redirect_stdout(io.StringIO()) as out:
             args = parse("--epochs", "2", "--sagemaker_program", "train.py", "--model-dir", "m")
