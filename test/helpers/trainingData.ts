@@ -1,0 +1,24 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { Conversion, convertExport } from "../../training/convertLabels";
+import { filesBelow } from "../../training/datasetFromLabels";
+import { PROJECT_DIR } from "./pulumiProgram";
+
+/** The real sample data (`../shared/datasets/scratches`); absent in a fresh clone, present for developers and CI. */
+export const SCRATCHES_DIR =
+  process.env.QI_SCRATCHES_DIR ?? path.resolve(PROJECT_DIR, "..", "shared", "datasets", "scratches");
+export const SCRATCHES_IMAGES = path.join(SCRATCHES_DIR, "images");
+
+/** The dataset `npm run dataset:from-labels` builds from the real label export, with the default split. */
+export function scratchesConversion(): Conversion {
+  return convertExport(
+    readFileSync(path.join(SCRATCHES_DIR, "labels", "labels.csv"), "utf8"),
+    filesBelow(SCRATCHES_IMAGES),
+    {
+      datasetId: "scratches",
+      classes: ["scratch"],
+      fractions: { train: 0.8, validation: 0.1, test: 0.1 },
+      createdAt: new Date(),
+    },
+  );
+}

@@ -1,0 +1,51 @@
+"""The detector builder: COCO weights when they can be had, a clean start when not, and the input size."""
+
+import unittest
+
+try:
+    import torch
+
+    import detector
+except ImportError:  # python3-torchvision is not installed
+    torch = None
+
+
+@unittest.skipIf(torch is None, "torch/torchvision are not importable (apt-get install python3-torchvision)")
+class BuildModelTest(unittest.TestCase):
+    def test_starts_from_scratch_when_the_weights_cannot_be_fetched(self):
+        model, description = detector.build_model(1, 128, "auto", fetch_weights=lambda: (None, "URLError: offline"))
+        self.assertEqual(description, "ssdlite320_mobilenet_v3_large (from scratch)")
+        self.assertEqual(model.transform.fixed_size, (128, 128))
+
+    def test_insists_on_coco_weights_when_asked(self):
+        with self.assertRaisesRegex(RuntimeError, "COCO weights not available \\(URLError: offline\\)"):
+            detector.build_model(1, 128, "coco", fetch_weights=lambda: (None, "URLError: offline"))
+
+    def test_never_fetches_for_none(self):
+        def fetch():
+            raise AssertionError("must not fetch")
+
+        detector.build_model(1, 128, "none", fetch_weights=fetch)
+
+    def test_takes_every_coco_weight_but_the_class_logits(self):
+        coco = detector.ssdlite320_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=91)
+        state = {name: value + 1 if value.is_floating_point() else value for name, value in coco.state_dict().items()}
+        model, description = detector.build_model(2, 128, "auto", fetch_weights=lambda: (state, None))
+        self.assertIn("COCO weights", description)
+        for name, value in model.state_dict().items():
+            if not name.startswith(detector.CLASS_LOGITS):
+                self.assertTrue(torch.equal(value, state[name]), name)
+        logits = model.state_dict()[detector.CLASS_LOGITS + "module_list.0.1.weight"]
+        # background + our two classes, per anchor
+        self.assertEqual(logits.shape[0], model.anchor_generator.num_anchors_per_location()[0] * 3)
+
+    def test_targets_and_outputs_shift_labels_past_the_background(self):
+        target = detector.targets_of([], [])
+        self.assertEqual(tuple(target["boxes"].shape), (0, 4))
+        self.assertEqual(detector.targets_of([[0, 0, 5, 5]], [0])["labels"].tolist(), [1])
+        output = {"boxes": torch.zeros(1, 4), "scores": torch.ones(1), "labels": torch.tensor([1])}
+        self.assertEqual(detector.detections_of(output)[2], [0])
+
+
+if __name__ == "__main__":
+    unittest.main()
