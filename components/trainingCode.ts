@@ -11,27 +11,23 @@ import { createTarGz, TarEntry } from "../lambdas/shared/tar";
  */
 export const TRAINING_ENTRY_POINT = "train.py";
 
-/** What never belongs in the archive: caches, compiled Python, hidden files, tests. */
-function skipped(name: string): boolean {
-  return (
-    name.startsWith(".") ||
-    name === "__pycache__" ||
-    name.endsWith(".pyc") ||
-    name === "tests" ||
-    name === "node_modules"
-  );
+/** What never belongs in the archive: caches, hidden files, tests. */
+function skippedFolder(name: string): boolean {
+  return name.startsWith(".") || name === "__pycache__" || name === "tests" || name === "node_modules";
+}
+
+/** What the job runs: Python sources and the pip requirements (not the TypeScript tools beside them). */
+function shipped(name: string): boolean {
+  return name.endsWith(".py") || name === "requirements.txt";
 }
 
 function collect(root: string, relative = ""): TarEntry[] {
-  return readdirSync(path.join(root, relative))
-    .filter((name) => !skipped(name))
-    .flatMap((name) => {
-      const file = path.join(relative, name);
-      const full = path.join(root, file);
-      return statSync(full).isDirectory()
-        ? collect(root, file)
-        : [{ name: file.split(path.sep).join("/"), data: readFileSync(full) }];
-    });
+  return readdirSync(path.join(root, relative)).flatMap((name) => {
+    const file = path.join(relative, name);
+    const full = path.join(root, file);
+    if (statSync(full).isDirectory()) return skippedFolder(name) ? [] : collect(root, file);
+    return shipped(name) ? [{ name: file.split(path.sep).join("/"), data: readFileSync(full) }] : [];
+  });
 }
 
 export interface TrainingCodeArchive {

@@ -100,7 +100,10 @@ export const configFields = {
   "qualityinspection:training.batchSize": field("be a whole number from 1 to 256", wholeNumber(1, 256)),
   "qualityinspection:training.imageSize": field("be a whole number of pixels from 64 to 1280", wholeNumber(64, 1280)),
   "qualityinspection:training.seed": field("be a whole number from 0 to 2147483647", wholeNumber(0, 2_147_483_647)),
-  "qualityinspection:training.scoreThreshold": field("be a number from 0 to 1 (for example 0.3)", decimal(0, 1)),
+  "qualityinspection:training.scoreThreshold": field(
+    "be auto (the best F1 on the validation split) or a number from 0 to 1 (for example 0.3)",
+    z.union([z.literal("auto"), decimal(0, 1)]),
+  ),
   "qualityinspection:compilation.target": field(
     `be onnx or a SageMaker Neo target device (${NEO_TARGET_DEVICES.join(", ")})`,
     z.enum(["onnx", ...NEO_TARGET_DEVICES]),
@@ -173,7 +176,8 @@ export interface StackConfig {
     batchSize: number;
     imageSize: number;
     seed: number;
-    scoreThreshold: number;
+    /** The score threshold written into model.json; `auto` lets training pick the best F1 on validation. */
+    scoreThreshold: number | "auto";
   };
   evaluation: { minMap50_95: number };
   registry: { approvalStatus: "Approved" | "PendingManualApproval" };

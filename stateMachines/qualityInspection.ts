@@ -33,7 +33,7 @@ export interface PipelineDefinitionArgs {
     batchSize: number;
     imageSize: number;
     seed: number;
-    scoreThreshold: number;
+    scoreThreshold: number | "auto";
     /** `s3://…/code/….tar.gz` with train.py (the SageMaker framework container's submit directory). */
     sourceUri: string;
   };

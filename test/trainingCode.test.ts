@@ -20,10 +20,12 @@ describe("the training code archive", () => {
     write("qi_training/__pycache__/model.cpython-311.pyc", "compiled");
     write("tests/test_model.py", "def test(): pass\n");
     write(".pytest_cache/README.md", "cache");
+    write("convertLabels.ts", "export {};\n");
+    write("README.md", "# training\n");
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("holds the source with train.py at its root, without caches, hidden files and tests", async () => {
+  it("holds the Python source with train.py at its root, without caches, hidden files, tests and tools", async () => {
     const archive = trainingCodeArchive(dir);
     expect(archive.files).to.deep.equal(["qi_training/model.py", "requirements.txt", "train.py"]);
     expect(archive.hasEntryPoint).to.equal(true);
