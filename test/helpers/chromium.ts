@@ -1,0 +1,29 @@
+import { existsSync } from "node:fs";
+import { Browser, chromium } from "playwright-core";
+
+/** Debian's chromium (`apt-get install chromium`; `.ci/run` installs it). */
+export const CHROMIUM = process.env.QI_CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
+export const NO_CHROMIUM = "chromium is not installed (apt-get install chromium; .ci/run does, or set QI_CHROMIUM)";
+
+/**
+ * Headless chromium with a fresh profile (playwright makes a temporary --user-data-dir per launch). Without the
+ * background-networking flags chromium reaches for Google's services at start-up, which a closed network refuses.
+ */
+export function launchChromium(): Promise<Browser> {
+  if (!CHROMIUM) throw new Error(NO_CHROMIUM);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    timeout: 60_000,
+  });
+}
