@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { Browser, chromium } from "playwright-core";
+import { Browser, BrowserContextOptions, chromium, Page } from "playwright-core";
 
 /** Debian's chromium (`apt-get install chromium`; `.ci/run` installs it). */
 export const CHROMIUM = process.env.QI_CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
@@ -26,4 +26,14 @@ export function launchChromium(): Promise<Browser> {
     ],
     timeout: 60_000,
   });
+}
+
+/**
+ * A page in a fresh context. Functions that tests hand to `page.evaluate` are compiled by tsx (esbuild), which
+ * wraps named functions in a `__name` helper that exists only in Node: the page gets a stand-in.
+ */
+export async function newPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext(options);
+  await context.addInitScript({ content: "globalThis.__name = (fn) => fn;" });
+  return context.newPage();
 }

@@ -86,6 +86,8 @@ export class BrokerConnection extends EventEmitter {
   private current: BrokerStatus;
   private retryTimer?: NodeJS.Timeout;
   private stopped = false;
+  /** aws-crt owns reconnecting once the first connect succeeded; only then is there something to disconnect. */
+  private established = false;
 
   constructor(private readonly options: BrokerConnectionOptions) {
     super();
@@ -98,23 +100,34 @@ export class BrokerConnection extends EventEmitter {
   }
 
   start(): void {
-    const connection = new mqtt.MqttClient().new_connection(connectionConfig(this.options));
-    connection.on("message", (topic, payload) => this.emit("message", topic, new Uint8Array(payload)));
-    connection.on("interrupt", (error) => this.setStatus("reconnecting", crtErrorText(error)));
-    connection.on("connection_failure", (event) => {
-      if (this.current.state === "reconnecting") this.setStatus("reconnecting", crtErrorText(event.error));
-    });
-    connection.on("resume", (_returnCode, sessionPresent) => {
-      this.setStatus("connected");
-      if (!sessionPresent) void this.subscribe();
-    });
-    this.connection = connection;
     void this.connectFirst(1);
   }
 
+  /** A new aws-crt connection for each first attempt: one whose connect failed may not connect again (wss). */
+  private newConnection(): mqtt.MqttClientConnection {
+    const connection = new mqtt.MqttClient().new_connection(connectionConfig(this.options));
+    const current = () => this.connection === connection;
+    connection.on("message", (topic, payload) => {
+      if (current()) this.emit("message", topic, new Uint8Array(payload));
+    });
+    connection.on("interrupt", (error) => {
+      if (current()) this.setStatus("reconnecting", crtErrorText(error));
+    });
+    connection.on("connection_failure", (event) => {
+      if (current() && this.current.state === "reconnecting") this.setStatus("reconnecting", crtErrorText(event.error));
+    });
+    connection.on("resume", (_returnCode, sessionPresent) => {
+      if (!current()) return;
+      if (sessionPresent) this.setStatus("connected");
+      else void this.subscribe();
+    });
+    return connection;
+  }
+
   private async connectFirst(attempt: number): Promise<void> {
-    const connection = this.connection;
-    if (this.stopped || !connection) return;
+    if (this.stopped) return;
+    const connection = this.newConnection();
+    this.connection = connection;
     try {
       await connection.connect();
     } catch (error) {
@@ -127,14 +140,15 @@ export class BrokerConnection extends EventEmitter {
       this.retryTimer = setTimeout(() => void this.connectFirst(attempt + 1), delayMs);
       return;
     }
+    this.established = true;
     if (this.stopped) {
       await connection.disconnect().catch(() => undefined);
       return;
     }
-    this.setStatus("connected");
     await this.subscribe();
   }
 
+  /** Subscribes to every topic, then reports the connection as up: "connected" means receiving. */
   private async subscribe(): Promise<void> {
     const connection = this.connection;
     if (!connection) return;
@@ -149,7 +163,9 @@ export class BrokerConnection extends EventEmitter {
         refused.push(`${topic} (${crtErrorText(error)})`);
       }
     }
-    if (refused.length > 0) this.setStatus("connected", `the broker refused the subscription to ${refused.join(", ")}`);
+    if (this.stopped) return;
+    const detail = refused.length > 0 ? `the broker refused the subscription to ${refused.join(", ")}` : undefined;
+    this.setStatus("connected", detail);
   }
 
   private setStatus(state: BrokerState, detail?: string): void {
@@ -164,7 +180,7 @@ export class BrokerConnection extends EventEmitter {
     clearTimeout(this.retryTimer);
     const connection = this.connection;
     this.connection = undefined;
-    if (connection && this.current.state !== "connecting") {
+    if (connection && this.established) {
       await connection.disconnect().catch(() => undefined);
     }
     this.setStatus("stopped");
