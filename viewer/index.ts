@@ -46,8 +46,10 @@ export async function startParsedViewer(options: ViewerOptions, log: (line: stri
   const web = new ViewerHttp(() => ({ snapshot: state.snapshot(), broker: broker.status }), options.imagesDir);
 
   await new Promise<void>((resolve, reject) => {
-    const fail = (error: Error) =>
+    const fail = (error: Error) => {
+      void web.close().catch(() => undefined);
       reject(new Error(`the viewer cannot listen on ${options.host}:${options.port}: ${error.message}`));
+    };
     web.server.once("error", fail);
     web.server.listen(options.port, options.host, () => {
       web.server.off("error", fail);
@@ -68,7 +70,7 @@ export async function startParsedViewer(options: ViewerOptions, log: (line: stri
     log(`broker ${status.state}${status.detail ? `: ${status.detail}` : ""}`);
   });
   broker.start();
-  log(`viewer on ${url}, subscribed to ${options.topic} and its /errors on ${brokerLabel(options.broker)}`);
+  log(`viewer on ${url}, reading ${options.topic} and its /errors from ${brokerLabel(options.broker)}`);
 
   return {
     url,

@@ -72,13 +72,7 @@ describe("viewer page in chromium (playwright-core), fed by a real MQTT broker",
 
   const subscribed = () => broker.subscribers(TOPIC) === 1 && broker.subscribers(ERRORS) === 1;
   const showsLatest = (message: InferenceResult, image: string) =>
-    page.waitForFunction(
-      ([id, state]) => {
-        const frame = document.querySelector("#frame");
-        return frame?.getAttribute("data-message-id") === id && frame.getAttribute("data-image") === state;
-      },
-      [message.messageId, image],
-    );
+    page.waitForSelector(`#frame[data-message-id="${message.messageId}"][data-image="${image}"]`);
 
   before(async function () {
     if (!CHROMIUM) {
