@@ -1,9 +1,14 @@
 import { existsSync } from "node:fs";
 import { Browser, BrowserContextOptions, chromium, Page } from "playwright-core";
 
-/** Debian's chromium (`apt-get install chromium`; `.ci/run` installs it). */
-export const CHROMIUM = process.env.QI_CHROMIUM ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
-export const NO_CHROMIUM = "chromium is not installed (apt-get install chromium; .ci/run does, or set QI_CHROMIUM)";
+/** Debian's chromium (`apt-get install chromium`; `.ci/run` installs it), or the one QI_CHROMIUM names. */
+const DEBIAN_CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+export const CHROMIUM = process.env.QI_CHROMIUM
+  ? [process.env.QI_CHROMIUM].find(existsSync)
+  : DEBIAN_CHROMIUM.find(existsSync);
+export const NO_CHROMIUM = process.env.QI_CHROMIUM
+  ? `QI_CHROMIUM names ${process.env.QI_CHROMIUM}, which does not exist`
+  : "chromium is not installed (apt-get install chromium; .ci/run does, or set QI_CHROMIUM)";
 
 /**
  * Headless chromium with a fresh profile (playwright makes a temporary --user-data-dir per launch). Without the

@@ -62,8 +62,10 @@ export function deviceError(code: InferenceErrorCode, message: string, imageName
  * not a detector's output) and made-up but repeatable scores, some under the default pass threshold.
  */
 export function labelledSampleResults(): { file: string; result: InferenceResult }[] {
+  const samples = realSampleImages();
+  if (samples.length === 0) return [];
   const labels = new Map(scratchLabels("samples").map(({ key, record }) => [path.basename(key), record]));
-  return realSampleImages().flatMap((file) => {
+  return samples.flatMap((file) => {
     const name = path.basename(file);
     const record = labels.get(name);
     if (!record) return [];

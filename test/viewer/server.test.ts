@@ -61,7 +61,7 @@ describe("viewer server (real HTTP, real MQTT broker: aedes)", function () {
     symlinkSync(path.join(dir, "outside.jpg"), path.join(images, "linked.jpg"));
     broker = await AedesBroker.start();
     viewer = await startViewer({ broker: broker.url, imagesDir: images, port: 0 });
-    await eventually(subscribed(broker), "the viewer's subscriptions");
+    await eventually(() => viewer.broker().state === "connected", "the viewer's subscriptions");
   });
 
   after(async () => {

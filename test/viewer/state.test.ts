@@ -1,6 +1,13 @@
 import { expect } from "chai";
 import { DEFAULT_RESULT_TOPIC, errorTopicOf } from "../../contracts/inferenceMessages";
-import { PAYLOAD_EXCERPT_CHARS, ResultEntry, ProblemEntry, Update, ViewerState } from "../../viewer/src/state";
+import {
+  PAYLOAD_EXCERPT_CHARS,
+  ProblemEntry,
+  REMEMBERED_MESSAGE_IDS,
+  ResultEntry,
+  Update,
+  ViewerState,
+} from "../../viewer/src/state";
 import { deviceError, result } from "../helpers/viewerMessages";
 
 const TOPIC = DEFAULT_RESULT_TOPIC;
@@ -75,6 +82,25 @@ describe("viewer state", () => {
     const snapshot = state.snapshot();
     expect(snapshot.results).to.have.length(1);
     expect(snapshot.totals).to.include({ inspected: 1, failed: 1, duplicates: 1 });
+  });
+
+  it("remembers a bounded number of message ids, forgetting the oldest first", () => {
+    const state = viewerState();
+    const first = result("first.jpg", [], { seed: "first" });
+    state.receive(TOPIC, bytes(first));
+    const template = JSON.stringify(result("other.jpg", [], { seed: "other" }));
+    const id = JSON.parse(template).messageId as string;
+    for (let i = 0; i < REMEMBERED_MESSAGE_IDS; i++) {
+      // Distinct, schema-valid ids: the template's with its last 8 hex digits counting up.
+      state.receive(TOPIC, bytes(template.replace(id, `${id.slice(0, -8)}${i.toString(16).padStart(8, "0")}`)));
+    }
+    expect(state.snapshot().totals).to.include({ inspected: REMEMBERED_MESSAGE_IDS + 1, duplicates: 0 });
+    expect(state.receive(TOPIC, bytes(first)).event).to.equal("result");
+    const newest = template.replace(
+      id,
+      `${id.slice(0, -8)}${(REMEMBERED_MESSAGE_IDS - 1).toString(16).padStart(8, "0")}`,
+    );
+    expect(state.receive(TOPIC, bytes(newest)).event).to.equal("duplicate");
   });
 
   it("lists the device's error messages, also once per messageId", () => {
