@@ -18,7 +18,16 @@ export default tseslint.config(
   {
     // Plain CommonJS entry points (bin shims).
     files: ["**/*.js"],
+    ignores: ["viewer/public/**"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
+    // The viewer's page script: an ES module run by the browser as it is, without a build step.
+    files: ["viewer/public/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: { document: "readonly", EventSource: "readonly", setTimeout: "readonly" },
+    },
   },
 );
