@@ -41,7 +41,7 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
   });
 
   const modelRegistry = new ModelRegistry("models", {
-    modelPackageGroupName: `${config.namePrefix}-scratch-detector`,
+    modelPackageGroupName: config.registry.modelPackageGroupName,
   });
 
   const sagemakerRole = new SageMakerExecutionRole("sagemaker-execution", {
