@@ -129,6 +129,7 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
     {
       namePrefix: config.namePrefix,
       region: config.region,
+      tags: config.tags,
       accountId,
       dataLake: { bucketName: dataLake.bucketName, bucketArn: dataLake.bucketArn },
       labelStore: { featureGroupName: labelStore.featureGroupName, featureGroupArn: labelStore.featureGroupArn },
