@@ -28,11 +28,9 @@ import { componentNames } from "../contracts/modelComponent";
 import { jobNamePattern } from "../lambdas/startRun/names";
 import { EXIT, UsageError } from "./errors";
 
-/**
- * `pipeline cleanup`: finds what a stack's pipeline created at run time — by the stack's own names only — and removes
- * it in an order that leaves nothing half-used. Discovery rules are pure functions of names and tags; the AWS calls
- * are at the bottom.
- */
+// `pipeline cleanup`: finds what a stack's pipeline created at run time, by the stack's own names (and tags), and
+// removes it in an order that leaves nothing half-used. What counts as the stack's is decided by pure functions of
+// names and tags; the AWS calls follow them.
 
 /** How cleanup recognises one stack's resources: names from its config, plus what its outputs add once deployed. */
 export interface StackTargets {
@@ -281,8 +279,6 @@ export interface Discovery {
   items: CleanupItem[];
   /** What could not be listed; cleanup still does the rest and exits non-zero. */
   problems: string[];
-  /** Object versions in the data lake (only with --delete-data). */
-  objectVersions?: number;
 }
 
 /** Lists everything of the stack that cleanup removes, in removal order. */
@@ -318,30 +314,34 @@ export async function discover(
     });
   }
 
-  // SageMaker filters by a substring only; the stack's exact name pattern (and tags) decide.
+  // SageMaker filters by a substring (and a status) only; the stack's exact name pattern and tags decide.
   const contains = `${targets.namePrefix}-`;
   const jobLists: Record<
     SageMakerJobKind,
     (nextToken?: string) => Promise<{ items?: { name?: string; arn?: string; status?: string }[]; nextToken?: string }>
   > = {
     "labeling-job": (NextToken) =>
-      clients.sagemaker.send(new ListLabelingJobsCommand({ NameContains: contains, NextToken })).then((page) => ({
-        items: page.LabelingJobSummaryList?.map((j) => ({
-          name: j.LabelingJobName,
-          arn: j.LabelingJobArn,
-          status: j.LabelingJobStatus,
+      clients.sagemaker
+        .send(new ListLabelingJobsCommand({ NameContains: contains, StatusEquals: "InProgress", NextToken }))
+        .then((page) => ({
+          items: page.LabelingJobSummaryList?.map((j) => ({
+            name: j.LabelingJobName,
+            arn: j.LabelingJobArn,
+            status: j.LabelingJobStatus,
+          })),
+          nextToken: page.NextToken,
         })),
-        nextToken: page.NextToken,
-      })),
     "training-job": (NextToken) =>
-      clients.sagemaker.send(new ListTrainingJobsCommand({ NameContains: contains, NextToken })).then((page) => ({
-        items: page.TrainingJobSummaries?.map((j) => ({
-          name: j.TrainingJobName,
-          arn: j.TrainingJobArn,
-          status: j.TrainingJobStatus,
+      clients.sagemaker
+        .send(new ListTrainingJobsCommand({ NameContains: contains, StatusEquals: "InProgress", NextToken }))
+        .then((page) => ({
+          items: page.TrainingJobSummaries?.map((j) => ({
+            name: j.TrainingJobName,
+            arn: j.TrainingJobArn,
+            status: j.TrainingJobStatus,
+          })),
+          nextToken: page.NextToken,
         })),
-        nextToken: page.NextToken,
-      })),
     "compilation-job": (NextToken) =>
       clients.sagemaker.send(new ListCompilationJobsCommand({ NameContains: contains, NextToken })).then((page) => ({
         items: page.CompilationJobSummaries?.map((j) => ({
@@ -435,13 +435,12 @@ export async function discover(
     }
   });
 
-  let objectVersions: number | undefined;
   const { bucketName } = targets;
   if (options.deleteData && bucketName) {
     await listing(`the objects of s3://${bucketName}`, async () => {
-      objectVersions = 0;
+      let objectVersions = 0;
       await eachVersionPage(bucketName, io, async (batch) => {
-        objectVersions! += batch.length;
+        objectVersions += batch.length;
       });
       if (objectVersions > 0) {
         items.push({
@@ -454,7 +453,7 @@ export async function discover(
     });
   }
 
-  return { items: inCleanupOrder(items), problems, objectVersions };
+  return { items: inCleanupOrder(items), problems };
 }
 
 /** Walks every object version and delete marker of a bucket, a page (at most 1000) at a time. */
