@@ -29,31 +29,48 @@ export interface InfrastructureOptions {
 
 /** Everything one stack deploys, from its validated config. `index.ts` turns the result into stack outputs. */
 export function createInfrastructure(config: StackConfig, options: InfrastructureOptions = {}) {
-  const accountId = aws.getCallerIdentityOutput().accountId;
-
-  const dataLake = new DataLake("data-lake", config.dataLake);
-
-  const labelStore = new LabelStore("labels", {
-    featureGroupName: `${config.namePrefix}-labels`,
-    bucketName: dataLake.bucketName,
-    bucketArn: dataLake.bucketArn,
-    accountId,
+  // Every AWS resource and data source goes through this provider: the common tags are set here, once, and AWS adds
+  // them to every resource that takes tags (see docs/decisions.md).
+  const provider = new aws.Provider("aws", {
+    region: config.region as aws.Region,
+    defaultTags: { tags: config.tags },
   });
+  const opts = { providers: [provider] };
+  const accountId = aws.getCallerIdentityOutput({}, { provider }).accountId;
 
-  const modelRegistry = new ModelRegistry("models", {
-    modelPackageGroupName: `${config.namePrefix}-scratch-detector`,
-  });
+  const dataLake = new DataLake("data-lake", config.dataLake, opts);
 
-  const sagemakerRole = new SageMakerExecutionRole("sagemaker-execution", {
-    bucketArn: dataLake.bucketArn,
-    region: config.region,
-    accountId,
-  });
+  const labelStore = new LabelStore(
+    "labels",
+    {
+      featureGroupName: `${config.namePrefix}-labels`,
+      bucketName: dataLake.bucketName,
+      bucketArn: dataLake.bucketArn,
+      accountId,
+    },
+    opts,
+  );
+
+  const modelRegistry = new ModelRegistry(
+    "models",
+    { modelPackageGroupName: config.registry.modelPackageGroupName },
+    opts,
+  );
+
+  const sagemakerRole = new SageMakerExecutionRole(
+    "sagemaker-execution",
+    {
+      bucketArn: dataLake.bucketArn,
+      region: config.region,
+      accountId,
+    },
+    opts,
+  );
 
   const { workforce } = config.labeling;
   const labelingWorkforce =
     workforce.kind === "create"
-      ? new LabelingWorkforce("labeling", { namePrefix: config.namePrefix, accountId })
+      ? new LabelingWorkforce("labeling", { namePrefix: config.namePrefix, accountId }, opts)
       : undefined;
   const workteam =
     workforce.kind === "existing"
@@ -64,78 +81,92 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
 
   const names = componentNames(config.namePrefix);
   const { edge } = config;
-  const fleet = new EdgeFleet("fleet", {
-    namePrefix: config.namePrefix,
-    region: config.region,
-    accountId,
-    bucketName: dataLake.bucketName,
-    bucketArn: dataLake.bucketArn,
-    thingGroupName: edge.thingGroupName,
-    coreDevices: edge.coreDevices,
-    architecture: edge.architecture,
-    topic: edge.topic,
-    imagesDir: edge.imagesDir,
-    intervalSeconds: edge.intervalSeconds,
-    inferenceComponentName: names.inference,
-    modelComponentName: names.model,
-    artifact: options.edgeArtifact ?? edgePackage(edge.architecture),
-  });
+  const fleet = new EdgeFleet(
+    "fleet",
+    {
+      namePrefix: config.namePrefix,
+      region: config.region,
+      accountId,
+      bucketName: dataLake.bucketName,
+      bucketArn: dataLake.bucketArn,
+      thingGroupName: edge.thingGroupName,
+      coreDevices: edge.coreDevices,
+      architecture: edge.architecture,
+      topic: edge.topic,
+      imagesDir: edge.imagesDir,
+      intervalSeconds: edge.intervalSeconds,
+      inferenceComponentName: names.inference,
+      modelComponentName: names.model,
+      artifact: options.edgeArtifact ?? edgePackage(edge.architecture),
+    },
+    opts,
+  );
 
   const simulatedDevice =
     edge.simulatedDevice &&
-    new SimulatedDevice("simulated-device", {
-      region: config.region,
-      accountId,
-      device: fleet.devices.find((d) => d.thingName === edge.simulatedDevice!.thingName)!,
-      instanceType: edge.simulatedDevice.instanceType,
-      architecture: edge.architecture,
-      thingGroupName: fleet.thingGroupName,
-      roleAliasName: fleet.roleAliasName,
-      iotDataEndpoint: fleet.iotDataEndpoint,
-      iotCredentialsEndpoint: fleet.iotCredentialsEndpoint,
-      nucleusVersion: edge.nucleusVersion,
-      imagesDir: edge.imagesDir,
-      bucketName: dataLake.bucketName,
-      bucketArn: dataLake.bucketArn,
-    });
+    new SimulatedDevice(
+      "simulated-device",
+      {
+        region: config.region,
+        accountId,
+        device: fleet.devices.find((d) => d.thingName === edge.simulatedDevice!.thingName)!,
+        instanceType: edge.simulatedDevice.instanceType,
+        architecture: edge.architecture,
+        thingGroupName: fleet.thingGroupName,
+        roleAliasName: fleet.roleAliasName,
+        iotDataEndpoint: fleet.iotDataEndpoint,
+        iotCredentialsEndpoint: fleet.iotCredentialsEndpoint,
+        nucleusVersion: edge.nucleusVersion,
+        imagesDir: edge.imagesDir,
+        bucketName: dataLake.bucketName,
+        bucketArn: dataLake.bucketArn,
+      },
+      opts,
+    );
 
-  const pipeline = new QualityInspectionPipeline("pipeline", {
-    namePrefix: config.namePrefix,
-    region: config.region,
-    accountId,
-    dataLake: { bucketName: dataLake.bucketName, bucketArn: dataLake.bucketArn },
-    labelStore: { featureGroupName: labelStore.featureGroupName, featureGroupArn: labelStore.featureGroupArn },
-    registry: {
-      modelPackageGroupName: modelRegistry.modelPackageGroupName,
-      modelPackageGroupArn: modelRegistry.modelPackageGroupArn,
-      approvalStatus: config.registry.approvalStatus,
+  const pipeline = new QualityInspectionPipeline(
+    "pipeline",
+    {
+      namePrefix: config.namePrefix,
+      region: config.region,
+      tags: config.tags,
+      accountId,
+      dataLake: { bucketName: dataLake.bucketName, bucketArn: dataLake.bucketArn },
+      labelStore: { featureGroupName: labelStore.featureGroupName, featureGroupArn: labelStore.featureGroupArn },
+      registry: {
+        modelPackageGroupName: modelRegistry.modelPackageGroupName,
+        modelPackageGroupArn: modelRegistry.modelPackageGroupArn,
+        approvalStatus: config.registry.approvalStatus,
+      },
+      sagemakerRoleArn: sagemakerRole.roleArn,
+      workteam,
+      labeling: {
+        maxImagesPerJob: config.labeling.maxImagesPerJob,
+        classes: config.labeling.classes,
+        verification: config.labeling.verification,
+      },
+      dataset: config.dataset,
+      training: config.training,
+      evaluation: config.evaluation,
+      compilation: config.compilation,
+      deploy: config.deploy,
+      schedule: config.schedule,
+      logs: config.logs,
+      alerts: config.alerts,
+      edge: {
+        thingGroupName: edge.thingGroupName,
+        inferenceComponentName: names.inference,
+        inferenceComponentVersion: fleet.inferenceComponentVersion,
+        inferenceRecipeKey: fleet.inferenceRecipeKey,
+        modelComponentName: names.model,
+      },
+      trainingSourceDir: TRAINING_SOURCE_DIR,
     },
-    sagemakerRoleArn: sagemakerRole.roleArn,
-    workteam,
-    labeling: {
-      maxImagesPerJob: config.labeling.maxImagesPerJob,
-      classes: config.labeling.classes,
-      verification: config.labeling.verification,
-    },
-    dataset: config.dataset,
-    training: config.training,
-    evaluation: config.evaluation,
-    compilation: config.compilation,
-    deploy: config.deploy,
-    schedule: config.schedule,
-    logs: config.logs,
-    alerts: config.alerts,
-    edge: {
-      thingGroupName: edge.thingGroupName,
-      inferenceComponentName: names.inference,
-      inferenceComponentVersion: fleet.inferenceComponentVersion,
-      inferenceRecipeKey: fleet.inferenceRecipeKey,
-      modelComponentName: names.model,
-    },
-    trainingSourceDir: TRAINING_SOURCE_DIR,
-  });
+    opts,
+  );
 
   return {
+    provider,
     dataLake,
     labelStore,
     modelRegistry,

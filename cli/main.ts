@@ -9,13 +9,25 @@ import {
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { GreengrassV2Client } from "@aws-sdk/client-greengrassv2";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { createInterface } from "node:readline/promises";
 import { z } from "zod";
+import { runCleanup, stackTargets } from "./cleanup";
 import { deviceReports, formatDeviceReports, isHealthy } from "./devices";
 import { CliError, EXIT, explainAwsError, UsageError } from "./errors";
 import { consoleUrl, defaultExecutionName, executionArnFor, snapshot, Snapshot, watchExecution } from "./executions";
 import { failedState, StageDefinition } from "../stateMachines/progress";
 import { formatDuration, renderStageChanges, renderStageTable, stageElapsed } from "./render";
-import { coreDevicesFromStack, PulumiRunner, stateMachineArnFromStack } from "./stack";
+import {
+  coreDevicesFromStack,
+  PROJECT_DIR,
+  PulumiRunner,
+  selectedStackName,
+  stackConfigFromFile,
+  stackOutputs,
+  stateMachineArnFromStack,
+} from "./stack";
 import { pipelineInputSchema } from "../contracts/pipelineInput";
 import { PIPELINE_STAGES } from "../stateMachines/stages";
 
@@ -30,6 +42,12 @@ export interface CliEnvironment {
   stderr: Output;
   createClient: (region: string | undefined) => SFNClient;
   createGreengrassClient: (region: string | undefined) => GreengrassV2Client;
+  createSageMakerClient: (region: string | undefined) => SageMakerClient;
+  createS3Client: (region: string | undefined) => S3Client;
+  /** The Pulumi project whose stack files `cleanup` reads; the repository by default. */
+  projectDir?: string;
+  /** Asks a question on the terminal; absent when there is no terminal to ask on. */
+  prompt?: (question: string) => Promise<string>;
   stages: readonly StageDefinition[];
   /** The schema of an execution's input: the one the state machine's first state validates with. */
   inputSchema: z.ZodType;
@@ -294,6 +312,43 @@ export async function runCli(argv: string[], env: CliEnvironment): Promise<numbe
       exitCode = reports.every(isHealthy) ? EXIT.ok : EXIT.failed;
     });
 
+  program
+    .command("cleanup")
+    .description(
+      "remove what the stack's pipeline created at run time (running jobs, deployments, component versions, core " +
+        "device records, model packages), before `pulumi destroy`",
+    )
+    .option("--stack <stack>", "the Pulumi stack (default: the selected stack)")
+    .option("--dry-run", "only list what would be removed")
+    .option("--yes", "remove without asking")
+    .option("--delete-data", "also delete every object in the data lake (needs --yes and dataLake.allowDeleteData)")
+    .action(async (options: { stack?: string; dryRun?: boolean; yes?: boolean; deleteData?: boolean }) => {
+      if (options.stack !== undefined) check(flag.stack, options.stack);
+      const stack = options.stack ?? (await selectedStackName(env.pulumi));
+      const config = stackConfigFromFile(env.projectDir ?? PROJECT_DIR, stack);
+      const targets = stackTargets(config, await stackOutputs(stack, env.pulumi, null));
+      // The stack's own region unless --region says otherwise: cleaning another region would find nothing.
+      const at = region ?? targets.region;
+      exitCode = await runCleanup(
+        targets,
+        {
+          clients: {
+            sfn: env.createClient(at),
+            sagemaker: env.createSageMakerClient(at),
+            greengrass: env.createGreengrassClient(at),
+            s3: env.createS3Client(at),
+          },
+          sleep: env.sleep,
+        },
+        { dryRun: Boolean(options.dryRun), yes: Boolean(options.yes), deleteData: Boolean(options.deleteData), json },
+        {
+          print,
+          progress: json ? (line) => env.stderr.write(`${line}\n`) : print,
+          confirm: env.prompt,
+        },
+      );
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -338,6 +393,9 @@ export function defaultEnvironment(): CliEnvironment {
     // Region and credentials come from the standard AWS SDK chain unless --region is given.
     createClient: (region) => new SFNClient(region ? { region } : {}),
     createGreengrassClient: (region) => new GreengrassV2Client(region ? { region } : {}),
+    createSageMakerClient: (region) => new SageMakerClient(region ? { region } : {}),
+    createS3Client: (region) => new S3Client(region ? { region } : {}),
+    prompt: process.stdin.isTTY ? ask : undefined,
     stages: PIPELINE_STAGES,
     inputSchema: pipelineInputSchema,
     now: () => new Date(),
@@ -345,6 +403,16 @@ export function defaultEnvironment(): CliEnvironment {
     pollMs: 2_000,
     maxPollMs: 15_000,
   };
+}
+
+/** One answer from the terminal; the question goes to stderr, so stdout stays clean for --json. */
+async function ask(question: string): Promise<string> {
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await terminal.question(question);
+  } finally {
+    terminal.close();
+  }
 }
 
 export async function main(): Promise<void> {

@@ -1,8 +1,11 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { CliError } from "./errors";
+import { ConfigError, parseStackConfig, StackConfig } from "../config/schema";
+import { readStackConfig } from "../config/stackFiles";
+import { CliError, EXIT, UsageError } from "./errors";
 
-const PROJECT_DIR = path.resolve(__dirname, "..");
+/** The Pulumi project: `Pulumi.yaml` and the stack files. */
+export const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /** The stack output that names the state machine (see index.ts). */
 export const STATE_MACHINE_OUTPUT = "stateMachineArn";
@@ -20,10 +23,14 @@ const runPulumi: PulumiRunner = (args) =>
     });
   });
 
-/** A stack's outputs (`pulumi stack output --json`); no stack = the selected one. */
+/**
+ * A stack's outputs (`pulumi stack output --json`); no stack = the selected one. `alternative` is what to do instead
+ * when the Pulumi CLI is missing, if there is anything.
+ */
 export async function stackOutputs(
   stack: string | undefined,
   pulumi: PulumiRunner = runPulumi,
+  alternative: string | null = "pass --state-machine-arn",
 ): Promise<Record<string, unknown>> {
   const args = ["stack", "output", "--json", ...(stack ? ["--stack", stack] : [])];
   let stdout: string;
@@ -32,7 +39,7 @@ export async function stackOutputs(
   } catch (error) {
     const { code, stderr = "" } = error as { code?: string | number; stderr?: string };
     if (code === "ENOENT") {
-      throw new CliError("the Pulumi CLI is not on PATH: install it, or pass --state-machine-arn");
+      throw new CliError(`the Pulumi CLI is not on PATH: install it${alternative ? `, or ${alternative}` : ""}`);
     }
     const detail = stderr.trim().split("\n")[0] || `pulumi exited with ${code}`;
     if (/no stack named|stack .* not found|no stack selected/i.test(stderr)) {
@@ -59,4 +66,36 @@ export async function coreDevicesFromStack(stack: string | undefined, pulumi: Pu
   const names = (await stackOutputs(stack, pulumi))[CORE_DEVICES_OUTPUT];
   if (!Array.isArray(names)) throw missingOutput(stack, CORE_DEVICES_OUTPUT);
   return names.map(String);
+}
+
+/** The name of the selected stack (`pulumi stack --show-name`), for commands that need one. */
+export async function selectedStackName(pulumi: PulumiRunner = runPulumi): Promise<string> {
+  try {
+    return (await pulumi(["stack", "--show-name"])).stdout.trim();
+  } catch (error) {
+    const { code, stderr = "" } = error as { code?: string | number; stderr?: string };
+    if (code === "ENOENT") throw new CliError("the Pulumi CLI is not on PATH: install it");
+    throw new CliError(
+      `no stack selected: ${stderr.trim().split("\n")[0] || `pulumi exited with ${code}`} (pass --stack)`,
+    );
+  }
+}
+
+/** A stack's validated config, read from `Pulumi.<stack>.yaml` and the declared defaults, without the Pulumi CLI. */
+export function stackConfigFromFile(projectDir: string, stack: string): StackConfig {
+  // `org/project/dev` is stack dev, whose file is Pulumi.dev.yaml.
+  const name = stack.split("/").at(-1)!;
+  let raw: Record<string, string>;
+  try {
+    raw = readStackConfig(projectDir, name);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOENT") throw error;
+    throw new UsageError(`stack ${stack}: there is no Pulumi.${name}.yaml in ${projectDir} to read its settings from`);
+  }
+  try {
+    return parseStackConfig(raw, name);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(`Pulumi.${name}.yaml: ${error.message}`, EXIT.usage);
+    throw error;
+  }
 }

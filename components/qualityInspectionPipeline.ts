@@ -15,6 +15,8 @@ import { TRAINING_ENTRY_POINT, trainingCodeArchive } from "./trainingCode";
 export interface QualityInspectionPipelineArgs {
   namePrefix: string;
   region: string;
+  /** The stack's common tags, for what the state machine creates at run time (Pulumi's own resources get them from the provider). */
+  tags: Record<string, string>;
   accountId: pulumi.Input<string>;
   dataLake: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string> };
   labelStore: { featureGroupName: pulumi.Input<string>; featureGroupArn: pulumi.Input<string> };
@@ -232,6 +234,17 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
           resources: [modelComponentArn, inferenceComponentArn],
         },
         {
+          // Creating a version with tags is also a TagResource call on it.
+          sid: "TagComponentVersions",
+          actions: ["greengrass:TagResource"],
+          resources: [
+            modelComponentArn,
+            inferenceComponentArn,
+            pulumi.interpolate`${modelComponentArn}:versions:*`,
+            pulumi.interpolate`${inferenceComponentArn}:versions:*`,
+          ],
+        },
+        {
           sid: "DescribeComponentVersions",
           actions: ["greengrass:DescribeComponent"],
           resources: [
@@ -364,6 +377,17 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
             ],
             resources: [job("compilation-job")],
           },
+          {
+            // Creating a job with Tags needs AddTags on it; the condition allows tagging only as part of the create.
+            sid: "TagJobsOnCreate",
+            actions: ["sagemaker:AddTags"],
+            resources: [job("labeling-job"), job("training-job"), job("compilation-job")],
+            conditions: {
+              StringEquals: {
+                "sagemaker:TaggingAction": ["CreateLabelingJob", "CreateTrainingJob", "CreateCompilationJob"],
+              },
+            },
+          },
           // The .sync integrations read the jobs' tags.
           {
             sid: "ReadJobTags",
@@ -396,6 +420,12 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
             sid: "DeployToFleet",
             actions: ["greengrass:CreateDeployment"],
             resources: ["*"],
+          },
+          {
+            // Deployment ids are generated, so the fleet's deployments cannot be named more narrowly than this.
+            sid: "TagDeployments",
+            actions: ["greengrass:TagResource"],
+            resources: [arn("greengrass", "deployments:*")],
           },
           { sid: "CreateDeploymentJobs", actions: ["iot:CreateJob"], resources: [arn("iot", "job/*"), thingGroupArn] },
           {
@@ -462,6 +492,7 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
         buildPipelineDefinition({
           namePrefix,
           region,
+          tags: args.tags,
           bucketName: resolved.bucketName,
           functions: resolved.functions,
           alertsTopicArn: resolved.alertsTopicArn,

@@ -49,7 +49,8 @@ export class SimulatedDevice extends pulumi.ComponentResource {
         natGateways: { strategy: "None" },
         enableDnsHostnames: true,
       },
-      parent,
+      // awsx builds the VPC in its own plugin, which sees only the providers handed to it, not this one's inherited.
+      { parent: this, providers: [this.getProvider("aws:ec2:Vpc")].filter((p) => p !== undefined) },
     );
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-security-group`,

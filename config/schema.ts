@@ -52,6 +52,7 @@ const field = <T extends z.ZodType>(must: string, schema: T): Field<T> => ({ sch
 export const configFields = {
   "aws:region": field("be an AWS region such as eu-west-1", z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/)),
   "qualityinspection:dataLake.forceDestroy": field("be true or false", bool),
+  "qualityinspection:dataLake.allowDeleteData": field("be true or false", bool),
   "qualityinspection:dataLake.noncurrentVersionDays": field(
     "be a whole number of days from 1 to 3650",
     wholeNumber(1, 3650),
@@ -166,7 +167,15 @@ export interface StackConfig {
   region: string;
   /** Prefix for physical names that must be unique per account and region, e.g. `qi-dev`. */
   namePrefix: string;
-  dataLake: { forceDestroy: boolean; noncurrentVersionDays: number; tmpExpirationDays: number };
+  /** Tags on everything the stack creates, in `pulumi up` and at run time: cost allocation and cleanup find it. */
+  tags: Record<string, string>;
+  dataLake: {
+    forceDestroy: boolean;
+    /** `pipeline cleanup --delete-data` may delete every object of the data lake. */
+    allowDeleteData: boolean;
+    noncurrentVersionDays: number;
+    tmpExpirationDays: number;
+  };
   logs: { retentionDays: number };
   alerts: { email: string };
   training: {
@@ -180,7 +189,7 @@ export interface StackConfig {
     scoreThreshold: number | "auto";
   };
   evaluation: { minMap50_95: number };
-  registry: { approvalStatus: "Approved" | "PendingManualApproval" };
+  registry: { modelPackageGroupName: string; approvalStatus: "Approved" | "PendingManualApproval" };
   labeling: {
     maxImagesPerJob: number;
     /** Label categories in order: a box's class id indexes this list. */
@@ -339,15 +348,23 @@ function labelingWorkforce(flat: FlatConfig): LabelingWorkforce {
   return { kind: "existing", workteamArn: flat["qualityinspection:labeling.workteamArn"] };
 }
 
+/** The tags every resource of a stack carries. */
+export function commonTags(stack: string): Record<string, string> {
+  return { project: PROJECT, stack };
+}
+
 function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
   const k = <K extends ConfigKey>(key: K): FlatConfig[K] => flat[key];
+  const namePrefix = namePrefixFor(stack);
   return {
     project: PROJECT,
     stack,
     region: k("aws:region"),
-    namePrefix: namePrefixFor(stack),
+    namePrefix,
+    tags: commonTags(stack),
     dataLake: {
       forceDestroy: k("qualityinspection:dataLake.forceDestroy"),
+      allowDeleteData: k("qualityinspection:dataLake.allowDeleteData"),
       noncurrentVersionDays: k("qualityinspection:dataLake.noncurrentVersionDays"),
       tmpExpirationDays: k("qualityinspection:dataLake.tmpExpirationDays"),
     },
@@ -363,7 +380,10 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
       scoreThreshold: k("qualityinspection:training.scoreThreshold"),
     },
     evaluation: { minMap50_95: k("qualityinspection:evaluation.minMap50_95") },
-    registry: { approvalStatus: k("qualityinspection:registry.approvalStatus") },
+    registry: {
+      modelPackageGroupName: `${namePrefix}-scratch-detector`,
+      approvalStatus: k("qualityinspection:registry.approvalStatus"),
+    },
     labeling: {
       maxImagesPerJob: k("qualityinspection:labeling.maxImagesPerJob"),
       classes: k("qualityinspection:labeling.classes"),
@@ -381,6 +401,6 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
       maxPolls: k("qualityinspection:deploy.maxPolls"),
     },
     schedule: { expression: k("qualityinspection:schedule.expression") },
-    edge: edgeConfig(flat, namePrefixFor(stack)),
+    edge: edgeConfig(flat, namePrefix),
   };
 }

@@ -12,6 +12,8 @@ import { GroundTruthTask, groundTruthLambdas, publicWorkteamArn } from "./ground
 export interface PipelineDefinitionArgs {
   namePrefix: string;
   region: string;
+  /** The stack's common tags; every job, component version and deployment a run creates carries them. */
+  tags: Record<string, string>;
   bucketName: string;
   /** ARN of each Lambda function the state machine invokes. */
   functions: Record<PipelineFunction, string>;
@@ -181,6 +183,8 @@ const REQUIRED_METADATA = ["modelKey", "manifestKey", "modelVersion", "datasetId
 export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMachineDefinition {
   const { namePrefix, region, bucketName, labeling, training, compilation, deploy } = args;
   const states: Record<string, State> = {};
+  // SageMaker takes tags as a list of Key/Value pairs, Greengrass as a map.
+  const sageMakerTags = Object.entries(args.tags).map(([Key, Value]) => ({ Key, Value }));
   const consoleUrl = `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/{}`;
 
   /**
@@ -335,6 +339,7 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
         AnnotationConsolidationConfig: { AnnotationConsolidationLambdaArn: lambdas.annotationConsolidation },
         ...(isPublic ? { PublicWorkforceTaskPrice: PUBLIC_TASK_PRICE } : {}),
       },
+      Tags: sageMakerTags,
     };
   };
   const labelingSelector = {
@@ -454,6 +459,7 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
       ResourceConfig: { InstanceType: training.instanceType, InstanceCount: 1, VolumeSizeInGB: 30 },
       StoppingCondition: { MaxRuntimeInSeconds: training.maxRuntimeSeconds },
       RoleArn: args.roles.sagemaker,
+      Tags: sageMakerTags,
     },
     ResultSelector: { "jobName.$": "$.TrainingJobName", "modelDataUrl.$": "$.ModelArtifacts.S3ModelArtifacts" },
     ResultPath: "$.training",
@@ -490,6 +496,7 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
       "CustomerMetadataProperties.$": "$.evaluation.metadata",
       // Makes a retried registration return the first package instead of a second one.
       "ClientToken.$": "$.run.names.trainingJob",
+      // No Tags: a package in a group carries the group's tags, and AWS refuses Tags alongside ModelPackageGroupName.
     },
     ResultSelector: { "packageArn.$": "$.ModelPackageArn" },
     ResultPath: "$.model",
@@ -583,6 +590,7 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
       },
       // Neo stops the job itself when the polling budget runs out, so a timed-out run leaves nothing running.
       StoppingCondition: { MaxRuntimeInSeconds: neoBudget },
+      Tags: sageMakerTags,
     },
     ResultSelector: { "jobArn.$": "$.CompilationJobArn", polls: { n: 1 } },
     ResultPath: "$.neo",
@@ -688,6 +696,7 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
         componentVersion: deploy.inferenceComponent.version,
         recipeKey: deploy.inferenceComponent.recipeKey,
       },
+      tags: args.tags,
     },
     ResultPath: "$.component",
     Retry: [{ ErrorEquals: [ERROR_NAMES.componentNotReady], IntervalSeconds: 10, MaxAttempts: 6, BackoffRate: 1.5 }],
@@ -712,6 +721,7 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
       // A device still busy when the run stops waiting is marked TIMED_OUT instead of staying in progress forever.
       IotJobConfiguration: { TimeoutConfig: { InProgressTimeoutInMinutes: deployBudgetMinutes } },
       "ClientToken.$": "$.run.names.deploymentToken",
+      Tags: args.tags,
     },
     ResultSelector: { "deploymentId.$": "$.DeploymentId", "iotJobId.$": "$.IotJobId", polls: { n: 1 } },
     ResultPath: "$.deployment",

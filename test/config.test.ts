@@ -27,6 +27,8 @@ describe("stack config", () => {
     const p: StackConfig = parseStackConfig(prod, "prod");
     expect(d.dataLake.forceDestroy, "dev bucket is disposable").to.equal(true);
     expect(p.dataLake.forceDestroy, "prod bucket survives destroy").to.equal(false);
+    expect(d.dataLake.allowDeleteData, "cleanup may empty the dev bucket").to.equal(true);
+    expect(p.dataLake.allowDeleteData, "cleanup never empties the prod bucket").to.equal(false);
     expect(p.dataLake.noncurrentVersionDays).to.be.greaterThan(d.dataLake.noncurrentVersionDays);
     expect(p.logs.retentionDays).to.be.greaterThan(d.logs.retentionDays);
     expect(p.training.instanceType).to.not.equal(d.training.instanceType);
@@ -44,6 +46,7 @@ describe("stack config", () => {
     ["training.instanceType", "m5.xlarge", "must look like ml.<family>.<size>"],
     ["training.instanceType", "ml.m5", "must look like ml.<family>.<size>"],
     ["dataLake.forceDestroy", "yes", "must be true or false"],
+    ["dataLake.allowDeleteData", "1", "must be true or false"],
     ["logs.retentionDays", "10", "must be one of the CloudWatch Logs retention periods"],
     ["logs.retentionDays", "-7", "must be one of the CloudWatch Logs retention periods"],
     ["alerts.email", "ops-at-example.com", "must be an e-mail address"],
@@ -170,6 +173,12 @@ describe("stack config", () => {
       simulatedDevice: null,
       architecture: "arm64",
     });
+  });
+
+  it("derives the stack's tags and registry name from the stack name", () => {
+    const config = parseStackConfig(prod, "prod");
+    expect(config.tags).to.deep.equal({ project: "qualityinspection", stack: "prod" });
+    expect(config.registry.modelPackageGroupName).to.equal("qi-prod-scratch-detector");
   });
 
   it("reports every problem at once", () => {

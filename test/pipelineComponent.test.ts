@@ -192,6 +192,37 @@ for (const stack of ["dev", "prod"] as const) {
           `arn:aws:sagemaker:eu-west-1:123456789012:labeling-job/qi-${stack}-*`,
         ]);
       });
+
+      it("tags the stack's jobs only while creating them, and the deployments it creates", () => {
+        expect(statement("TagJobsOnCreate")).to.deep.include({
+          Action: ["sagemaker:AddTags"],
+          Resource: ["labeling-job", "training-job", "compilation-job"].map(
+            (kind) => `arn:aws:sagemaker:eu-west-1:123456789012:${kind}/qi-${stack}-*`,
+          ),
+          Condition: {
+            StringEquals: {
+              "sagemaker:TaggingAction": ["CreateLabelingJob", "CreateTrainingJob", "CreateCompilationJob"],
+            },
+          },
+        });
+        expect(statement("TagDeployments")).to.deep.include({
+          Action: ["greengrass:TagResource"],
+          Resource: ["arn:aws:greengrass:eu-west-1:123456789012:deployments:*"],
+        });
+      });
+    });
+
+    it("lets the component function tag only the stack's two components", () => {
+      const tagging = statementsOf(
+        run.one("aws:iam/rolePolicy:RolePolicy", "pipeline-create-model-component-access"),
+      ).find((s) => s.Sid === "TagComponentVersions")!;
+      const component = `arn:aws:greengrass:eu-west-1:123456789012:components:qi-${stack}`;
+      expect(tagging.Resource).to.have.members([
+        `${component}.ScratchDetectorModel`,
+        `${component}.ScratchDetector`,
+        `${component}.ScratchDetectorModel:versions:*`,
+        `${component}.ScratchDetector:versions:*`,
+      ]);
     });
 
     it("lets Ground Truth read images and write labeling/ only", () => {

@@ -183,6 +183,23 @@ describe("the state machine definition", () => {
     );
   });
 
+  it("tags every job, component version and deployment a run creates with the stack's tags", () => {
+    const definition = definitionWith((a) => void (a.labeling.verification = true));
+    const parameters = (state: string) => (definition.States[state] as TaskState).Parameters as Record<string, unknown>;
+    const tagList = [
+      { Key: "project", Value: "qualityinspection" },
+      { Key: "stack", Value: "dev" },
+    ];
+    for (const state of [STATES.labelImages, STATES.verifyLabels, STATES.trainModel, STATES.startNeoCompilation]) {
+      expect(parameters(state).Tags, state).to.deep.equal(tagList);
+    }
+    const tagMap = { project: "qualityinspection", stack: "dev" };
+    expect(parameters(STATES.createDeployment).Tags).to.deep.equal(tagMap);
+    expect(parameters(STATES.createModelComponent).tags).to.deep.equal(tagMap);
+    // A package in a group carries the group's tags; AWS refuses Tags next to ModelPackageGroupName.
+    expect(parameters(STATES.registerModel)).to.not.have.property("Tags");
+  });
+
   it("only includes the verification job when verification is on", () => {
     expect(definitionWith().States).to.not.have.property(STATES.verifyLabels);
     expect(definitionWith((a) => void (a.labeling.verification = true)).States).to.have.property(STATES.verifyLabels);

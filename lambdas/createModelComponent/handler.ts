@@ -23,6 +23,8 @@ export const createModelComponentEventSchema = z.object({
     componentVersion: z.string().regex(/^\d+\.\d+\.\d+$/),
     recipeKey: z.string().min(1),
   }),
+  /** The stack's common tags, for the component versions this creates. */
+  tags: z.record(z.string().min(1), z.string()),
 });
 export type CreateModelComponentEvent = z.input<typeof createModelComponentEventSchema>;
 
@@ -56,7 +58,7 @@ export async function createModelComponent(
 ): Promise<CreateModelComponentResult> {
   const { objects, components, log } = deps;
   const input = parseEvent(createModelComponentEventSchema, event);
-  const { componentName, componentVersion, inference } = input;
+  const { componentName, componentVersion, inference, tags } = input;
 
   const sources: [file: string, key: string][] = [
     [MODEL_FILES[0], input.modelKey],
@@ -80,7 +82,7 @@ export async function createModelComponent(
     modelPackageArn: input.modelPackageArn,
     modelVersion: input.modelVersion,
   });
-  const created = await components.create(JSON.stringify(recipe));
+  const created = await components.create(JSON.stringify(recipe), tags);
   if (!created) log.info("component version exists already", { componentName, componentVersion });
   const model = await untilDeployable(deps, componentName, componentVersion, created);
   log.info("model component version ready", { componentName, componentVersion, arn: model.arn });
@@ -88,7 +90,7 @@ export async function createModelComponent(
   let existing = await components.describe(inference.componentName, inference.componentVersion);
   if (!existing) {
     const inferenceRecipe = (await readAll(await objects.read(inference.recipeKey))).toString("utf8");
-    existing = await components.create(inferenceRecipe);
+    existing = await components.create(inferenceRecipe, tags);
     log.info("created the inference component version", inference);
   }
   const detector = await untilDeployable(deps, inference.componentName, inference.componentVersion, existing);

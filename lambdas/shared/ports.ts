@@ -54,8 +54,8 @@ export interface ComponentVersionStatus {
 
 /** Greengrass component versions. */
 export interface ComponentRegistry {
-  /** Creates a version from a recipe; returns undefined when that name and version already exist. */
-  create(recipe: string): Promise<ComponentVersionStatus | undefined>;
+  /** Creates a version from a recipe, with tags; returns undefined when that name and version already exist. */
+  create(recipe: string, tags: Record<string, string>): Promise<ComponentVersionStatus | undefined>;
   /** The version's status, or undefined when it does not exist. */
   describe(componentName: string, version: string): Promise<ComponentVersionStatus | undefined>;
 }

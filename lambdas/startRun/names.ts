@@ -18,6 +18,16 @@ export interface RunNames {
 
 const MAX_JOB_NAME = 63;
 const KINDS = { labelingJob: "label", verificationJob: "verify", trainingJob: "train", compilationJob: "neo" } as const;
+type JobKind = keyof typeof KINDS;
+
+/**
+ * What a job name of one stack looks like: `<prefix>-<kind>-` followed by the slug of the execution name and a dash,
+ * then the 8 hex digits of the hash (or only those). Cleanup finds a stack's jobs by this pattern.
+ */
+export function jobNamePattern(namePrefix: string, kind: JobKind): RegExp {
+  const escaped = namePrefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${escaped}-${KINDS[kind]}-([a-z0-9]+(-[a-z0-9]+)*-)?[0-9a-f]{8}$`);
+}
 
 /** Execution names allow `_` and other characters that job names refuse. */
 function slug(text: string): string {

@@ -87,4 +87,14 @@ describe("the qi-pipeline command", () => {
     expect(run.code).to.equal(1);
     expect(run.stderr).to.contain("no AWS credentials found: set AWS_PROFILE");
   });
+
+  it("has the cleanup command, which reads the stack's outputs with the Pulumi CLI", async () => {
+    const run = await qiPipeline(["cleanup", "--stack", "dev", "--dry-run"], {
+      ...aws,
+      // Only node on the PATH, so no pulumi either.
+      PATH: path.dirname(process.execPath),
+    });
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.contain("error: the Pulumi CLI is not on PATH: install it\n");
+  });
 });

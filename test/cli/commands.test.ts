@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { GreengrassV2Client } from "@aws-sdk/client-greengrassv2";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { expect } from "chai";
 import { z } from "zod";
@@ -49,6 +51,8 @@ describe("pipeline CLI against a local Step Functions endpoint", () => {
           credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
         }),
       createGreengrassClient: (region) => new GreengrassV2Client({ region: region ?? "eu-west-1" }),
+      createSageMakerClient: (region) => new SageMakerClient({ region: region ?? "eu-west-1" }),
+      createS3Client: (region) => new S3Client({ region: region ?? "eu-west-1" }),
       stages: STAGES,
       inputSchema,
       now: () => new Date("2026-11-29T10:30:00Z"),

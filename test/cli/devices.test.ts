@@ -4,6 +4,8 @@ import {
   ListEffectiveDeploymentsCommand,
   ListInstalledComponentsCommand,
 } from "@aws-sdk/client-greengrassv2";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
@@ -114,6 +116,8 @@ describe("device health", () => {
       stderr: { write: () => true },
       createClient: () => new SFNClient({}),
       createGreengrassClient: () => new GreengrassV2Client({ region: "eu-west-1" }),
+      createSageMakerClient: () => new SageMakerClient({ region: "eu-west-1" }),
+      createS3Client: () => new S3Client({ region: "eu-west-1" }),
       pulumi: async (args) => {
         pulumiArgs = args;
         return { stdout: JSON.stringify({ coreDeviceThingNames: ["qi-dev-simulated-device", "qi-dev-line-9"] }) };

@@ -59,6 +59,17 @@ function need(request: Record<string, unknown>, path: string): unknown {
   return value;
 }
 
+/** Tags a created resource carries: SageMaker's Key/Value list or Greengrass's map, with the stack's two keys. */
+function tagsOf(request: Record<string, unknown>, form: "list" | "map"): Record<string, string> {
+  const raw = need(request, "Tags");
+  const tags =
+    form === "list"
+      ? Object.fromEntries((raw as { Key: string; Value: string }[]).map(({ Key, Value }) => [Key, Value]))
+      : (raw as Record<string, string>);
+  if (!tags.project || !tags.stack) throw new RequestError("ValidationException", "missing the stack's tags");
+  return tags;
+}
+
 let imageBytes: Promise<Buffer> | undefined;
 /** A small decodable JPEG every test image shares. */
 export function sampleImage(): Promise<Buffer> {
@@ -90,6 +101,7 @@ export class FakeCloud {
   /** createLabelingJob.sync: labels every image with one box, or judges every label correct (verification). */
   async labelingJob(request: Record<string, unknown>) {
     const name = String(need(request, "LabelingJobName"));
+    tagsOf(request, "list");
     for (const field of [
       "RoleArn",
       "LabelCategoryConfigS3Uri",
@@ -163,6 +175,7 @@ export class FakeCloud {
   /** createTrainingJob.sync: reads its channels and writes model.tar.gz with the scenario's metric. */
   async trainingJob(request: Record<string, unknown>) {
     const name = String(need(request, "TrainingJobName"));
+    tagsOf(request, "list");
     this.trainingJobs.push(request);
     for (const field of [
       "AlgorithmSpecification.TrainingImage",
@@ -217,6 +230,8 @@ export class FakeCloud {
   createModelPackage(request: Record<string, unknown>) {
     const group = String(need(request, "ModelPackageGroupName"));
     const token = String(need(request, "ClientToken"));
+    // SageMaker refuses Tags on a package in a group: it carries the group's tags.
+    if (request.Tags !== undefined) throw new RequestError("ValidationException", "Tags with ModelPackageGroupName");
     const existing = this.clientTokens.get(token);
     if (existing) return { ModelPackageArn: existing };
     const version = [...this.packages.values()].filter((p) => p.ModelPackageGroupName === group).length + 1;
@@ -256,6 +271,7 @@ export class FakeCloud {
     ]) {
       need(request, field);
     }
+    tagsOf(request, "list");
     if (!this.objects.objects.has(this.key(need(request, "InputConfig.S3Uri"))))
       throw new RequestError("SageMaker.ValidationException", "no model");
     this.compilationJobs.push(request);
@@ -286,6 +302,7 @@ export class FakeCloud {
   createDeployment(request: Record<string, unknown>) {
     need(request, "TargetArn");
     need(request, "ClientToken");
+    tagsOf(request, "map");
     const components = need(request, "Components") as Record<string, { ComponentVersion: string }>;
     for (const [name, spec] of Object.entries(components)) {
       if (!/^\d+\.\d+\.\d+$/.test(spec.ComponentVersion))

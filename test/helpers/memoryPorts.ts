@@ -100,14 +100,16 @@ export class MemoryLabelStore implements LabelStore {
 /** Greengrass component versions in memory; `states` lists the states `describe` reports, one per call. */
 export class MemoryComponentRegistry implements ComponentRegistry {
   readonly recipes = new Map<string, unknown>();
+  readonly tags = new Map<string, Record<string, string>>();
   states: ComponentVersionStatus["state"][] = [];
   message?: string;
 
-  async create(recipe: string): Promise<ComponentVersionStatus | undefined> {
+  async create(recipe: string, tags: Record<string, string>): Promise<ComponentVersionStatus | undefined> {
     const parsed = JSON.parse(recipe) as { ComponentName: string; ComponentVersion: string };
     const id = `${parsed.ComponentName}:${parsed.ComponentVersion}`;
     if (this.recipes.has(id)) return undefined;
     this.recipes.set(id, parsed);
+    this.tags.set(id, tags);
     return { arn: this.arn(id), state: "REQUESTED" };
   }
 

@@ -24,6 +24,7 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
   return {
     namePrefix: "qi-dev",
     region: "eu-west-1",
+    tags: { project: "qualityinspection", stack: "dev" },
     bucketName: "qi-test-lake",
     functions: {
       startRun: fn("start-run"),

@@ -9,8 +9,19 @@ import { readStackConfig } from "../../config/stackFiles";
 import { createInfrastructure } from "../../infrastructure";
 
 // waitForRPCs is internal to the SDK but is what `pulumi up` itself awaits before exiting: every registration done.
+// getMonitor (internal too) is the mock monitor, whose requests carry the providers handed to remote components.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") as {
+  waitForRPCs: () => Promise<void>;
+  getMonitor: () => MockMonitor;
+};
+
+interface MockMonitor {
+  registerResource(
+    request: { getType(): string; getName(): string; getProvidersMap(): { toObject(): [string, string][] } },
+    callback: unknown,
+  ): Promise<void>;
+}
 
 export const ACCOUNT_ID = "123456789012";
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -42,11 +53,22 @@ export interface RecordedResource {
   name: string;
   inputs: Record<string, unknown>;
   custom: boolean;
+  /** Reference (`<urn>::<id>`) of the provider that manages it; empty for the default provider. */
+  provider?: string;
+  /** Providers handed to a component by package, as remote (multi-language) components receive them. */
+  providers?: Record<string, string>;
+}
+
+/** A data source the program called, and the provider it went through (empty for the default one). */
+export interface RecordedCall {
+  token: string;
+  provider?: string;
 }
 
 export interface ProgramRun<T> {
   result: T;
   resources: RecordedResource[];
+  calls: RecordedCall[];
   ofType(type: string): RecordedResource[];
   one(type: string, name?: string): RecordedResource;
 }
@@ -108,19 +130,40 @@ export async function runProgram<T>(
   config: Record<string, string> = readStack(stack),
 ): Promise<ProgramRun<T>> {
   const resources: RecordedResource[] = [];
+  const calls: RecordedCall[] = [];
+  const providersOf = new Map<string, Record<string, string>>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          custom: args.custom ?? true,
+          provider: args.provider,
+          providers: providersOf.get(`${args.type}::${args.name}`) ?? {},
+        });
         const state = { ...args.inputs, ...mockOutputs(args) };
         return { id: `${args.name}-id`, state };
       },
-      call: mockCall,
+      call(args) {
+        calls.push({ token: args.token, provider: args.provider });
+        return mockCall(args);
+      },
     },
     PROJECT,
     stack,
     false,
   );
+  const monitor = getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    providersOf.set(
+      `${request.getType()}::${request.getName()}`,
+      Object.fromEntries(request.getProvidersMap().toObject()),
+    );
+    return register(request, callback);
+  };
   pulumi.runtime.setAllConfig(config);
   const result = await program();
   await waitForRPCs();
@@ -128,6 +171,7 @@ export async function runProgram<T>(
   return {
     result,
     resources,
+    calls,
     ofType,
     one(type, name) {
       const matches = ofType(type).filter((r) => name === undefined || r.name === name);

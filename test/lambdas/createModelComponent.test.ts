@@ -17,6 +17,7 @@ const inferenceName = componentNames("qi-dev").inference;
 const INFERENCE_RECIPE_KEY = `components/${inferenceName}/1.0.99/recipe.json`;
 const inferenceRecipe = JSON.stringify({ ComponentName: inferenceName, ComponentVersion: "1.0.99" });
 const version = modelComponentVersion(7);
+const TAGS = { project: "qualityinspection", stack: "dev" };
 const event = (overrides: Partial<CreateModelComponentEvent> = {}): CreateModelComponentEvent => ({
   componentName: name,
   componentVersion: version,
@@ -26,6 +27,7 @@ const event = (overrides: Partial<CreateModelComponentEvent> = {}): CreateModelC
   manifestKey: "compiled/qi-dev-train-run-1-3fa2b1c9/model.json",
   extraArtifactUris: [],
   inference: { componentName: inferenceName, componentVersion: "1.0.99", recipeKey: INFERENCE_RECIPE_KEY },
+  tags: TAGS,
   ...overrides,
 });
 const lake = () =>
@@ -101,6 +103,8 @@ describe("CreateModelComponent", () => {
       inferenceComponentArn: `arn:aws:greengrass:eu-west-1:123456789012:components:${inferenceName}:versions:1.0.99`,
     });
     expect(objects.text(`components/${name}/1.0.7/model.onnx`)).to.equal("optimised");
+    expect(components.tags.get(`${name}:1.0.7`), "the stack's tags").to.deep.equal(TAGS);
+    expect(components.tags.get(`${inferenceName}:1.0.99`), "the stack's tags").to.deep.equal(TAGS);
     const recipe = components.recipes.get(`${name}:1.0.7`) as ReturnType<typeof modelComponentRecipe>;
     expect(recipe.Manifests[0].Artifacts.map((a) => a.Uri)).to.deep.equal([
       `s3://qi-test-lake/components/${name}/1.0.7/model.onnx`,
@@ -207,6 +211,7 @@ describe("CreateModelComponent", () => {
       await createModelComponent(event(), { objects: lake(), components, log: recordingLog(), sleep: noSleep });
       const sent = greengrass().commandCalls(CreateComponentVersionCommand)[0].args[0].input;
       expect(JSON.parse(Buffer.from(sent.inlineRecipe!).toString("utf8")).ComponentVersion).to.equal("1.0.7");
+      expect(sent.tags).to.deep.equal(TAGS);
       expect(greengrass().commandCalls(DescribeComponentCommand)[0].args[0].input.arn).to.equal(
         `${prefix}${name}:versions:1.0.7`,
       );

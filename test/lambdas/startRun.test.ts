@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { InvalidPipelineInputError } from "../../lambdas/shared/errors";
 import { startRun, StartRunEvent } from "../../lambdas/startRun/handler";
-import { runNames } from "../../lambdas/startRun/names";
+import { jobNamePattern, runNames } from "../../lambdas/startRun/names";
 import { recordingLog } from "../helpers/memoryPorts";
 
 const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -38,6 +38,20 @@ describe("StartRun", () => {
       expect(runNames("qi-dev", "run-1", "2026-12-01T06:00:00Z")).to.deep.equal(first);
       expect(runNames("qi-dev", "run-1", "2027-03-01T06:00:00Z").trainingJob).to.not.equal(first.trainingJob);
       expect(first.trainingJob).to.match(/^qi-dev-train-run-1-[0-9a-f]{8}$/);
+    });
+
+    it("match their stack's job name pattern, and another stack's names do not", () => {
+      const kinds = ["labelingJob", "verificationJob", "trainingJob", "compilationJob"] as const;
+      for (const execution of ["manual-20261129T1030-ab12cd34", "Manual_Run.x", "x".repeat(90), "__"]) {
+        const names = runNames("qi-dev", execution, "2026-12-01T06:00:00Z");
+        const other = runNames("qi-dev2", execution, "2026-12-01T06:00:00Z");
+        for (const kind of kinds) {
+          expect(names[kind], `${kind} of ${execution}`).to.match(jobNamePattern("qi-dev", kind));
+          expect(other[kind], `${kind} of ${execution}`).to.not.match(jobNamePattern("qi-dev", kind));
+        }
+        expect(names.trainingJob).to.not.match(jobNamePattern("qi-dev", "compilationJob"));
+      }
+      expect("qi-dev-train-by-hand").to.not.match(jobNamePattern("qi-dev", "trainingJob"));
     });
   });
 

@@ -13,10 +13,10 @@ const isNamed = (error: unknown, name: string) => error instanceof Error && erro
  */
 export function greengrassComponentRegistry(client: GreengrassV2Client, componentArnPrefix: string): ComponentRegistry {
   return {
-    async create(recipe) {
+    async create(recipe, tags) {
       try {
         const response = await client.send(
-          new CreateComponentVersionCommand({ inlineRecipe: Buffer.from(recipe, "utf8") }),
+          new CreateComponentVersionCommand({ inlineRecipe: Buffer.from(recipe, "utf8"), tags }),
         );
         return {
           arn: response.arn ?? "",
