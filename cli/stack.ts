@@ -63,7 +63,7 @@ export async function stateMachineArnFromStack(stack: string | undefined, pulumi
 
 /** The thing names of the stack's core devices (see index.ts). */
 export async function coreDevicesFromStack(stack: string | undefined, pulumi: PulumiRunner = runPulumi) {
-  const names = (await stackOutputs(stack, pulumi))[CORE_DEVICES_OUTPUT];
+  const names = (await stackOutputs(stack, pulumi, "name the devices with --thing"))[CORE_DEVICES_OUTPUT];
   if (!Array.isArray(names)) throw missingOutput(stack, CORE_DEVICES_OUTPUT);
   return names.map(String);
 }
