@@ -117,6 +117,7 @@ export class EdgeApp {
 
   /** Releases the model without running (for `--check`). */
   async close(): Promise<void> {
+    await this.feedback?.stop();
     await this.detector.close();
   }
 

@@ -214,10 +214,12 @@ export class Feedback {
     return this.courier.drained(ms);
   }
 
-  /** Stops after the upload in flight; what is queued stays on disk for the next start. */
+  /** Stops; an upload in flight is cut off and, like everything queued, sent after the next start. */
   async stop(): Promise<void> {
-    await this.courier.stop();
+    const stopped = this.courier.stop();
+    // Closing the client fails a request in flight at once instead of after its timeout.
     this.options.uploader.close();
+    await stopped;
   }
 }
 

@@ -29,12 +29,15 @@ export interface S3UploaderOptions {
    * reads the token exchange service's `AWS_CONTAINER_CREDENTIALS_FULL_URI` and `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
    */
   credentials?: S3ClientConfig["credentials"];
+  /** An upload that takes longer fails and is retried; default 120 s. */
+  requestTimeoutMs?: number;
 }
 
 /** PutObject with the AWS SDK v3. */
 export class S3ImageUploader implements ImageUploader {
   readonly target: string;
   private readonly client: S3Client;
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: S3UploaderOptions) {
     this.target = `s3://${options.bucket}`;
@@ -45,7 +48,14 @@ export class S3ImageUploader implements ImageUploader {
       credentials: options.credentials,
       // The outbox retries with its own backoff and keeps the image meanwhile; one attempt per delivery is enough.
       maxAttempts: 1,
-      requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
+      // A stalled connection must fail (the SDK only warns about a request timeout unless told to throw), so the
+      // courier retries instead of waiting forever.
+      requestHandler: {
+        connectionTimeout: 10_000,
+        socketTimeout: 30_000,
+        requestTimeout: options.requestTimeoutMs ?? 120_000,
+        throwOnRequestTimeout: true,
+      },
     });
   }
 
@@ -59,6 +69,7 @@ export class S3ImageUploader implements ImageUploader {
           ContentType: contentType,
           Metadata: metadata,
         }),
+        { abortSignal: this.closing.signal },
       );
     } catch (error) {
       const { name, message } = error as Error;
@@ -69,7 +80,9 @@ export class S3ImageUploader implements ImageUploader {
     }
   }
 
+  /** Aborts an upload in flight; the outbox keeps its image. */
   close(): void {
+    this.closing.abort();
     this.client.destroy();
   }
 }

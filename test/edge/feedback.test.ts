@@ -94,7 +94,7 @@ describe("edge feedback: sending uncertain images back", () => {
     });
     afterEach(() => s3.close());
 
-    const openFeedback = (uploadDir: string, log: Log) =>
+    const openFeedback = (uploadDir: string, log: Log, requestTimeoutMs?: number) =>
       Feedback.open({
         dir: uploadDir,
         maxBytes: 64 << 20,
@@ -104,6 +104,7 @@ describe("edge feedback: sending uncertain images back", () => {
           region: "eu-west-1",
           endpoint: new URL(s3.endpoint),
           credentials: CREDENTIALS,
+          requestTimeoutMs,
         }),
         log,
       });
@@ -165,6 +166,42 @@ describe("edge feedback: sending uncertain images back", () => {
       expect(await feedback.drained(20_000)).to.equal(true);
       await feedback.stop();
       expect(s3.object(BUCKET, keyOf(result))?.metadata).to.include({ reason: "in-band", scores: "0.9,0.4" });
+    });
+
+    it("gives up on an upload that stalls past the request timeout and retries it", async () => {
+      s3.hang = true;
+      const log = memoryLog();
+      const feedback = await openFeedback(fresh("uploads"), log, 300);
+      feedback.start();
+      const result = resultFor("part-0.jpg", [0.2], T0);
+      await feedback.consider(images[0], result);
+      await until(() => log.lines.some((l) => l.includes("delivery failed")), "the stalled upload to fail");
+      expect(log.lines.join("\n")).to.match(/PutObject .* failed: TimeoutError/);
+      s3.hang = false;
+      expect(await feedback.drained(20_000)).to.equal(true);
+      await feedback.stop();
+      expect(s3.object(BUCKET, keyOf(result))?.body.equals(images[0])).to.equal(true);
+    });
+
+    it("on stop cuts off an upload that hangs, and keeps the image for the next start", async () => {
+      s3.hang = true;
+      const uploadDir = fresh("uploads");
+      const feedback = await openFeedback(uploadDir, memoryLog());
+      feedback.start();
+      const result = resultFor("part-0.jpg", [0.2], T0);
+      await feedback.consider(images[0], result);
+      await until(() => s3.stalled > 0, "the upload to reach the endpoint");
+      const started = Date.now();
+      await feedback.stop();
+      expect(Date.now() - started, "no waiting for the request timeout").to.be.below(5000);
+      expect(readdirSync(uploadDir).filter((f) => f.endsWith(".msg"))).to.have.length(1);
+
+      s3.hang = false;
+      const restarted = await openFeedback(uploadDir, memoryLog());
+      restarted.start();
+      expect(await restarted.drained(20_000)).to.equal(true);
+      await restarted.stop();
+      expect(s3.object(BUCKET, keyOf(result))?.body.equals(images[0])).to.equal(true);
     });
   });
 

@@ -36,6 +36,9 @@ export class FakeS3 {
   readonly requests: { method: string; path: string; status: number }[] = [];
   /** While set, every request gets this status (e.g. 503 SlowDown) instead of being served. */
   failWith?: number;
+  /** While true, requests are read but never answered (a stalled network); `stalled` counts them. */
+  hang = false;
+  stalled = 0;
   private readonly server: http.Server;
   private port = 0;
 
@@ -44,6 +47,10 @@ export class FakeS3 {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
+        if (this.hang) {
+          this.stalled += 1;
+          return;
+        }
         const { status, headers, body } = this.handle(req, Buffer.concat(chunks));
         this.requests.push({ method: req.method ?? "", path: req.url ?? "", status });
         res.writeHead(status, headers).end(body);
