@@ -95,6 +95,7 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
       topic: edge.topic,
       imagesDir: edge.imagesDir,
       intervalSeconds: edge.intervalSeconds,
+      uncertainty: edge.uncertainty,
       inferenceComponentName: names.inference,
       modelComponentName: names.model,
       artifact: options.edgeArtifact ?? edgePackage(edge.architecture),

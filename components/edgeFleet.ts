@@ -26,6 +26,8 @@ export interface EdgeFleetArgs {
   topic: string;
   imagesDir: string;
   intervalSeconds: number;
+  /** Which images devices send back to the data lake for labeling (edge/src/sampling.ts). */
+  uncertainty: { maxScore: number; band: [number, number] | null; maxPerHour: number; randomRate: number };
   inferenceComponentName: string;
   modelComponentName: string;
   artifact: pulumi.Input<EdgeArtifact>;
@@ -147,7 +149,7 @@ export class EdgeFleet extends pulumi.ComponentResource {
       {
         bucket: bucketName,
         key: version.apply((v) => componentArtifactKey(args.inferenceComponentName, v, INFERENCE_RECIPE_FILE)),
-        content: pulumi.all([version, artifactUri]).apply(([componentVersion, artifactUri]) =>
+        content: pulumi.all([version, artifactUri, bucketName]).apply(([componentVersion, artifactUri, bucket]) =>
           JSON.stringify(
             inferenceComponentRecipe({
               componentName: args.inferenceComponentName,
@@ -159,6 +161,12 @@ export class EdgeFleet extends pulumi.ComponentResource {
               intervalSeconds: args.intervalSeconds,
               imagesDir: args.imagesDir,
               transport: "greengrass-ipc",
+              uploadBucket: bucket,
+              uploadRegion: region,
+              uncertaintyMaxScore: args.uncertainty.maxScore,
+              uncertaintyBand: args.uncertainty.band,
+              uncertaintyMaxPerHour: args.uncertainty.maxPerHour,
+              uncertaintyRandomRate: args.uncertainty.randomRate,
             }),
             null,
             2,

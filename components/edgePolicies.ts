@@ -1,10 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
+import { DATA_LAKE_PREFIXES, DEVICE_IMAGES_PREFIX } from "../contracts/dataLake";
 import { errorTopicOf } from "../contracts/inferenceMessages";
 import { objectsUnder, PolicyStatement } from "./iam";
 
 /** The thing name of the connected device, as AWS IoT resolves it from the device's certificate and client id. */
 const THING = "${iot:Connection.Thing.ThingName}";
+/**
+ * The thing name in an IAM policy of a role the IoT credentials provider issued credentials for: the thing the
+ * request named (`x-amzn-iot-thingname`, which the Greengrass nucleus sends) and the certificate is attached to.
+ */
+export const CREDENTIALS_THING = "${credentials-iot:ThingName}";
 
 export interface CoreDevicePolicyArgs {
   partition: string;
@@ -84,7 +89,8 @@ export interface TokenExchangeArgs {
 
 /**
  * What components on a device may do with AWS credentials (the Greengrass token exchange role): download the stack's
- * component artifacts from the data lake and write Greengrass logs. Nothing else.
+ * component artifacts from the data lake, send images back for labeling into the device's own folder, and write
+ * Greengrass logs. Nothing else.
  */
 export function tokenExchangeStatements(args: TokenExchangeArgs): PolicyStatement[] {
   const { partition, region, accountId, bucketArn } = args;
@@ -97,6 +103,12 @@ export function tokenExchangeStatements(args: TokenExchangeArgs): PolicyStatemen
     },
     // Greengrass asks for the bucket's region before it downloads an artifact.
     { sid: "LocateArtifactBucket", actions: ["s3:GetBucketLocation"], resources: [bucketArn] },
+    {
+      // Write only, and only the device's own folder: a device can neither read images nor touch another's.
+      sid: "SendImagesForLabeling",
+      actions: ["s3:PutObject"],
+      resources: [objectsUnder(bucketArn, `${DEVICE_IMAGES_PREFIX}${CREDENTIALS_THING}/`)],
+    },
     {
       sid: "WriteGreengrassLogs",
       actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],

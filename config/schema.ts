@@ -155,6 +155,17 @@ export const configFields = {
     "be a whole number of seconds from 1 to 86400",
     wholeNumber(1, 86_400),
   ),
+  "qualityinspection:edge.uncertainty.maxScore": field("be a number from 0 to 1 (for example 0.7)", decimal(0, 1)),
+  "qualityinspection:edge.uncertainty.band": field(
+    "be off or <low>-<high> with 0 <= low <= high <= 1 (for example 0.3-0.7)",
+    z
+      .string()
+      .regex(/^(off|\d+(\.\d+)?-\d+(\.\d+)?)$/)
+      .transform((v) => (v === "off" ? null : (v.split("-").map(Number) as [number, number])))
+      .refine((band) => band === null || (band[0] <= band[1] && band[1] <= 1)),
+  ),
+  "qualityinspection:edge.uncertainty.maxPerHour": field("be a whole number from 0 to 100000", wholeNumber(0, 100_000)),
+  "qualityinspection:edge.uncertainty.randomRate": field("be a number from 0 to 1 (for example 0.01)", decimal(0, 1)),
 };
 
 type ConfigKey = keyof typeof configFields;
@@ -215,6 +226,14 @@ export interface StackConfig {
     topic: string;
     imagesDir: string;
     intervalSeconds: number;
+    /** Which images devices send back for labeling (edge/src/sampling.ts). */
+    uncertainty: {
+      maxScore: number;
+      /** [low, high], or null for no band. */
+      band: [number, number] | null;
+      maxPerHour: number;
+      randomRate: number;
+    };
   };
 }
 
@@ -334,6 +353,12 @@ function edgeConfig(flat: FlatConfig, namePrefix: string): StackConfig["edge"] {
     topic: flat["qualityinspection:edge.topic"],
     imagesDir: flat["qualityinspection:edge.imagesDir"],
     intervalSeconds: flat["qualityinspection:edge.intervalSeconds"],
+    uncertainty: {
+      maxScore: flat["qualityinspection:edge.uncertainty.maxScore"],
+      band: flat["qualityinspection:edge.uncertainty.band"],
+      maxPerHour: flat["qualityinspection:edge.uncertainty.maxPerHour"],
+      randomRate: flat["qualityinspection:edge.uncertainty.randomRate"],
+    },
   };
 }
 

@@ -42,6 +42,8 @@ export interface InferenceResult {
   inferenceMs: number;
   timingsMs: { decode: number; preprocess: number; run: number; postprocess: number };
   thingName: string;
+  /** The image was queued for upload to the data lake for labeling. Absent (older detectors) means false. */
+  sentForLabeling?: boolean;
 }
 
 export type InferenceErrorCode = "IMAGE_UNREADABLE" | "INFERENCE_FAILED" | "OUTBOX_DROPPED";

@@ -12,6 +12,11 @@ import { EdgeConfigField, envNameOf } from "./src/config";
 export const RECIPE_FORMAT_VERSION = "2020-01-25";
 export const MQTT_PROXY = "aws.greengrass.ipc.mqttproxy";
 export const PUBLISH_TO_IOT_CORE = "aws.greengrass#PublishToIoTCore";
+/**
+ * Greengrass's token exchange service. Only components that depend on it get `AWS_CONTAINER_CREDENTIALS_FULL_URI` and
+ * `AWS_CONTAINER_AUTHORIZATION_TOKEN`, from which the AWS SDK fetches the token exchange role's credentials.
+ */
+export const TOKEN_EXCHANGE_SERVICE = "aws.greengrass.TokenExchangeService";
 
 /** Greengrass's names for the CPU architectures we package for (`edge/package.ts`). */
 export const GREENGRASS_ARCHITECTURES = { x64: "amd64", arm64: "aarch64" } as const;
@@ -34,37 +39,74 @@ export const CONFIGURABLE_FIELDS = [
   "cert",
   "key",
   "ca",
+  "upload",
+  "uploadRegion",
+  "uploadMaxBytes",
+  "uncertaintyMaxScore",
+  "uncertaintyBand",
+  "uncertaintyMaxPerHour",
+  "uncertaintyRandomRate",
 ] as const satisfies readonly EdgeConfigField[];
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+$/, "must be a version like 1.0.0");
 const componentName = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, "must be a Greengrass component name");
 
-export const inferenceRecipeArgsSchema = z.object({
-  /** `<prefix>.ScratchDetector` (contracts/modelComponent.ts `componentNames`). */
-  componentName,
-  componentVersion: semver,
-  /** The packaged zip (`edge/package.ts`), e.g. `s3://<bucket>/components/<name>/<version>/<sha256>.zip`. */
-  artifactUri: z.string().regex(/^s3:\/\/[a-z0-9.-]+\/.+\.zip$/, "must be an s3:// URI of a .zip"),
-  /** The model component whose artifacts (model.onnx, model.json) the detector loads. */
-  modelComponentName: componentName,
-  modelVersionRequirement: z.string().min(1).default(">=1.0.0"),
-  architecture: z.enum(["x64", "arm64"]).default("x64"),
-  topic: mqttTopicSchema.default(DEFAULT_RESULT_TOPIC),
-  intervalSeconds: z.number().min(0).max(86_400).default(5),
-  /** Omitted: the model's own thresholds from model.json. */
-  scoreThreshold: z.number().min(0).max(1).optional(),
-  iouThreshold: z.number().min(0).max(1).optional(),
-  maxDetections: z.number().int().min(1).max(1000).default(100),
-  transport: z.enum(["greengrass-ipc", "mqtt"]).default("greengrass-ipc"),
-  /** The camera folder on the device. */
-  imagesDir: z.string().refine((p) => path.posix.isAbsolute(p), "must be an absolute path on the device"),
-  threads: z.number().int().min(0).max(256).default(0),
-  outboxMaxBytes: z
-    .number()
-    .int()
-    .min(65_536)
-    .default(64 * 1024 * 1024),
-});
+const score = z.number().min(0).max(1);
+
+export const inferenceRecipeArgsSchema = z
+  .object({
+    /** `<prefix>.ScratchDetector` (contracts/modelComponent.ts `componentNames`). */
+    componentName,
+    componentVersion: semver,
+    /** The packaged zip (`edge/package.ts`), e.g. `s3://<bucket>/components/<name>/<version>/<sha256>.zip`. */
+    artifactUri: z.string().regex(/^s3:\/\/[a-z0-9.-]+\/.+\.zip$/, "must be an s3:// URI of a .zip"),
+    /** The model component whose artifacts (model.onnx, model.json) the detector loads. */
+    modelComponentName: componentName,
+    modelVersionRequirement: z.string().min(1).default(">=1.0.0"),
+    architecture: z.enum(["x64", "arm64"]).default("x64"),
+    topic: mqttTopicSchema.default(DEFAULT_RESULT_TOPIC),
+    intervalSeconds: z.number().min(0).max(86_400).default(5),
+    /** Omitted: the model's own thresholds from model.json. */
+    scoreThreshold: z.number().min(0).max(1).optional(),
+    iouThreshold: z.number().min(0).max(1).optional(),
+    maxDetections: z.number().int().min(1).max(1000).default(100),
+    transport: z.enum(["greengrass-ipc", "mqtt"]).default("greengrass-ipc"),
+    /** The camera folder on the device. */
+    imagesDir: z.string().refine((p) => path.posix.isAbsolute(p), "must be an absolute path on the device"),
+    threads: z.number().int().min(0).max(256).default(0),
+    outboxMaxBytes: z
+      .number()
+      .int()
+      .min(65_536)
+      .default(64 * 1024 * 1024),
+    /** The data lake bucket uncertain images go back to; omitted: the device sends none back. */
+    uploadBucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")
+      .optional(),
+    uploadRegion: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1")
+      .optional(),
+    uploadMaxBytes: z
+      .number()
+      .int()
+      .min(1_048_576)
+      .default(256 * 1024 * 1024),
+    uncertaintyMaxScore: score.default(0.7),
+    /** [low, high], or null for no band. */
+    uncertaintyBand: z
+      .tuple([score, score])
+      .refine(([low, high]) => low <= high, "must be [low, high] with low <= high")
+      .nullable()
+      .default([0.3, 0.7]),
+    uncertaintyMaxPerHour: z.number().int().min(0).max(100_000).default(60),
+    uncertaintyRandomRate: score.default(0),
+  })
+  .refine((args) => !args.uploadBucket || args.uploadRegion, {
+    path: ["uploadRegion"],
+    message: "is required with uploadBucket (the bucket's region)",
+  });
 export type InferenceRecipeArgs = z.input<typeof inferenceRecipeArgsSchema>;
 
 type ConfigValue = string | number;
@@ -129,11 +171,19 @@ export function inferenceComponentRecipe(input: InferenceRecipeArgs): Greengrass
     cert: "",
     key: "",
     ca: "",
+    upload: args.uploadBucket ? `s3://${args.uploadBucket}` : "",
+    uploadRegion: args.uploadRegion ?? "",
+    uploadMaxBytes: args.uploadMaxBytes,
+    uncertaintyMaxScore: args.uncertaintyMaxScore,
+    uncertaintyBand: args.uncertaintyBand ? args.uncertaintyBand.join("-") : "off",
+    uncertaintyMaxPerHour: args.uncertaintyMaxPerHour,
+    uncertaintyRandomRate: args.uncertaintyRandomRate,
   };
   const setenv: Record<string, string> = {
     [envNameOf("model")]: `{${args.modelComponentName}:artifacts:path}`,
     // The work folder survives restarts and component updates: queued results are sent by the next version too.
     [envNameOf("outboxDir")]: "{work:path}/outbox",
+    [envNameOf("uploadOutboxDir")]: "{work:path}/upload-outbox",
     [envNameOf("thingName")]: "{iot:thingName}",
   };
   for (const field of CONFIGURABLE_FIELDS) setenv[envNameOf(field)] = `{configuration:/${field}}`;
@@ -144,7 +194,7 @@ export function inferenceComponentRecipe(input: InferenceRecipeArgs): Greengrass
     ComponentName: args.componentName,
     ComponentVersion: args.componentVersion,
     ComponentDescription:
-      "Inspects camera images with the ONNX scratch detector of the model component and publishes every result to AWS IoT Core, without losing any.",
+      "Inspects camera images with the ONNX scratch detector of the model component, publishes every result to AWS IoT Core and sends uncertain images back to the data lake for labeling, without losing any.",
     ComponentPublisher: "qualityinspection",
     ComponentConfiguration: {
       DefaultConfiguration: {
@@ -162,6 +212,9 @@ export function inferenceComponentRecipe(input: InferenceRecipeArgs): Greengrass
     },
     ComponentDependencies: {
       [args.modelComponentName]: { VersionRequirement: args.modelVersionRequirement, DependencyType: "HARD" },
+      ...(args.uploadBucket
+        ? { [TOKEN_EXCHANGE_SERVICE]: { VersionRequirement: ">=2.0.0 <3.0.0", DependencyType: "HARD" as const } }
+        : {}),
     },
     Manifests: [
       {

@@ -40,6 +40,21 @@ describe("stack config", () => {
     expect(p.dataset.minImages).to.be.greaterThan(d.dataset.minImages);
     expect(d.schedule.expression, "dev runs start by hand").to.equal(null);
     expect(p.schedule.expression).to.match(/^cron\(/);
+    expect(d.edge.uncertainty.maxPerHour, "dev sends few images back to label").to.be.lessThan(
+      p.edge.uncertainty.maxPerHour,
+    );
+    expect(p.edge.uncertainty.randomRate, "prod samples confident images too").to.be.greaterThan(0);
+  });
+
+  it("reads the edge sampling rule, with the seed's threshold by default", () => {
+    expect(parseStackConfig(dev, "dev").edge.uncertainty).to.deep.equal({
+      maxScore: 0.7,
+      band: [0.3, 0.7],
+      maxPerHour: 10,
+      randomRate: 0,
+    });
+    const off = parseStackConfig({ ...dev, [`${PROJECT}:edge.uncertainty.band`]: "off" }, "dev");
+    expect(off.edge.uncertainty.band).to.equal(null);
   });
 
   const badValues: [string, string, string][] = [
@@ -81,6 +96,11 @@ describe("stack config", () => {
     ["edge.topic", "factory/#", "must be an MQTT topic without wildcards"],
     ["edge.imagesDir", "images", "must be an absolute path on the device"],
     ["edge.intervalSeconds", "0", "must be a whole number of seconds from 1 to 86400"],
+    ["edge.uncertainty.maxScore", "70", "must be a number from 0 to 1"],
+    ["edge.uncertainty.band", "0.7-0.3", "must be off or <low>-<high> with 0 <= low <= high <= 1"],
+    ["edge.uncertainty.band", "[0.3, 0.7]", "must be off or <low>-<high>"],
+    ["edge.uncertainty.maxPerHour", "-1", "must be a whole number from 0 to 100000"],
+    ["edge.uncertainty.randomRate", "1%", "must be a number from 0 to 1"],
   ];
   for (const [key, value, message] of badValues) {
     it(`rejects ${key}=${JSON.stringify(value)} naming the key and the expected form`, () => {

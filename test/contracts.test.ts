@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { DATA_LAKE_PREFIXES, isImageKey } from "../contracts/dataLake";
+import {
+  DATA_LAKE_PREFIXES,
+  DEVICE_IMAGES_PREFIX,
+  deviceImageKey,
+  DeviceImageKeyError,
+  deviceImagesPrefix,
+  isImageKey,
+} from "../contracts/dataLake";
 import { datasetRecordSchema, labelsHash, splitOf, toDatasetRecord } from "../contracts/dataset";
 import { componentArtifactKey, componentNames, modelComponentVersion } from "../contracts/modelComponent";
 import { letterboxGeometry, modelManifestSchema } from "../contracts/modelManifest";
@@ -36,6 +43,58 @@ describe("data lake layout", () => {
     expect(isImageKey("images/a.jpeg")).to.equal(true);
     expect(isImageKey("images/notes.txt")).to.equal(false);
     expect(isImageKey("datasets/a.jpg")).to.equal(false);
+  });
+
+  describe("images sent back by devices", () => {
+    const image = {
+      thingName: "qi-dev-line-1",
+      inspectedAt: new Date("2026-11-29T18:53:00.123Z"),
+      imageName: "part-001.jpg",
+      messageId: "9b2f4c1e-7d3a-4e5b-8c6d-0a1b2c3d4e5f",
+    };
+
+    it("go to images/devices/<thing>/<day>/<time>-<message id>-<name>, an image key the pipeline labels", () => {
+      const key = deviceImageKey(image);
+      expect(key).to.equal("images/devices/qi-dev-line-1/2026-11-29/185300.123Z-9b2f4c1e-part-001.jpg");
+      expect(key.startsWith(deviceImagesPrefix("qi-dev-line-1"))).to.equal(true);
+      expect(key.startsWith(DEVICE_IMAGES_PREFIX)).to.equal(true);
+      expect(isImageKey(key)).to.equal(true);
+    });
+
+    it("stay unique when the camera reuses a file name, even within one millisecond", () => {
+      const keys = new Set([
+        deviceImageKey(image),
+        deviceImageKey({ ...image, inspectedAt: new Date("2026-11-29T18:53:05.123Z") }),
+        deviceImageKey({ ...image, messageId: "0c1d2e3f-7d3a-4e5b-8c6d-0a1b2c3d4e5f" }),
+        deviceImageKey({ ...image, thingName: "qi-dev-line-2" }),
+      ]);
+      expect(keys.size).to.equal(4);
+    });
+
+    it("sort by time within a device's day, in UTC", () => {
+      const at = (iso: string) => deviceImageKey({ ...image, inspectedAt: new Date(iso) });
+      const keys = [at("2026-11-29T23:59:59.999Z"), at("2026-11-29T00:00:00.000Z"), at("2026-11-29T09:05:01.010Z")];
+      expect([...keys].sort()).to.deep.equal([keys[1], keys[2], keys[0]]);
+      expect(at("2026-11-30T00:30:00.000+02:00")).to.contain("/2026-11-29/223000.000Z-");
+    });
+
+    it("keep the name readable but safe in URIs and manifests, and keep its extension", () => {
+      expect(deviceImageKey({ ...image, imageName: "Teil 7 (ä).JPEG" })).to.match(/-9b2f4c1e-Teil_7____\.JPEG$/);
+      expect(deviceImageKey({ ...image, imageName: `${"x".repeat(500)}.png` })).to.have.length.below(250);
+    });
+
+    const bad: [Partial<typeof image>, RegExp][] = [
+      [{ thingName: "line 1" }, /thingName must be 1 to 128 letters/],
+      [{ imageName: "notes.txt" }, /imageName must be a file name ending in .jpg, .jpeg, .png/],
+      [{ imageName: "sub/a.jpg" }, /imageName must be a file name/],
+      [{ messageId: "not-a-uuid" }, /messageId must be a UUID/],
+      [{ inspectedAt: new Date("soon") }, /inspectedAt must be a valid time/],
+    ];
+    for (const [override, message] of bad) {
+      it(`refuses ${JSON.stringify(override)}, naming the field`, () => {
+        expect(() => deviceImageKey({ ...image, ...override })).to.throw(DeviceImageKeyError, message);
+      });
+    }
   });
 });
 

@@ -123,13 +123,17 @@ for (const stack of ["dev", "prod"] as const) {
       });
     });
 
-    it("lets device components read only component artifacts and write only Greengrass logs", () => {
+    it("lets device components read only component artifacts, write images only into their own device folder, and write Greengrass logs", () => {
       const statements = statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "fleet-token-exchange-access"));
       const s3 = statements.filter((s) => s.Action.some((a) => a.startsWith("s3:")));
       expect(s3.map((s) => [s.Action, s.Resource])).to.deep.equal([
         [["s3:GetObject"], ["arn:aws:s3:::data-lake-bucket-0a1b2c3d/components/*"]],
         [["s3:GetBucketLocation"], ["arn:aws:s3:::data-lake-bucket-0a1b2c3d"]],
+        [["s3:PutObject"], ["arn:aws:s3:::data-lake-bucket-0a1b2c3d/images/devices/${credentials-iot:ThingName}/*"]],
       ]);
+      // The only write under images/ is that one; nothing reads images.
+      const underImages = s3.filter((s) => s.Resource.some((r) => r.includes("/images/")));
+      expect(underImages.flatMap((s) => s.Action)).to.deep.equal(["s3:PutObject"]);
       const logs = statements.find((s) => s.Sid === "WriteGreengrassLogs")!;
       for (const resource of logs.Resource) expect(resource).to.contain(":log-group:/aws/greengrass/");
     });
@@ -145,13 +149,32 @@ for (const stack of ["dev", "prod"] as const) {
       expect(recipe.ComponentVersion).to.equal(version);
       expect(recipe.Manifests[0].Artifacts[0].URI).to.equal(`s3://data-lake-bucket-0a1b2c3d/${artifact.key}`);
       expect(recipe.Manifests[0].Platform.architecture).to.equal(stack === "prod" ? "aarch64" : "amd64");
-      expect(recipe.ComponentDependencies).to.have.key(`qi-${stack}.ScratchDetectorModel`);
+      expect(recipe.ComponentDependencies).to.have.keys(
+        `qi-${stack}.ScratchDetectorModel`,
+        "aws.greengrass.TokenExchangeService",
+      );
       expect(recipe.ComponentConfiguration.DefaultConfiguration).to.deep.include({
         topic: config.edge.topic,
         transport: "greengrass-ipc",
         imagesDir: config.edge.imagesDir,
         intervalSeconds: config.edge.intervalSeconds,
       });
+    });
+
+    it("has devices send uncertain images back to the stack's bucket, with the stack's sampling rule", () => {
+      const recipeObject = run.one("aws:s3/bucketObjectv2:BucketObjectv2", "fleet-inference-recipe").inputs;
+      const recipe = JSON.parse(recipeObject.content as string) as GreengrassRecipe;
+      const { uncertainty } = config.edge;
+      expect(recipe.ComponentConfiguration.DefaultConfiguration).to.deep.include({
+        upload: "s3://data-lake-bucket-0a1b2c3d",
+        uploadRegion: "eu-west-1",
+        uncertaintyMaxScore: uncertainty.maxScore,
+        uncertaintyBand: uncertainty.band ? uncertainty.band.join("-") : "off",
+        uncertaintyMaxPerHour: uncertainty.maxPerHour,
+        uncertaintyRandomRate: uncertainty.randomRate,
+      });
+      // Only a component that depends on the token exchange service gets AWS credentials from Greengrass.
+      expect(recipe.ComponentDependencies).to.have.property("aws.greengrass.TokenExchangeService");
     });
   });
 }

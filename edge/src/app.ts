@@ -6,6 +6,7 @@ import { ImageFolder } from "./camera";
 import { EdgeConfig } from "./config";
 import { Courier } from "./courier";
 import { Detector } from "./detector";
+import { createUploader, Feedback, uncertaintyRuleOf } from "./feedback";
 import { ImageDecodeError } from "./image";
 import { Log } from "./log";
 import { errorMessage, resultMessage, summaryLine } from "./messages";
@@ -13,6 +14,7 @@ import { Outbox } from "./outbox";
 import { GreengrassIpcTransport } from "./transports/greengrassIpc";
 import { MqttTransport } from "./transports/mqtt";
 import { Transport } from "./transports/transport";
+import { ImageUploader } from "./uploaders";
 
 /** What the outbox keeps next to each MQTT payload. */
 type MqttMeta = { topic: string };
@@ -52,11 +54,18 @@ export class EdgeApp {
     private readonly outbox: Outbox<MqttMeta>,
     private readonly transport: Transport,
     private readonly log: Log,
+    /** Sends uncertain images back for labeling; undefined when uploads are off. */
+    private readonly feedback?: Feedback,
   ) {
     this.errorTopic = errorTopicOf(config.topic);
   }
 
-  static async create(config: EdgeConfig, log: Log, transport = createTransport(config, log)): Promise<EdgeApp> {
+  static async create(
+    config: EdgeConfig,
+    log: Log,
+    transport = createTransport(config, log),
+    uploader: ImageUploader | undefined = createUploader(config),
+  ): Promise<EdgeApp> {
     const detector = await Detector.load(config.model, {
       threads: config.threads,
       scoreThreshold: config.scoreThreshold,
@@ -75,7 +84,16 @@ export class EdgeApp {
       maxBytes: config.outboxMaxBytes,
       onCorrupt: (file, reason) => log.warn(`outbox: set aside unreadable ${file}: ${reason}`),
     });
-    return new EdgeApp(config, detector, outbox, transport, log);
+    const feedback =
+      uploader &&
+      (await Feedback.open({
+        dir: config.uploadOutboxDir,
+        maxBytes: config.uploadMaxBytes,
+        rule: uncertaintyRuleOf(config),
+        uploader,
+        log,
+      }));
+    return new EdgeApp(config, detector, outbox, transport, log, feedback);
   }
 
   /** Ends the loop after the image in flight; `run` then flushes and returns. */
@@ -93,12 +111,13 @@ export class EdgeApp {
       `model ${spec.name} ${spec.version} (${spec.layout}, ${spec.input.width}x${spec.input.height}, ` +
       `classes ${spec.classes.join(",")}, score >= ${scoreThreshold}, iou ${iouThreshold}) · ` +
       `images ${config.imagesDir} every ${config.intervalSeconds} s · ${transport.name} → ${config.topic} · ` +
-      `outbox ${outbox.length} queued`
+      `outbox ${outbox.length} queued · ${this.feedback?.summary() ?? "sending images back: off"}`
     );
   }
 
   /** Releases the model without running (for `--check`). */
   async close(): Promise<void> {
+    await this.feedback?.stop();
     await this.detector.close();
   }
 
@@ -109,18 +128,29 @@ export class EdgeApp {
     log.info(this.summary());
     transport.start();
     courier.start();
+    this.feedback?.start();
 
     let exitCode = EXIT_OK;
     try {
       exitCode = await this.inspectLoop();
     } finally {
-      const drained = await courier.drained(config.shutdownTimeoutSeconds * 1000);
+      const shutdownMs = config.shutdownTimeoutSeconds * 1000;
+      const [drained, uploaded] = await Promise.all([
+        courier.drained(shutdownMs),
+        this.feedback?.drained(shutdownMs) ?? true,
+      ]);
       if (!drained) {
         log.warn(`${outbox.length} messages still queued in ${config.outboxDir}; they are sent after the next start`);
+      }
+      if (!uploaded) {
+        log.warn(
+          `${this.feedback!.queued} images still queued for upload in ${config.uploadOutboxDir}; they are sent after the next start`,
+        );
       }
       const courierStopped = courier.stop();
       await transport.stop();
       await courierStopped;
+      await this.feedback?.stop();
       await detector.close();
     }
     return exitCode;
@@ -182,7 +212,22 @@ export class EdgeApp {
       return this.report(code, `${name}: ${(error as Error).message}`, name);
     }
     const result = resultMessage(name, inspection, detector.spec, context);
+    if (this.feedback) {
+      // Decided (and the image stored) before the result is queued, so the result can say so.
+      const { sent, dropped } = await this.feedback.consider(bytes, result);
+      result.sentForLabeling = sent;
+      if (dropped > 0) await this.reportDroppedUploads(dropped);
+    }
     if (await this.enqueue(result, config.topic)) log.info(summaryLine(result, this.outbox.length));
+  }
+
+  /** The upload outbox dropped its oldest images to make room: says so, like the result outbox does. */
+  private async reportDroppedUploads(dropped: number): Promise<void> {
+    const total = this.feedback!.dropped;
+    const text = `upload outbox full (${this.config.uploadMaxBytes} bytes): dropped the ${dropped} oldest images waiting for upload, ${total} in all`;
+    this.log.warn(text);
+    const notice = errorMessage("OUTBOX_DROPPED", text, { thingName: this.config.thingName }, { droppedTotal: total });
+    await this.enqueue(notice, this.errorTopic);
   }
 
   /** Logs a problem and queues it for `<topic>/errors`. */

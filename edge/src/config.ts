@@ -28,6 +28,27 @@ const existing = (kind: "file" | "directory") =>
     return kind === "file" ? stat?.isFile() : stat?.isDirectory();
   });
 
+/** Where images sent back for labeling go. */
+export type UploadTarget = { kind: "off" } | { kind: "s3"; bucket: string } | { kind: "folder"; dir: string };
+
+const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/;
+const uploadTarget = z
+  .string()
+  .min(1)
+  .refine((v) => v === "off" || S3_URI.test(v) || !v.includes("://"))
+  .transform((v): UploadTarget => {
+    if (v === "off") return { kind: "off" };
+    const bucket = S3_URI.exec(v)?.[1];
+    return bucket ? { kind: "s3", bucket } : { kind: "folder", dir: v };
+  });
+
+/** `0.3-0.7` → [0.3, 0.7]; `off` → null. */
+const scoreBand = z
+  .string()
+  .regex(/^(off|\d+(\.\d+)?-\d+(\.\d+)?)$/)
+  .transform((v) => (v === "off" ? null : (v.split("-").map(Number) as [number, number])))
+  .refine((band) => band === null || (band[0] <= band[1] && band[1] <= 1));
+
 interface Field<T extends z.ZodType> {
   schema: T;
   /** Completes the sentence "<field> must ...". */
@@ -197,6 +218,71 @@ export const edgeConfigFields = {
     schema: wholeNumber(65_536, 2 ** 40),
     fallback: String(64 * 1024 * 1024),
   }),
+  upload: field({
+    flag: "--upload <target>",
+    description: "where images sent back for labeling go: s3://<bucket>, a local data lake folder, or off",
+    must: "be off, s3://<bucket> or a folder path",
+    schema: uploadTarget,
+    fallback: "off",
+  }),
+  uploadEndpoint: field({
+    flag: "--upload-endpoint <url>",
+    description: "an S3-compatible endpoint instead of AWS's, e.g. http://127.0.0.1:9000 (path-style requests)",
+    must: "be an http:// or https:// URL without a path, e.g. http://127.0.0.1:9000",
+    schema: z
+      .string()
+      .regex(/^https?:\/\/[^/:\s]+(:\d{1,5})?\/?$/)
+      .transform((u) => new URL(u)),
+  }),
+  uploadRegion: field({
+    flag: "--upload-region <region>",
+    description: "AWS region of the bucket (default: AWS_REGION, else AWS_DEFAULT_REGION)",
+    must: "be an AWS region such as eu-west-1",
+    schema: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/),
+    fallback: (env) => env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+  }),
+  uploadOutboxDir: field({
+    flag: "--upload-outbox <dir>",
+    description: "folder of the durable queue of images waiting for upload",
+    must: "be a folder path",
+    schema: z.string().min(1),
+    fallback: ".local/edge/upload-outbox",
+  }),
+  uploadMaxBytes: field({
+    flag: "--upload-max-bytes <bytes>",
+    description: "upload queue size limit; when full, the oldest images are dropped",
+    must: "be a whole number of bytes from 1048576 to 1099511627776",
+    schema: wholeNumber(1_048_576, 2 ** 40),
+    fallback: String(256 * 1024 * 1024),
+  }),
+  uncertaintyMaxScore: field({
+    flag: "--uncertainty-max-score <0..1>",
+    description: "send an image back when its best score is below this (nothing found counts as 0)",
+    must: "be a number from 0 to 1",
+    schema: number(0, 1),
+    fallback: "0.7",
+  }),
+  uncertaintyBand: field({
+    flag: "--uncertainty-band <low-high>",
+    description: "send an image back when any detection scores within this band, e.g. 0.3-0.7, or off",
+    must: "be off or <low>-<high> with 0 <= low <= high <= 1, e.g. 0.3-0.7",
+    schema: scoreBand,
+    fallback: "0.3-0.7",
+  }),
+  uncertaintyMaxPerHour: field({
+    flag: "--uncertainty-max-per-hour <n>",
+    description: "send at most this many images back in any hour (0: none)",
+    must: "be a whole number from 0 to 100000",
+    schema: wholeNumber(0, 100_000),
+    fallback: "60",
+  }),
+  uncertaintyRandomRate: field({
+    flag: "--uncertainty-random-rate <0..1>",
+    description: "share of the confident images sent back too, so labels do not drift toward hard cases only",
+    must: "be a number from 0 to 1",
+    schema: number(0, 1),
+    fallback: "0",
+  }),
   ackTimeoutSeconds: field({
     flag: "--ack-timeout <seconds>",
     description: "seconds to wait for a publish to be acknowledged",
@@ -287,6 +373,14 @@ export function parseEdgeConfig(
     problems.push(
       `transport greengrass-ipc needs to run as a Greengrass component (${GREENGRASS_IPC_ENV.join(" and ")} are not set); use --transport mqtt elsewhere`,
     );
+  }
+  if (v.upload.kind === "s3" && !v.uploadRegion) {
+    problems.push(
+      `upload s3://${v.upload.bucket} needs the bucket's region: set --upload-region, QI_EDGE_UPLOAD_REGION or AWS_REGION`,
+    );
+  }
+  if (v.uploadEndpoint && v.upload.kind !== "s3") {
+    problems.push(`upload endpoint ${v.uploadEndpoint.href} needs an s3://<bucket> upload (--upload)`);
   }
   if (problems.length > 0) throw new EdgeConfigError(problems);
   return {

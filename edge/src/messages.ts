@@ -50,6 +50,8 @@ export function resultMessage(
     inferenceMs: round(timings.decode + timings.preprocess + timings.run + timings.postprocess, 2),
     timingsMs: timings,
     thingName: context.thingName,
+    // The app sets it once the image is queued for upload (see feedback.ts).
+    sentForLabeling: false,
   };
 }
 
@@ -79,5 +81,6 @@ export function summaryLine(result: InferenceResult, queued: number): string {
     classes.length === 0
       ? "nothing found"
       : classes.map((c, i) => `${result.classNames[c]} ${scores[i].toFixed(2)}`).join(", ");
-  return `${result.image_name} ${result.imageWidth}x${result.imageHeight}: ${found} (${result.inferenceMs.toFixed(1)} ms, ${queued} queued)`;
+  const sent = result.sentForLabeling ? ", sent for labeling" : "";
+  return `${result.image_name} ${result.imageWidth}x${result.imageHeight}: ${found} (${result.inferenceMs.toFixed(1)} ms, ${queued} queued${sent})`;
 }

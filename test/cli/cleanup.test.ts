@@ -21,7 +21,7 @@ import { CliEnvironment, runCli } from "../../cli/main";
 import { parseStackConfig } from "../../config/schema";
 import { runNames } from "../../lambdas/startRun/names";
 import { awsError, componentVersionArn, FakeGreengrass, thingGroupArn } from "../helpers/fakeGreengrass";
-import { FakeBucket } from "../helpers/fakeS3";
+import { FakeBucket } from "../helpers/fakeVersionedBucket";
 import { FakeSageMaker, FakeJob, modelPackageArn } from "../helpers/fakeSageMaker";
 import { FakeStepFunctions } from "../helpers/fakeStepFunctions";
 import { PROJECT_DIR, readStack } from "../helpers/pulumiProgram";

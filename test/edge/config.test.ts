@@ -87,6 +87,17 @@ describe("edge config", () => {
     ["outboxMaxBytes", "1000", "--outbox-max-bytes must be a whole number of bytes from 65536"],
     ["cert", "/no/cert.pem", "--cert must be an existing PEM file"],
     ["layout", "ssd", "--layout must be auto, torchvision or yolov8"],
+    ["upload", "ftp://lake/images", "--upload must be off, s3://<bucket> or a folder path"],
+    ["upload", "s3://Lake_Bucket", "--upload must be off, s3://<bucket> or a folder path"],
+    ["uploadEndpoint", "127.0.0.1:9000", "--upload-endpoint must be an http:// or https:// URL without a path"],
+    ["uploadRegion", "Europe", "--upload-region must be an AWS region such as eu-west-1"],
+    ["uploadMaxBytes", "65536", "--upload-max-bytes must be a whole number of bytes from 1048576"],
+    ["uncertaintyMaxScore", "70", "--uncertainty-max-score must be a number from 0 to 1"],
+    ["uncertaintyBand", "0.7-0.3", "--uncertainty-band must be off or <low>-<high> with 0 <= low <= high <= 1"],
+    ["uncertaintyBand", "0.3-1.5", "--uncertainty-band must be off or <low>-<high>"],
+    ["uncertaintyBand", "0.3,0.7", "--uncertainty-band must be off or <low>-<high>"],
+    ["uncertaintyMaxPerHour", "ten", "--uncertainty-max-per-hour must be a whole number from 0 to 100000"],
+    ["uncertaintyRandomRate", "5%", "--uncertainty-random-rate must be a number from 0 to 1"],
   ];
   for (const [name, value, message] of badValues) {
     it(`rejects ${name}=${JSON.stringify(value)}, naming the flag and the expected form`, () => {
@@ -121,6 +132,46 @@ describe("edge config", () => {
       key: pem,
     });
     expect(config.broker.port).to.equal("8883");
+  });
+
+  it("sends nothing back unless told where to, and samples like the seed by default", () => {
+    const config = parseEdgeConfig(base, {});
+    expect(config.upload).to.deep.equal({ kind: "off" });
+    expect(config).to.deep.include({
+      uploadOutboxDir: ".local/edge/upload-outbox",
+      uploadMaxBytes: 256 * 1024 * 1024,
+      uncertaintyMaxScore: 0.7,
+      uncertaintyBand: [0.3, 0.7],
+      uncertaintyMaxPerHour: 60,
+      uncertaintyRandomRate: 0,
+    });
+    expect(parseEdgeConfig({ ...base, uncertaintyBand: "off" }, {}).uncertaintyBand).to.equal(null);
+  });
+
+  it("uploads to an S3 bucket in the region AWS_REGION names, or to a local data lake folder", () => {
+    const s3 = parseEdgeConfig({ ...base, upload: "s3://qi-dev-data-lake-0a1b2c3d" }, { AWS_REGION: "eu-west-1" });
+    expect(s3.upload).to.deep.equal({ kind: "s3", bucket: "qi-dev-data-lake-0a1b2c3d" });
+    expect(s3.uploadRegion).to.equal("eu-west-1");
+    const local = parseEdgeConfig(
+      { ...base, upload: "s3://lake/", uploadRegion: "us-east-1", uploadEndpoint: "http://127.0.0.1:9000" },
+      { AWS_REGION: "eu-west-1" },
+    );
+    expect(local.upload).to.deep.equal({ kind: "s3", bucket: "lake" });
+    expect(local.uploadRegion).to.equal("us-east-1");
+    expect(local.uploadEndpoint?.href).to.equal("http://127.0.0.1:9000/");
+    expect(parseEdgeConfig({ ...base, upload: ".local/data-lake" }, {}).upload).to.deep.equal({
+      kind: "folder",
+      dir: ".local/data-lake",
+    });
+  });
+
+  it("needs a region for an S3 upload, and an S3 upload for an endpoint", () => {
+    expect(problemsOf({ ...base, upload: "s3://lake" })).to.deep.equal([
+      "upload s3://lake needs the bucket's region: set --upload-region, QI_EDGE_UPLOAD_REGION or AWS_REGION",
+    ]);
+    expect(problemsOf({ ...base, uploadEndpoint: "http://127.0.0.1:9000" })).to.deep.equal([
+      "upload endpoint http://127.0.0.1:9000/ needs an s3://<bucket> upload (--upload)",
+    ]);
   });
 
   it("refuses Greengrass IPC outside Greengrass", () => {

@@ -60,7 +60,20 @@ describe("edge messages", () => {
 
   it("sends every schema field and nothing else (the schema and the code stay in step)", () => {
     expect(Object.keys(result).sort()).to.deep.equal(Object.keys(inferenceResultSchema.properties).sort());
-    expect([...inferenceResultSchema.required].sort()).to.deep.equal(Object.keys(result).sort());
+    // sentForLabeling is optional, so results of detectors older than it stay valid.
+    expect([...inferenceResultSchema.required, "sentForLabeling"].sort()).to.deep.equal(Object.keys(result).sort());
+  });
+
+  it("says whether the image was sent back for labeling; a message without the field is still valid", () => {
+    expect(result.sentForLabeling).to.equal(false);
+    const sent = { ...result, sentForLabeling: true };
+    expect(inferenceResultProblems(sent)).to.deep.equal([]);
+    expect(summaryLine(sent, 3)).to.match(/\(56\.0 ms, 3 queued, sent for labeling\)$/);
+    const { sentForLabeling: _, ...older } = result;
+    expect(inferenceResultProblems(older)).to.deep.equal([]);
+    expect(inferenceResultProblems({ ...result, sentForLabeling: "yes" }).join("\n")).to.match(
+      /sentForLabeling must be boolean/,
+    );
   });
 
   it("reports an image without detections as three empty lists", () => {

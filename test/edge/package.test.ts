@@ -9,6 +9,7 @@ import { EdgePackage, packageEdge } from "../../edge/package";
 import { inferenceComponentRecipe } from "../../edge/recipe";
 import { zip } from "../../edge/zip";
 import { FakeNucleus } from "../helpers/fakeNucleus";
+import { FakeS3, FakeTokenExchangeService } from "../helpers/fakeS3";
 import { interpolateLifecycle } from "../helpers/greengrass";
 import { gradientJpeg } from "../helpers/images";
 import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
@@ -64,10 +65,16 @@ describe("edge ZIP writer", () => {
 describe("edge component package", function () {
   const dir = tempDir("package");
   let built: EdgePackage;
+  let s3: FakeS3 | undefined;
+  let tes: FakeTokenExchangeService | undefined;
   before(async () => {
     built = await packageEdge({ outDir: path.join(dir, "dist") });
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    await s3?.close();
+    await tes?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("reports the archive's path, size and SHA-256", () => {
     expect(built.zipPath).to.equal(path.join(dir, "dist", "scratch-detector-linux-x64.zip"));
@@ -95,7 +102,7 @@ describe("edge component package", function () {
     );
   });
 
-  it("unpacked as Greengrass does, passes the recipe's Install step and runs its Run step over IPC", async function () {
+  it("unpacked as Greengrass does, passes the recipe's Install step, runs its Run step over IPC and sends images back with token exchange credentials", async function () {
     if (!UNZIP) {
       console.log(`      skipped: ${NO_UNZIP}`);
       this.skip();
@@ -110,7 +117,8 @@ describe("edge component package", function () {
     const model = modelFolder(
       dir,
       "model-component",
-      torchvisionModel({ width: 320, height: 320 }, { boxes: [[30, 70, 120, 130]], scores: [0.9], labels: [1] }),
+      // 0.55: uncertain, so the image goes back to the data lake.
+      torchvisionModel({ width: 320, height: 320 }, { boxes: [[30, 70, 120, 130]], scores: [0.55], labels: [1] }),
       manifestFor({ layout: "torchvision", input: { name: "images", width: 320, height: 320, padValue: 114 } }),
     );
     const images = path.join(dir, "camera");
@@ -123,6 +131,13 @@ describe("edge component package", function () {
       artifactUri: uri,
       modelComponentName: names.model,
       imagesDir: images,
+      uploadBucket: "qi-dev-data-lake",
+      uploadRegion: "eu-west-1",
+    });
+    tes = await FakeTokenExchangeService.start("package-test-token");
+    s3 = await FakeS3.start({
+      accessKeyId: tes.credentials.accessKeyId,
+      sessionToken: tes.credentials.sessionToken,
     });
     const lifecycle = interpolateLifecycle(recipe, {
       decompressedPath,
@@ -136,6 +151,9 @@ describe("edge component package", function () {
       // What the nucleus gives every component process; --check does not connect.
       AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT: path.join(dir, "ipc.socket"),
       SVCUID: "test-token",
+      // What the token exchange service dependency adds, and S3 redirected to a local endpoint.
+      ...tes.env,
+      QI_EDGE_UPLOAD_ENDPOINT: s3.endpoint,
     };
     // Outside the repository, so nothing resolves from the project's node_modules.
     const install = spawnSync("sh", ["-c", lifecycle.install], { cwd: dir, env, encoding: "utf8" });
@@ -152,8 +170,9 @@ describe("edge component package", function () {
     run.stderr.on("data", (chunk) => (output += chunk));
     try {
       const deadline = Date.now() + 20_000;
-      while (nucleus.published.length === 0) {
-        if (Date.now() > deadline || run.exitCode !== null) throw new Error(`nothing published:\n${output}`);
+      while (nucleus.published.length === 0 || s3.objects.size === 0) {
+        if (Date.now() > deadline || run.exitCode !== null)
+          throw new Error(`nothing published or uploaded:\n${output}`);
         await new Promise((r) => setTimeout(r, 50));
       }
       const exited = once(run, "exit");
@@ -161,10 +180,14 @@ describe("edge component package", function () {
       expect((await exited)[0], output).to.equal(0);
       const [published] = nucleus.published;
       expect(published.topicName).to.equal("qualityinspection/scratch-detection");
-      expect(JSON.parse(published.payload.toString())).to.include({
-        image_name: "part-1.jpg",
-        thingName: "package-test",
-      });
+      const result = JSON.parse(published.payload.toString());
+      expect(result).to.include({ image_name: "part-1.jpg", thingName: "package-test", sentForLabeling: true });
+      const [uploaded] = s3.objects.values();
+      expect(uploaded.key).to.match(
+        /^images\/devices\/package-test\/\d{4}-\d{2}-\d{2}\/\d{6}\.\d{3}Z-[0-9a-f]{8}-part-1\.jpg$/,
+      );
+      expect(uploaded.body.equals(readFileSync(path.join(images, "part-1.jpg")))).to.equal(true);
+      expect(uploaded).to.include({ bucket: "qi-dev-data-lake", accessKeyId: tes.credentials.accessKeyId });
     } finally {
       run.kill("SIGKILL");
       await nucleus.close();

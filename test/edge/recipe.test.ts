@@ -10,6 +10,7 @@ import {
   MQTT_PROXY,
   PUBLISH_TO_IOT_CORE,
   RecipeArgsError,
+  TOKEN_EXCHANGE_SERVICE,
 } from "../../edge/recipe";
 import { interpolateLifecycle } from "../helpers/greengrass";
 import { tempDir } from "../helpers/modelFolders";
@@ -133,6 +134,73 @@ describe("edge Greengrass recipe", () => {
     }
   });
 
+  describe("sending uncertain images back", () => {
+    const uploading = inferenceComponentRecipe({
+      ...args,
+      uploadBucket: "qi-dev-data-lake-0a1b2c3d",
+      uploadRegion: "eu-west-1",
+      uncertaintyMaxScore: 0.6,
+      uncertaintyBand: [0.25, 0.6],
+      uncertaintyMaxPerHour: 10,
+      uncertaintyRandomRate: 0.02,
+    });
+
+    it("depends on the token exchange service only when it uploads, which is what gives it AWS credentials", () => {
+      expect(uploading.ComponentDependencies[TOKEN_EXCHANGE_SERVICE]).to.deep.equal({
+        VersionRequirement: ">=2.0.0 <3.0.0",
+        DependencyType: "HARD",
+      });
+      expect(recipe.ComponentDependencies).to.not.have.property(TOKEN_EXCHANGE_SERVICE);
+      expect(recipe.ComponentConfiguration.DefaultConfiguration).to.include({ upload: "", uncertaintyBand: "0.3-0.7" });
+    });
+
+    it("puts the bucket, its region and the sampling rule in the default configuration", () => {
+      expect(uploading.ComponentConfiguration.DefaultConfiguration).to.include({
+        upload: "s3://qi-dev-data-lake-0a1b2c3d",
+        uploadRegion: "eu-west-1",
+        uploadMaxBytes: 256 * 1024 * 1024,
+        uncertaintyMaxScore: 0.6,
+        uncertaintyBand: "0.25-0.6",
+        uncertaintyMaxPerHour: 10,
+        uncertaintyRandomRate: 0.02,
+      });
+      expect(
+        inferenceComponentRecipe({ ...args, uncertaintyBand: null }).ComponentConfiguration.DefaultConfiguration
+          .uncertaintyBand,
+      ).to.equal("off");
+    });
+
+    it("interpolated as Greengrass would, configures the detector's uploads, with the queue in the work folder", () => {
+      const dir = tempDir("recipe-upload");
+      try {
+        const images = path.join(dir, "images");
+        mkdirSync(images);
+        const { env } = interpolateLifecycle(
+          inferenceComponentRecipe({ ...args, imagesDir: images, uploadBucket: "lake", uploadRegion: "eu-central-1" }),
+          {
+            decompressedPath: "/greengrass/v2/packages/artifacts-unarchived/qi-dev.ScratchDetector/1.0.3",
+            modelArtifactsPath: "/greengrass/v2/packages/artifacts/qi-dev.ScratchDetectorModel/1.0.7",
+            workPath: "/greengrass/v2/work/qi-dev.ScratchDetector",
+            thingName: "line-1-camera",
+            configuration: { uncertaintyMaxPerHour: 5, uncertaintyBand: "off" },
+          },
+        );
+        const config = parseEdgeConfig({}, { ...greengrassEnv, ...env });
+        expect(config.upload).to.deep.equal({ kind: "s3", bucket: "lake" });
+        expect(config).to.deep.include({
+          uploadRegion: "eu-central-1",
+          uploadOutboxDir: "/greengrass/v2/work/qi-dev.ScratchDetector/upload-outbox",
+          uncertaintyMaxScore: 0.7,
+          uncertaintyBand: null,
+          uncertaintyMaxPerHour: 5,
+          uncertaintyRandomRate: 0,
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   it("is plain JSON", () => {
     expect(JSON.parse(JSON.stringify(recipe))).to.deep.equal(recipe);
   });
@@ -143,6 +211,10 @@ describe("edge Greengrass recipe", () => {
     [{ topic: "plant/#" }, /\[topic\] must be an MQTT topic without wildcards/],
     [{ scoreThreshold: 1.2 }, /\[scoreThreshold\]/],
     [{ imagesDir: "images" }, /\[imagesDir\] must be an absolute path on the device/],
+    [{ uploadBucket: "Data_Lake", uploadRegion: "eu-west-1" }, /\[uploadBucket\] must be an S3 bucket name/],
+    [{ uploadBucket: "lake" }, /\[uploadRegion\] is required with uploadBucket/],
+    [{ uncertaintyBand: [0.7, 0.3] }, /\[uncertaintyBand\] must be \[low, high\] with low <= high/],
+    [{ uncertaintyRandomRate: 2 }, /\[uncertaintyRandomRate\]/],
   ];
   for (const [override, message] of bad) {
     it(`rejects ${JSON.stringify(override)}, naming the argument`, () => {

@@ -109,8 +109,8 @@ export function yolov8Model(input: FixtureInput, anchors: Anchor[]): Buffer {
   });
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so a generated model is the same on every run. */
-function random(seed: number): () => number {
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32): the same sequence for the same seed, on every run. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -131,7 +131,7 @@ function random(seed: number): () => number {
 export function convDetectorModel(options: { size?: number; classes?: number; seed?: number } = {}): Buffer {
   const size = options.size ?? 640;
   const classes = options.classes ?? 1;
-  const next = random(options.seed ?? 1);
+  const next = seededRandom(options.seed ?? 1);
   const gaussian = () => Math.sqrt(-2 * Math.log(next() || 1e-12)) * Math.cos(2 * Math.PI * next());
   const nodes: onnx.INodeProto[] = [];
   const initializers: onnx.ITensorProto[] = [];
@@ -205,7 +205,7 @@ export function convDetectorModel(options: { size?: number; classes?: number; se
  * the compile stage's check that an optimised model still gives the same outputs.
  */
 export function convModel({ width, height, seed = 1 }: { width: number; height: number; seed?: number }): Buffer {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const centred = () => next() - 0.5;
   const channels = 4;
   const floats = (n: number, f: () => number) => Float32Array.from({ length: n }, f);

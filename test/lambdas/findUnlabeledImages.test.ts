@@ -3,6 +3,7 @@ import {
   BatchGetRecordCommand,
   SageMakerFeatureStoreRuntimeClient,
 } from "@aws-sdk/client-sagemaker-featurestore-runtime";
+import { deviceImageKey } from "../../contracts/dataLake";
 import { imageIdFromKey, toFeatureValues } from "../../contracts/labelRecord";
 import { findUnlabeledImages } from "../../lambdas/findUnlabeledImages/handler";
 import { featureStoreLabelStore } from "../../lambdas/shared/aws/featureStoreLabelStore";
@@ -65,6 +66,25 @@ describe("FindUnlabeledImages", () => {
     });
     expect(result).to.include({ unlabeled: 0, selected: 0, selectionKey: null });
     expect([...objects.objects.keys()].some((k) => k.startsWith("labeling/"))).to.equal(false);
+  });
+
+  it("finds images edge devices sent back (images/devices/...) as unlabeled on its next run", async () => {
+    const sentBack = [0, 1, 2].map((i) =>
+      deviceImageKey({
+        thingName: i === 2 ? "qi-dev-line-2" : "qi-dev-line-1",
+        inspectedAt: new Date(Date.UTC(2026, 10, 29, 8, i)),
+        imageName: "part-001.jpg",
+        messageId: `${i}b2f4c1e-7d3a-4e5b-8c6d-0a1b2c3d4e5f`,
+      }),
+    );
+    const objects = lake();
+    for (const key of sentBack) objects.put(key, "jpeg bytes", new Date("2026-11-29"));
+    const labels = new MemoryLabelStore(
+      ["a.jpg", "b.PNG", "c.jpeg", "d.jpg"].map((name) => labelFor(`images/${name}`)),
+    );
+    const result = await findUnlabeledImages({ ...event, maxImages: 10 }, { objects, labels, log: recordingLog() });
+    expect(result).to.include({ images: 7, labeled: 4, unlabeled: 3, selected: 3 });
+    expect(objects.json(result.selectionKey!)).to.deep.equal(sentBack);
   });
 
   it("looks only under the requested folder", async () => {
