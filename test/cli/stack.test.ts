@@ -1,15 +1,9 @@
 import { expect } from "chai";
 import { stateMachineArnFromStack } from "../../cli/stack";
+import { failureOf } from "../helpers/failure";
 
 const ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline";
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error("expected a rejection");
-}
+const rejection = async (promise: Promise<unknown>) => (await failureOf(promise)).message;
 const failing = (error: Record<string, unknown>) => async () => {
   throw Object.assign(new Error("pulumi failed"), error);
 };

@@ -12,6 +12,7 @@ import { MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
 import { manifestFor } from "../helpers/models";
 import { convModel } from "../helpers/onnxModels";
 import { haveScratches, SCRATCHES_DIR } from "../helpers/scratches";
+import { failureOf } from "../helpers/failure";
 
 const WIDTH = 64;
 const HEIGHT = 48;
@@ -63,15 +64,6 @@ async function lake(): Promise<MemoryObjectStore> {
   return objects.put("datasets/run-1/validation/annotations.jsonl", `${lines.join("\n")}\n`);
 }
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
-}
-
 describe("CompileOnnx", () => {
   it("writes an onnxruntime-optimised model that matches the original on the golden images", async () => {
     const objects = await lake();
@@ -98,7 +90,7 @@ describe("CompileOnnx", () => {
     // An "optimiser" that returns a model with other weights stands in for a broken optimisation.
     const wrong = async (_input: string, output: string) =>
       writeFile(output, convModel({ width: WIDTH, height: HEIGHT, seed: 7 }));
-    const error = await failure(
+    const error = await failureOf(
       compileOnnx(event, { objects, log: recordingLog(), ort, decodeImage, optimise: wrong }),
     );
     expect(error.name).to.equal("OptimisedModelMismatchError");
@@ -117,7 +109,7 @@ describe("CompileOnnx", () => {
 
   it("fails with ModelArtifactError when model.json breaks the contract", async () => {
     const objects = (await lake()).put(event.manifestKey, "{}");
-    const error = await failure(compileOnnx(event, { objects, log: recordingLog(), ort, decodeImage }));
+    const error = await failureOf(compileOnnx(event, { objects, log: recordingLog(), ort, decodeImage }));
     expect(error.name).to.equal("ModelArtifactError");
   });
 

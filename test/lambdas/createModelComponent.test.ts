@@ -11,6 +11,7 @@ import { greengrassComponentRegistry } from "../../lambdas/shared/aws/greengrass
 import { MemoryComponentRegistry, MemoryObjectStore, noSleep, recordingLog } from "../helpers/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";
 import { mockedClient } from "../helpers/sdkMock";
+import { failureOf } from "../helpers/failure";
 
 const name = componentNames("qi-dev").model;
 const inferenceName = componentNames("qi-dev").inference;
@@ -36,15 +37,6 @@ const lake = () =>
     .put("compiled/qi-dev-train-run-1-3fa2b1c9/model.json", "{}")
     .put("compiled/qi-dev-train-run-1-3fa2b1c9/neo/model-jetson_xavier.tar.gz", "neo")
     .put(INFERENCE_RECIPE_KEY, inferenceRecipe);
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("the model component recipe", () => {
   it("carries the artifacts, readable by every user, and no lifecycle", () => {
@@ -153,7 +145,7 @@ describe("CreateModelComponent", () => {
   it("fails with ObjectNotFoundError when the inference component's recipe was never uploaded", async () => {
     const objects = lake();
     objects.objects.delete(INFERENCE_RECIPE_KEY);
-    const error = await failure(
+    const error = await failureOf(
       createModelComponent(event(), {
         objects,
         components: new MemoryComponentRegistry(),
@@ -168,7 +160,7 @@ describe("CreateModelComponent", () => {
   it("asks the state machine to retry while Greengrass is still validating", async () => {
     const components = new MemoryComponentRegistry();
     components.states = Array(10).fill("INITIATED");
-    const error = await failure(
+    const error = await failureOf(
       createModelComponent(event(), { objects: lake(), components, log: recordingLog(), sleep: noSleep }),
     );
     expect(error.name).to.equal("ComponentNotReadyError");
@@ -178,7 +170,7 @@ describe("CreateModelComponent", () => {
     const components = new MemoryComponentRegistry();
     components.states = ["FAILED"];
     components.message = "Failed to access artifact s3://...: Access Denied";
-    const error = await failure(
+    const error = await failureOf(
       createModelComponent(event(), { objects: lake(), components, log: recordingLog(), sleep: noSleep }),
     );
     expect(error.name).to.equal("ComponentFailedError");
@@ -186,7 +178,7 @@ describe("CreateModelComponent", () => {
   });
 
   it("fails with ObjectNotFoundError when the model to ship is missing", async () => {
-    const error = await failure(
+    const error = await failureOf(
       createModelComponent(event({ modelKey: "compiled/none/model.onnx" }), {
         objects: lake(),
         components: new MemoryComponentRegistry(),

@@ -6,6 +6,7 @@ import { evaluateModel, EvaluateModelEvent } from "../../lambdas/evaluateModel/h
 import { readTarEntries } from "../../lambdas/shared/tar";
 import { MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
 import { manifestFor, modelTarball } from "../helpers/models";
+import { failureOf } from "../helpers/failure";
 
 const job = "qi-dev-train-run-1-3fa2b1c9";
 const tarKey = `models/${job}/output/model.tar.gz`;
@@ -17,15 +18,6 @@ const event = (overrides: Partial<EvaluateModelEvent> = {}): EvaluateModelEvent 
   approvalStatus: "PendingManualApproval",
   ...overrides,
 });
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("EvaluateModel", () => {
   it("passes a model at or above the threshold with the configured approval status", async () => {
@@ -77,20 +69,20 @@ describe("EvaluateModel", () => {
       tarKey,
       readFileSync(path.join(__dirname, "..", "fixtures", "python-tarfile.tar.gz")),
     );
-    const error = await failure(evaluateModel(event(), { objects, log: recordingLog() }));
+    const error = await failureOf(evaluateModel(event(), { objects, log: recordingLog() }));
     expect(error.name).to.equal("ModelArtifactError");
     expect(error.message).to.match(/model.json in .* breaks the contract: schemaVersion/);
   });
 
   it("fails with ModelArtifactError when the ONNX file model.json names is missing", async () => {
     const objects = new MemoryObjectStore().put(tarKey, modelTarball(manifestFor({ file: "detector.onnx" })));
-    const error = await failure(evaluateModel(event(), { objects, log: recordingLog() }));
+    const error = await failureOf(evaluateModel(event(), { objects, log: recordingLog() }));
     expect(error.name).to.equal("ModelArtifactError");
     expect(error.message).to.contain("has no detector.onnx");
   });
 
   it("fails with ObjectNotFoundError when the training output is missing", async () => {
-    const error = await failure(evaluateModel(event(), { objects: new MemoryObjectStore(), log: recordingLog() }));
+    const error = await failureOf(evaluateModel(event(), { objects: new MemoryObjectStore(), log: recordingLog() }));
     expect(error.name).to.equal("ObjectNotFoundError");
   });
 });

@@ -9,6 +9,7 @@ import { LabelStoreThrottledError } from "../../lambdas/shared/errors";
 import { MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "../helpers/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";
 import { mockedClient } from "../helpers/sdkMock";
+import { failureOf } from "../helpers/failure";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "ground-truth");
 const job = "qi-dev-label-manual-run-1-3fa2b1c9";
@@ -27,15 +28,6 @@ function lake(): MemoryObjectStore {
   return new MemoryObjectStore()
     .put(outputKey, readFileSync(path.join(FIXTURES, "boxes-output.manifest")))
     .put(verifiedKey, readFileSync(path.join(FIXTURES, "verification-output.manifest")));
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
 }
 
 describe("IngestLabels", () => {
@@ -111,7 +103,7 @@ describe("IngestLabels", () => {
 
   it("fails when not a single line is usable", async () => {
     const objects = new MemoryObjectStore().put(outputKey, "{not json\n{}\n");
-    const error = await failure(
+    const error = await failureOf(
       ingestLabels(event(), { objects, labels: new MemoryLabelStore(), log: recordingLog(), sleep: noSleep }),
     );
     expect(error.name).to.equal("NoValidLabelsError");
@@ -122,7 +114,7 @@ describe("IngestLabels", () => {
   });
 
   it("refuses a manifest outside the data lake bucket", async () => {
-    const error = await failure(
+    const error = await failureOf(
       ingestLabels(event({ manifestUri: "s3://elsewhere/x.manifest" }), {
         objects: lake(),
         labels: new MemoryLabelStore(),
@@ -173,7 +165,7 @@ describe("IngestLabels", () => {
     it("gives up with LabelStoreThrottledError, which the state machine retries, when throttling persists", async () => {
       featureStore().on(PutRecordCommand).rejects(throttling());
       const labels = featureStoreLabelStore(new SageMakerFeatureStoreRuntimeClient({}), "qi-dev-labels");
-      const error = await failure(
+      const error = await failureOf(
         ingestLabels(event(), { objects: lake(), labels, log: recordingLog(), sleep: noSleep }),
       );
       expect(error).to.be.instanceOf(LabelStoreThrottledError);
@@ -185,7 +177,7 @@ describe("IngestLabels", () => {
         .on(PutRecordCommand)
         .rejects(Object.assign(new Error("bad feature"), { name: "ValidationError" }));
       const labels = featureStoreLabelStore(new SageMakerFeatureStoreRuntimeClient({}), "qi-dev-labels");
-      const error = await failure(
+      const error = await failureOf(
         ingestLabels(event(), { objects: lake(), labels, log: recordingLog(), sleep: noSleep }),
       );
       expect(error.name).to.equal("ValidationError");

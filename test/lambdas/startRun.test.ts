@@ -3,6 +3,7 @@ import { InvalidPipelineInputError } from "../../lambdas/shared/errors";
 import { startRun, StartRunEvent } from "../../lambdas/startRun/handler";
 import { jobNamePattern, runNames } from "../../lambdas/startRun/names";
 import { recordingLog } from "../helpers/memoryPorts";
+import { failureOf } from "../helpers/failure";
 
 const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
@@ -12,14 +13,7 @@ const event = (input: unknown): StartRunEvent => ({
   settings: { namePrefix: "qi-dev", modelPackageGroupName: "qi-dev-scratch-detector", compilationTarget: "onnx" },
 });
 
-async function rejection(input: unknown): Promise<Error> {
-  try {
-    await startRun(event(input), { log: recordingLog() });
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the input to be rejected");
-}
+const rejection = (input: unknown) => failureOf(startRun(event(input), { log: recordingLog() }));
 
 describe("StartRun", () => {
   describe("run names", () => {
