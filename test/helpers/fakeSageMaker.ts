@@ -1,6 +1,4 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
-import { AddressInfo } from "node:net";
-import type { FakeError } from "./fakeStepFunctions";
+import { AwsJsonFake, FakeError, Handler } from "./awsJsonFake";
 
 export interface FakeJob {
   kind: "labeling" | "training" | "compilation";
@@ -25,40 +23,24 @@ export const jobArn = (job: Pick<FakeJob, "kind" | "name">) =>
 export const modelPackageArn = (p: Pick<FakeModelPackage, "group" | "version">) =>
   `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package/${p.group}/${p.version}`;
 
-type Handler = (body: Record<string, unknown>) => unknown;
-
 /**
  * A local HTTP server speaking SageMaker's JSON protocol (awsJson1_1, `X-Amz-Target: SageMaker.*`) for the calls
  * cleanup makes: listing jobs by name substring (paged two at a time), their tags, stopping them, listing and deleting
  * model packages. Like the real API, a filter by substring or group is applied on the server.
  */
-export class FakeSageMaker {
+export class FakeSageMaker extends AwsJsonFake {
   readonly jobs: FakeJob[] = [];
   readonly packages: FakeModelPackage[] = [];
-  readonly calls: { action: string; body: Record<string, unknown> }[] = [];
-  /** Errors for the next calls of an action, in order. */
-  readonly failures = new Map<string, FakeError[]>();
   /** Errors for every call of an action whose body matches. */
   readonly refusals: { action: string; when: (body: Record<string, unknown>) => boolean; error: FakeError }[] = [];
   pageSize = 2;
-  private server?: Server;
 
-  get endpoint(): string {
-    const { port } = this.server!.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+  constructor() {
+    super("SageMaker", "application/x-amz-json-1.1");
   }
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-  }
-
-  async stop(): Promise<void> {
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-
-  failNext(action: string, ...errors: FakeError[]): void {
-    this.failures.set(action, [...(this.failures.get(action) ?? []), ...errors]);
+  protected override refusalFor(action: string, body: Record<string, unknown>): FakeError | undefined {
+    return this.refusals.find((r) => r.action === action && r.when(body))?.error;
   }
 
   /** The calls that change something. */
@@ -97,7 +79,7 @@ export class FakeSageMaker {
     return {};
   }
 
-  private readonly handlers: Record<string, Handler> = {
+  protected readonly handlers: Record<string, Handler> = {
     ListLabelingJobs: (body) => {
       const { items, NextToken } = this.listJobs("labeling", body);
       return {
@@ -167,28 +149,4 @@ export class FakeSageMaker {
       return {};
     },
   };
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const action = String(req.headers["x-amz-target"] ?? "").replace("SageMaker.", "");
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
-    this.calls.push({ action, body });
-    const send = (status: number, payload: unknown) => {
-      res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
-      res.end(JSON.stringify(payload));
-    };
-    try {
-      const injected = this.failures.get(action)?.shift();
-      if (injected) throw injected;
-      const refusal = this.refusals.find((r) => r.action === action && r.when(body));
-      if (refusal) throw refusal.error;
-      const handler = this.handlers[action];
-      if (!handler) throw { type: "UnknownOperationException", message: `fake does not implement ${action}` };
-      send(200, handler(body));
-    } catch (error) {
-      const { type, message, status = 400 } = error as FakeError;
-      send(status, { __type: type, message });
-    }
-  }
 }

@@ -1,13 +1,7 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
-import { AddressInfo } from "node:net";
+import { AwsJsonFake, Handler } from "./awsJsonFake";
 import type { HistoryEventJson } from "./sfnHistory";
 
-/** An AWS JSON-protocol error the fake answers with, as Step Functions would. */
-export interface FakeError {
-  type: string;
-  message: string;
-  status?: number;
-}
+export type { FakeError } from "./awsJsonFake";
 
 export interface FakeExecution {
   executionArn: string;
@@ -26,39 +20,17 @@ export interface FakeExecution {
   stopped?: boolean;
 }
 
-type Handler = (body: Record<string, unknown>) => unknown;
-
 /**
  * A local HTTP server speaking the Step Functions JSON protocol (awsJson1_0, `X-Amz-Target: AWSStepFunctions.*`) for
  * the calls the CLI makes, so tests run the real SDK: serialisation, retries, pagination and error parsing.
  */
-export class FakeStepFunctions {
+export class FakeStepFunctions extends AwsJsonFake {
   readonly executions = new Map<string, FakeExecution>();
-  readonly calls: { action: string; body: Record<string, unknown> }[] = [];
-  /** Errors to answer the next calls of an action with, in order. */
-  readonly failures = new Map<string, FakeError[]>();
   historyPageSize = 3;
   private readonly planned = new Map<string, { history: HistoryEventJson[]; revealPerPoll: number }>();
-  private server?: Server;
 
-  constructor(readonly stateMachineArn = "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline") {}
-
-  get endpoint(): string {
-    const { port } = this.server!.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
-  }
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-  }
-
-  async stop(): Promise<void> {
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-
-  failNext(action: string, ...errors: FakeError[]): void {
-    this.failures.set(action, [...(this.failures.get(action) ?? []), ...errors]);
+  constructor(readonly stateMachineArn = "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline") {
+    super("AWSStepFunctions", "application/x-amz-json-1.0", (type) => `com.amazonaws.swf.service.v2.model#${type}`);
   }
 
   addExecution(name: string, history: HistoryEventJson[], revealPerPoll = history.length): FakeExecution {
@@ -91,7 +63,7 @@ export class FakeStepFunctions {
     return execution;
   }
 
-  private readonly handlers: Record<string, Handler> = {
+  protected readonly handlers: Record<string, Handler> = {
     StartExecution: (body) => {
       if (body.stateMachineArn !== this.stateMachineArn) {
         throw { type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${body.stateMachineArn}'` };
@@ -159,27 +131,5 @@ export class FakeStepFunctions {
   /** An execution StartExecution will create with this scripted history. */
   plan(name: string, history: HistoryEventJson[], revealPerPoll: number): void {
     this.planned.set(name, { history, revealPerPoll });
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const action = String(req.headers["x-amz-target"] ?? "").replace("AWSStepFunctions.", "");
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
-    this.calls.push({ action, body });
-    const send = (status: number, payload: unknown) => {
-      res.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
-      res.end(JSON.stringify(payload));
-    };
-    try {
-      const injected = this.failures.get(action)?.shift();
-      if (injected) throw injected;
-      const handler = this.handlers[action];
-      if (!handler) throw { type: "UnknownOperationException", message: `fake does not implement ${action}` };
-      send(200, handler(body));
-    } catch (error) {
-      const { type, message, status = 400 } = error as FakeError;
-      send(status, { __type: `com.amazonaws.swf.service.v2.model#${type}`, message });
-    }
   }
 }
