@@ -53,7 +53,8 @@ async function main(): Promise<void> {
 
   let modelPath = positional[0];
   let scoreThreshold: number | undefined;
-  if (!modelPath && existsSync(demo)) modelPath = demo;
+  // --generated: the generated detector even where the demo model exists, to compare the two.
+  if (!modelPath && existsSync(demo) && !process.argv.includes("--generated")) modelPath = demo;
   if (!modelPath) {
     // Generated once into the git-ignored .local/ and reused.
     modelPath = path.join(ROOT, ".local", "bench", "conv-detector-640.onnx");
