@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { once } from "node:events";
 import { link, copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
@@ -9,6 +10,7 @@ import { keyInBucket, parseS3Uri } from "../lambdas/shared/s3Uri";
 import { readAll } from "../lambdas/shared/streams";
 import { createTarGz, readTarEntries, TarEntry } from "../lambdas/shared/tar";
 import { TRAIN_OUTPUTS } from "../training/python";
+import { CHECK_FILE, compareWithPytorch, ONNXRUNTIME_FILE, runOnnxruntime } from "../training/verifyOnnx";
 import { FileObjectStore } from "./fileObjectStore";
 import { ServiceError } from "./serviceError";
 
@@ -100,6 +102,7 @@ export class LocalTraining {
       const channels = await this.downloadChannels(job, dirs.input);
       const program = await this.unpackCode(job, dirs.code);
       await this.run(job, mode.python, program, channels, dirs, metrics);
+      await this.checkExport(job, mode.python, dirs);
     } else {
       for (const file of [TRAIN_OUTPUTS.model, TRAIN_OUTPUTS.manifest]) {
         await copyFile(path.join(mode.modelDir, file), path.join(dirs.model, file));
@@ -237,6 +240,21 @@ export class LocalTraining {
       ? `the job was stopped (${signal}) after MaxRuntimeInSeconds or by the user`
       : `AlgorithmError: ${path.basename(program)} exited with code ${code}: ${tail.slice(-5).join(" | ")}`;
     throw jobFailed(job, reason);
+  }
+
+  /**
+   * In SageMaker the job compares its ONNX export with PyTorch itself (Python onnxruntime, from requirements.txt).
+   * Where Python has no onnxruntime (Debian), train.py leaves the check to onnxruntime-node, as `train:local` does:
+   * here the job runs it before it counts as completed, and fails if the export disagrees.
+   */
+  private async checkExport(job: TrainingJobRequest, python: string, dirs: { model: string; output: string }) {
+    const folder = path.join(dirs.output, TRAIN_OUTPUTS.checkFolder);
+    if (existsSync(path.join(folder, ONNXRUNTIME_FILE)) || !existsSync(path.join(folder, CHECK_FILE))) return;
+    await runOnnxruntime(path.join(dirs.model, TRAIN_OUTPUTS.model), folder);
+    const agreement = compareWithPytorch(folder, python);
+    this.options.onLine?.(`ONNX (onnxruntime-node) vs PyTorch: ${agreement.report}`);
+    if (!agreement.ok)
+      throw jobFailed(job, `AlgorithmError: the exported model does not reproduce PyTorch: ${agreement.report}`);
   }
 
   /** Stops jobs still running (the run was interrupted). */

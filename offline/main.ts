@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { z } from "zod";
 import { ConfigError } from "../config/schema";
-import { OfflineOptions, OfflineResult, runOffline } from "./run";
+import { DEFAULT_IMAGES, OfflineOptions, OfflineResult, runOffline } from "./run";
 import { parseConfigAssignment } from "./settings";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -36,7 +36,7 @@ const flagsSchema = z.object({
       message: "--dataset must be a folder holding images/ and labels/labels.csv (e.g. ../shared/datasets/scratches)",
     })
     .optional(),
-  images: whole("--images", 1, 100_000),
+  images: whole("--images", 1, 100_000).optional(),
   seed: whole("--seed", 0, 2_147_483_647),
   cameraImages: whole("--camera-images", 1, 10_000),
   edgeSeconds: decimal("--edge-seconds", 0, 86_400),
@@ -79,7 +79,10 @@ export async function main(argv: string[], env: MainEnvironment): Promise<number
     .option("--clean", "start from an empty data lake, label store, registry and device")
     .option("--state-dir <dir>", "where the local cloud keeps its state between runs (default: .local/<stack>)")
     .option("--dataset <dir>", "real images and labels (images/ + labels/labels.csv) instead of synthetic parts")
-    .option("--images <n>", "synthetic parts in the data lake on a first run", "160")
+    .option(
+      "--images <n>",
+      `synthetic parts in the data lake on a first run (default: ${DEFAULT_IMAGES}, or 1.25 × dataset.minImages when that is more)`,
+    )
     .option("--seed <n>", "seed of the synthetic parts", "1")
     .option("--camera-images <n>", "synthetic parts in the edge device's camera folder", "24")
     .option("--skip-training", "ship the committed demo model (models/demo) instead of training")

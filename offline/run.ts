@@ -19,7 +19,7 @@ import type { CompileOnnxResult } from "../lambdas/compileOnnx/handler";
 import type { EvaluateModelResult } from "../lambdas/evaluateModel/handler";
 import type { IngestLabelsResult } from "../lambdas/ingestLabels/handler";
 import type { Log } from "../lambdas/shared/ports";
-import { formatDuration, renderStageChanges, stageElapsed } from "../cli/render";
+import { formatDuration, renderStageChanges, renderStageTable, stageElapsed } from "../cli/render";
 import { pipelineDefinitionArgs } from "../stateMachines/definitionArgs";
 import { PIPELINE_FUNCTIONS, PipelineFunction } from "../stateMachines/functions";
 import {
@@ -52,6 +52,14 @@ export const LOCAL_ACCOUNT = "000000000000";
 /** Seconds between the deployment's checks locally: the local device answers in seconds, not minutes. */
 export const LOCAL_POLL_SECONDS = 2;
 /** The committed demo model: what the job ships when it cannot or should not train. */
+/** Synthetic parts on a first run unless the stack needs more (`syntheticCount`). */
+export const DEFAULT_IMAGES = 160;
+
+/** Enough parts for the stack's dataset minimum, with room for the splits: prod asks for 200 labeled images. */
+export function syntheticCount(config: StackConfig): number {
+  return Math.max(DEFAULT_IMAGES, Math.ceil(config.dataset.minImages * 1.25));
+}
+
 export const DEMO_MODEL_DIR = path.resolve(__dirname, "..", "models", "demo");
 const EDGE_MAIN = path.resolve(__dirname, "..", "edge", "src", "main.ts");
 
@@ -64,8 +72,8 @@ export interface OfflineOptions {
   clean: boolean;
   /** A real dataset folder (images/ + labels/labels.csv) instead of synthetic parts. */
   dataset?: string;
-  /** Synthetic parts in the data lake on a first run, and the seed they are drawn from. */
-  images: number;
+  /** Synthetic parts in the data lake on a first run (default: see `syntheticCount`), and their seed. */
+  images?: number;
   seed: number;
   /** Parts in the edge device's camera folder. */
   cameraImages: number;
@@ -167,6 +175,11 @@ function localResources(config: StackConfig, bucketName: string, codeKey: string
 }
 
 const clock = () => new Date().toISOString().slice(11, 19);
+/** A path as people read it: relative to the current folder when inside it. */
+const displayPath = (file: string) => {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith("..") ? relative : file;
+};
 const seconds = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms / 100) / 10);
 
 /** Records each Task's last result and hands it on unchanged. */
@@ -214,9 +227,7 @@ export async function runOffline(options: OfflineOptions, environment: OfflineEn
   print(`config: Pulumi.${options.stack}.yaml${changes.length ? ", changed for this run:" : ""}`);
   for (const c of changes) print(`  ${c.key} ${c.from ?? "(unset)"} → ${c.to} (${c.why})`);
   if (options.clean) await rm(workDir, { recursive: true, force: true });
-  print(
-    `state: ${path.relative(process.cwd(), workDir) || workDir}${options.clean ? " (cleaned)" : " (--clean starts over)"}`,
-  );
+  print(`state: ${displayPath(workDir)}${options.clean ? " (cleaned)" : " (--clean starts over)"}`);
 
   // --- What `pulumi up` would have created: the data lake with the training code and the inference recipe.
   const objects = new FileObjectStore(path.join(workDir, "bucket"), `${namePrefix}-data-lake-local`);
@@ -256,7 +267,7 @@ export async function runOffline(options: OfflineOptions, environment: OfflineEn
     ? await seedDataset(seedContext, options.dataset)
     : await seedSynthetic(seedContext, {
         seed: options.seed,
-        count: options.images,
+        count: options.images ?? syntheticCount(config),
         cameraCount: options.cameraImages,
       });
   print(
@@ -307,9 +318,7 @@ export async function runOffline(options: OfflineOptions, environment: OfflineEn
     account: LOCAL_ACCOUNT,
     onDetectorLine: detectorLinePrinter(print),
   });
-  print(
-    `broker: ${broker.url} (embedded aedes, MQTT 3.1.1); device ${thingName}, camera ${path.relative(process.cwd(), cameraDir)}`,
-  );
+  print(`broker: ${broker.url} (embedded aedes, MQTT 3.1.1); device ${thingName}, camera ${displayPath(cameraDir)}`);
 
   const notifications: OfflineResult["notifications"] = [];
   const log = quietLog(print);
@@ -406,7 +415,10 @@ export async function runOffline(options: OfflineOptions, environment: OfflineEn
         // A stage is between two of its states at each StateExited; the next event says where the run went.
         if (event.type === "StateExited") return;
         const current = stagesNow();
-        for (const line of renderStageChanges(shown, current, Date.now())) print(`[${clock()}] ${line}`);
+        // Stages a run never enters are listed once, in the summary's table.
+        for (const line of renderStageChanges(shown, current, Date.now())) {
+          if (!line.endsWith(": skipped")) print(`[${clock()}] ${line}`);
+        }
         shown = current;
       },
     });
@@ -507,7 +519,7 @@ export async function runOffline(options: OfflineOptions, environment: OfflineEn
   };
   const keepRunning = options.keepRunning && deployed && environment.untilStopped;
   if (!keepRunning) await greengrass.close();
-  printSummary(result, { print, workDir, thingName, edgeSeconds: options.edgeSeconds, ingest });
+  printSummary(result, { print, workDir, thingName, edgeSeconds: options.edgeSeconds, ingest, stages: finalStages });
 
   if (keepRunning) {
     print(`the detector keeps publishing to ${broker.url} (topic ${config.edge.topic}/#); Ctrl-C stops it`);
@@ -543,6 +555,7 @@ function printSummary(
     workDir: string;
     thingName: string;
     edgeSeconds: number;
+    stages: StageProgress[];
     ingest?: IngestLabelsResult;
   },
 ): void {
@@ -560,6 +573,7 @@ function printSummary(
     print(`error: ${result.failure.error}`);
     print(`cause: ${result.failure.cause}`);
   }
+  for (const line of renderStageTable(context.stages, Date.now())) print(`  ${line}`);
   const ingest = context.ingest;
   row(
     "labeled",
@@ -588,6 +602,13 @@ function printSummary(
         `${test ? `; test mAP50-95 ${fixed(test.map50_95)}` : ""} → ${result.evaluation.approvalStatus}`,
     );
     row("gate", result.evaluation.reason);
+    if (result.outcome === "awaiting-approval") {
+      row(
+        "approval",
+        "in AWS a person approves the package in the model registry, which starts a deploy run; " +
+          "--config registry.approvalStatus=Approved deploys what passes the gate offline",
+      );
+    }
   }
   if (result.compiled) {
     const { goldenImages, maxAbsDiff, originalBytes, optimisedBytes } = result.compiled;
@@ -616,9 +637,6 @@ function printSummary(
         ? `; ${result.detectionsPerSecond} results/s over ${context.edgeSeconds} s`
         : ""),
   );
-  row(
-    "state",
-    `${path.relative(process.cwd(), context.workDir) || context.workDir}/ (bucket/, label-store/, model-registry.json, greengrass/)`,
-  );
+  row("state", `${displayPath(context.workDir)}/ (bucket/, label-store/, model-registry.json, greengrass/)`);
   row("wall time", formatDuration(result.wallSeconds * 1000));
 }

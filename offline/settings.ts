@@ -13,7 +13,7 @@ export interface ConfigChange {
 }
 
 /** Epochs CPU training gets unless `--config training.epochs=N` says otherwise: minutes, not the stack's hours. */
-export const OFFLINE_MAX_EPOCHS = 12;
+export const OFFLINE_MAX_EPOCHS = 20;
 
 const qualified = (key: string) => (key.includes(":") ? key : `${PROJECT}:${key}`);
 

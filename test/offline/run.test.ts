@@ -158,6 +158,8 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
     expect(result.status, lines.join("\n")).to.equal("SUCCEEDED");
     expect(result.training?.mode).to.equal("python");
     expect(lines.some((l) => l.includes("training │ epoch 1/1"))).to.equal(true);
+    // The job checks its own ONNX export against PyTorch, as the SageMaker job does.
+    expect(lines.some((l) => l.includes("training │ ONNX (onnxruntime-node) vs PyTorch:"))).to.equal(true);
     expect(result.outcome).to.equal("rejected");
     expect(result.evaluation).to.include({ passed: false, approvalStatus: "Rejected" });
     expect(result.deployed).to.equal(false);

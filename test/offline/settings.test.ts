@@ -7,14 +7,21 @@ import { PROJECT_DIR } from "../helpers/pulumiProgram";
 const dev = () => readStackConfig(PROJECT_DIR, "dev");
 
 describe("offline: the stack config of a local run", () => {
-  it("reads the stack file and caps the epochs for CPU training, saying so", () => {
+  it("reads the stack file as it is when CPU training can follow it (dev)", () => {
     const { config, changes } = offlineConfig(dev(), "dev", {});
     expect(config.namePrefix).to.equal("qi-dev");
     expect(config.labeling.maxImagesPerJob).to.equal(50);
     expect(config.evaluation.minMap50_95).to.equal(0.3);
+    expect(config.training.epochs).to.equal(20);
+    expect(changes).to.deep.equal([]);
+  });
+
+  it("caps the epochs for CPU training, saying so (prod)", () => {
+    const { config, changes } = offlineConfig(readStackConfig(PROJECT_DIR, "prod"), "prod", {});
     expect(config.training.epochs).to.equal(OFFLINE_MAX_EPOCHS);
+    expect(config.registry.approvalStatus).to.equal("PendingManualApproval");
     expect(changes).to.have.length(1);
-    expect(changes[0]).to.include({ key: "training.epochs", from: "20", to: String(OFFLINE_MAX_EPOCHS) });
+    expect(changes[0]).to.include({ key: "training.epochs", from: "60", to: String(OFFLINE_MAX_EPOCHS) });
   });
 
   it("lets --config set any key, over the offline defaults", () => {
