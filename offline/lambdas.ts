@@ -36,6 +36,8 @@ export function pipelineLambdas(ports: LambdaPorts): Record<PipelineFunction, Ta
   };
 }
 
+const LOCAL_RUNNER_FRAME = /[\\/](offline[\\/][^\\/]+\.ts|node_modules[\\/]aws-local-stepfunctions[\\/])/;
+
 /**
  * What Step Functions sees when a Lambda function throws: the error's name as the error, and Lambda's error payload
  * (`errorType`, `errorMessage`, `trace`) as the cause — so a local failure reads like one in AWS.
@@ -46,11 +48,9 @@ export function asLambdaInvocation(handler: TaskHandler): TaskHandler {
       return await handler(event);
     } catch (error) {
       if (!(error instanceof Error)) throw error;
-      const payload = {
-        errorType: error.name,
-        errorMessage: error.message,
-        trace: (error.stack ?? "").split("\n"),
-      };
+      // The function's own frames, as Lambda's trace would show them; the local runner's are no part of it.
+      const trace = (error.stack ?? "").split("\n").filter((line) => !LOCAL_RUNNER_FRAME.test(line));
+      const payload = { errorType: error.name, errorMessage: error.message, trace };
       throw Object.assign(new Error(JSON.stringify(payload)), { name: error.name });
     }
   };

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createWriteStream, existsSync } from "node:fs";
 import { once } from "node:events";
 import { link, copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
@@ -59,6 +59,8 @@ export interface TrainingJobRecord {
   mode: TrainingMode["kind"];
   seconds: number;
   modelDataUrl: string;
+  /** The job's output (python jobs). */
+  log?: string;
   /** The last value of every `metric: <name>=<value>` line, as SageMaker's metric definitions scrape them. */
   metrics: Record<string, number>;
 }
@@ -101,7 +103,7 @@ export class LocalTraining {
     if (mode.kind === "python") {
       const channels = await this.downloadChannels(job, dirs.input);
       const program = await this.unpackCode(job, dirs.code);
-      await this.run(job, mode.python, program, channels, dirs, metrics);
+      await this.run(job, mode.python, program, channels, { ...dirs, log: path.join(root, "training.log") }, metrics);
       await this.checkExport(job, mode.python, dirs);
     } else {
       for (const file of [TRAIN_OUTPUTS.model, TRAIN_OUTPUTS.manifest]) {
@@ -126,7 +128,8 @@ export class LocalTraining {
     await write(`${output}output.tar.gz`, await filesUnder(dirs.output));
 
     const seconds = Math.round((Date.now() - started) / 100) / 10;
-    this.jobs.push({ name: job.TrainingJobName, mode: mode.kind, seconds, modelDataUrl, metrics });
+    const log = mode.kind === "python" ? path.join(root, "training.log") : undefined;
+    this.jobs.push({ name: job.TrainingJobName, mode: mode.kind, seconds, modelDataUrl, metrics, log });
     const { region, account } = this.options;
     return {
       TrainingJobName: job.TrainingJobName,
@@ -201,7 +204,7 @@ export class LocalTraining {
     python: string,
     program: string,
     channels: Record<string, string>,
-    dirs: { model: string; output: string },
+    dirs: { model: string; output: string; log: string },
     metrics: Record<string, number>,
   ): Promise<void> {
     const args = Object.entries(job.HyperParameters)
@@ -221,10 +224,13 @@ export class LocalTraining {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.running.add(child);
+    // Everything the job prints, as CloudWatch Logs would keep it.
+    const log = createWriteStream(dirs.log);
     const tail: string[] = [];
     const onLine = (line: string) => {
       const metric = /^metric: ([A-Za-z0-9_]+)=([-+0-9.eE]+)$/.exec(line);
       if (metric) metrics[metric[1]] = Number(metric[2]);
+      log.write(`${line}\n`);
       tail.push(line);
       if (tail.length > 20) tail.shift();
       this.options.onLine?.(line);
@@ -232,8 +238,10 @@ export class LocalTraining {
     createInterface({ input: child.stdout! }).on("line", onLine);
     createInterface({ input: child.stderr! }).on("line", onLine);
     const limit = setTimeout(() => child.kill("SIGTERM"), job.StoppingCondition.MaxRuntimeInSeconds * 1000);
-    const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+    // "close", not "exit": every line of its output has been read by then.
+    const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
     clearTimeout(limit);
+    await new Promise((resolve) => log.end(resolve));
     this.running.delete(child);
     if (code === 0) return;
     const reason = signal

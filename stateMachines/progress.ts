@@ -174,7 +174,8 @@ export function fromLocalEventLog(log: LocalEventLogEntry[]): ProgressEvent[] {
         events.push({ type: entry.type, at, state });
         break;
       case "StateFailed":
-        events.push({ type: "StateFailed", at, state, ...failure });
+        // A Fail state ends the execution on purpose; Step Functions records no failure of the state itself.
+        if (entry.state?.type !== "Fail") events.push({ type: "StateFailed", at, state, ...failure });
         break;
     }
   }

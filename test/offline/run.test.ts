@@ -137,6 +137,7 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
     expect(summary).to.include({ deployed: false, detectionsReceived: 0, map50_95: null, status: "FAILED" });
     expect(summary.stages.find((s: { name: string }) => s.name === "Dataset").status).to.equal("failed");
     expect(summary.stages.find((s: { name: string }) => s.name === "Training").status).to.equal("skipped");
+    expect(summary.stages.find((s: { name: string }) => s.name === "Failure notice").status).to.equal("succeeded");
     expect(summary.wallSeconds).to.be.a("number");
   });
 
