@@ -113,6 +113,19 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
       expect(result.edge.errors).to.equal(0);
       expect(result.notifications).to.deep.equal([]);
     });
+
+    it("continues from its state in a second run: a new batch of parts is labeled and model component 1.0.2 deployed", async () => {
+      const lines: string[] = [];
+      const again = await runOffline(options(workDir, { clean: false }), { print: (line) => lines.push(line) });
+      expect(again.status, lines.join("\n")).to.equal("SUCCEEDED");
+      expect(again.data).to.include({ images: 90, added: 50, earlierLabels: 0 });
+      expect(again.labeled).to.equal(50);
+      expect(await new FileLabelStore(path.join(workDir, "label-store", "qi-dev-labels.jsonl")).all()).to.have.length(
+        90,
+      );
+      expect(again.deployment).to.include({ componentVersion: "1.0.2", status: "SUCCEEDED" });
+      expect(again.deployed).to.equal(true);
+    });
   });
 
   it("fails a stage as a real execution fails: the failed state, its error and Lambda's cause, one alert, exit 1", async () => {
@@ -139,6 +152,31 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
     expect(summary.stages.find((s: { name: string }) => s.name === "Training").status).to.equal("skipped");
     expect(summary.stages.find((s: { name: string }) => s.name === "Failure notice").status).to.equal("succeeded");
     expect(summary.wallSeconds).to.be.a("number");
+  });
+
+  it("deploys nothing when the model misses the gate: registered as Rejected, no deployment, no results", async () => {
+    const lines: string[] = [];
+    const result = await runOffline(
+      options(path.join(dir, "strict-gate"), {
+        images: 30,
+        config: { "qualityinspection:evaluation.minMap50_95": "0.9" },
+      }),
+      { print: (line) => lines.push(line) },
+    );
+    expect(result.status, lines.join("\n")).to.equal("SUCCEEDED");
+    expect(result.outcome).to.equal("rejected");
+    expect(result.evaluation?.reason).to.equal(
+      "validation mAP50-95 0.599 is below the threshold 0.900 (evaluation.minMap50_95)",
+    );
+    expect(result.deployed).to.equal(false);
+    expect(result.deployment).to.equal(null);
+    expect(result.detectionsReceived).to.equal(0);
+    expect(result.stages.filter((s) => s.status === "skipped").map((s) => s.name)).to.deep.equal([
+      "Compilation",
+      "Deployment",
+      "Failure notice",
+    ]);
+    expect(existsSync(path.join(dir, "strict-gate", "greengrass", "device"))).to.equal(false);
   });
 
   it("deploys nothing when the trained model misses the gate (train.py, one epoch)", async function () {
