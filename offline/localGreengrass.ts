@@ -301,7 +301,8 @@ export class LocalGreengrass {
     };
     createInterface({ input: child.stdout! }).on("line", onLine);
     createInterface({ input: child.stderr! }).on("line", onLine);
-    const exited = once(child, "exit").then(([code, signal]) => {
+    // "close", not "exit": the detector's last lines have been read by then.
+    const exited = once(child, "close").then(([code, signal]) => {
       if (this.detector?.process === child) this.detector = undefined;
       if (deployment.status === "IN_PROGRESS") {
         const how = signal ? `was stopped (${signal})` : `exited with code ${code}`;

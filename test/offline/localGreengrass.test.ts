@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { componentArtifactKey, componentNames } from "../../contracts/modelComponent";
@@ -7,6 +7,7 @@ import { modelComponentRecipe } from "../../lambdas/createModelComponent/recipe"
 import { EmbeddedBroker } from "../../offline/broker";
 import { FileObjectStore } from "../../offline/fileObjectStore";
 import { LocalComponentRegistry, LocalGreengrass } from "../../offline/localGreengrass";
+import { syntheticImage, syntheticImageName } from "../../offline/synthetic";
 import { manifestFor } from "../helpers/modelFolders";
 import { tempDir } from "../helpers/modelFolders";
 
@@ -30,6 +31,10 @@ describe("offline: the local Greengrass device", function () {
   const detectorLines: string[] = [];
 
   before(async () => {
+    const camera = path.join(dir, "camera");
+    mkdirSync(camera);
+    for (let i = 0; i < 2; i++)
+      writeFileSync(path.join(camera, syntheticImageName(i)), (await syntheticImage(4, i)).jpeg);
     broker = await EmbeddedBroker.start();
     greengrass = new LocalGreengrass({
       registry,
@@ -38,7 +43,7 @@ describe("offline: the local Greengrass device", function () {
       thingName: "qi-dev-local-device",
       broker,
       topic: "qualityinspection/scratch-detection",
-      configuration: { transport: "mqtt", broker: broker.url, imagesDir: dir, intervalSeconds: 0 },
+      configuration: { transport: "mqtt", broker: broker.url, imagesDir: camera, intervalSeconds: 0 },
       environment: { QI_EDGE_MQTT_VERSION: "3.1.1" },
       detectorEntry: EDGE_MAIN,
       region: "eu-west-1",
@@ -61,7 +66,7 @@ describe("offline: the local Greengrass device", function () {
   });
 
   /** A model component version whose artifacts are the given files (written to the data lake unless undefined). */
-  async function modelComponent(version: string, files: Record<string, string | undefined>): Promise<void> {
+  async function modelComponent(version: string, files: Record<string, string | Buffer | undefined>): Promise<void> {
     const uris: string[] = [];
     for (const [file, content] of Object.entries(files)) {
       const key = componentArtifactKey(NAMES.model, version, file);
@@ -125,5 +130,38 @@ describe("offline: the local Greengrass device", function () {
     expect(devices(created.IotJobId)).to.include({ NumberOfFailedThings: 1 });
     // The artifacts went where Greengrass puts them, and the recipe's Setenv pointed the detector there.
     expect(deployment.modelDir).to.equal(path.join(dir, "device", "packages", "artifacts", NAMES.model, "1.0.2"));
+  });
+  it("rolls back to the last good deployment when a new one fails", async () => {
+    const demo = path.resolve(__dirname, "..", "..", "models", "demo");
+    const received: string[] = [];
+    const stop = broker.onMessage((m) => received.push(JSON.parse(m.payload.toString("utf8")).modelVersion));
+    try {
+      await modelComponent("1.0.3", {
+        "model.onnx": readFileSync(path.join(demo, "model.onnx")),
+        "model.json": readFileSync(path.join(demo, "model.json"), "utf8"),
+      });
+      await deploy("1.0.3");
+      const good = greengrass.deployments.at(-1)!;
+      await until(() => good.status !== "IN_PROGRESS", 60_000);
+      expect(good.status, detectorLines.join("\n")).to.equal("SUCCEEDED");
+
+      // The new detector replaces the good one, then exits on its broken model.
+      const manifest = manifestFor({
+        layout: "torchvision",
+        input: { name: "images", width: 64, height: 64, padValue: 114 },
+      });
+      await modelComponent("1.0.4", { "model.onnx": "not an onnx model", "model.json": JSON.stringify(manifest) });
+      const starts = detectorLines.filter((l) => l.startsWith("connected to")).length;
+      await deploy("1.0.4");
+      await until(() => greengrass.deployments.at(-1)!.status === "FAILED", 60_000);
+      // The device starts the good model's detector again, which keeps sending its results.
+      expect(greengrass.current).to.equal(good);
+      await until(() => detectorLines.filter((l) => l.startsWith("connected to")).length > starts, 60_000);
+      const before = received.length;
+      await until(() => received.length > before + 2, 60_000);
+      expect(received.slice(before).every((version) => version === good.modelVersion)).to.equal(true);
+    } finally {
+      stop();
+    }
   });
 });
