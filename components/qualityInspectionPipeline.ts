@@ -6,8 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/schema";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import { PIPELINE_FUNCTIONS, PipelineFunction, STARTER_FUNCTION } from "../stateMachines/functions";
+import { pipelineDefinitionArgs } from "../stateMachines/definitionArgs";
 import { buildPipelineDefinition } from "../stateMachines/qualityInspection";
-import { partitionOf, pytorchTrainingImage } from "./deepLearningContainers";
+import { partitionOf } from "./deepLearningContainers";
 import { objectsUnder, PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
 import { LAMBDA_RUNTIME, lambdaArchive } from "./lambdaBundle";
 import { TRAINING_ENTRY_POINT, trainingCodeArchive } from "./trainingCode";
@@ -489,42 +490,25 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
         inferenceRecipeKey: edge.inferenceRecipeKey,
       })
       .apply((resolved) =>
-        buildPipelineDefinition({
-          namePrefix,
-          region,
-          tags: args.tags,
-          bucketName: resolved.bucketName,
-          functions: resolved.functions,
-          alertsTopicArn: resolved.alertsTopicArn,
-          roles: { sagemaker: resolved.sagemakerRole, labeling: resolved.labelingRole },
-          labeling: {
-            classes: args.labeling.classes,
-            maxImagesPerJob: args.labeling.maxImagesPerJob,
-            verification: args.labeling.verification,
-            workforce:
-              resolved.workteam === "public" ? { kind: "public" } : { kind: "private", workteamArn: resolved.workteam },
-          },
-          dataset: args.dataset,
-          training: {
-            ...args.training,
-            image: pytorchTrainingImage(region, args.training.instanceType),
-            sourceUri: `s3://${resolved.bucketName}/${resolved.codeKey}`,
-          },
-          evaluation: args.evaluation,
-          registry: { modelPackageGroupName: resolved.modelPackageGroupName, approvalStatus: registry.approvalStatus },
-          compilation: args.compilation,
-          deploy: {
-            thingGroupArn: resolved.thingGroupArn,
-            modelComponentName: edge.modelComponentName,
-            inferenceComponent: {
-              name: edge.inferenceComponentName,
-              version: resolved.inferenceVersion,
-              recipeKey: resolved.inferenceRecipeKey,
+        buildPipelineDefinition(
+          pipelineDefinitionArgs(
+            {
+              namePrefix,
+              region,
+              tags: args.tags,
+              labeling: args.labeling,
+              dataset: args.dataset,
+              training: args.training,
+              evaluation: args.evaluation,
+              approvalStatus: registry.approvalStatus,
+              compilation: args.compilation,
+              deploy: args.deploy,
+              modelComponentName: edge.modelComponentName,
+              inferenceComponentName: edge.inferenceComponentName,
             },
-            pollIntervalSeconds: args.deploy.pollIntervalSeconds,
-            maxPolls: args.deploy.maxPolls,
-          },
-        }),
+            resolved,
+          ),
+        ),
       );
 
     const stateMachine = new aws.sfn.StateMachine(

@@ -131,6 +131,57 @@ export function fromExecutionHistory(history: HistoryEvent[]): ProgressEvent[] {
   return events;
 }
 
+/** One entry of aws-local-stepfunctions' event log (the fields progress reads). */
+export interface LocalEventLogEntry {
+  type: string;
+  timestamp: number;
+  state?: { name: string; type?: string };
+  Error?: string;
+  Cause?: unknown;
+}
+
+const causeText = (cause: unknown) =>
+  cause === undefined || typeof cause === "string" ? cause : JSON.stringify(cause);
+
+/**
+ * Translates the local interpreter's event log (the offline run) into progress events. Its events already name
+ * their state, so nothing needs following back; Map iteration and Parallel branch events carry no stage of their own.
+ */
+export function fromLocalEventLog(log: LocalEventLogEntry[]): ProgressEvent[] {
+  const events: ProgressEvent[] = [];
+  for (const entry of log) {
+    const at = entry.timestamp;
+    const state = entry.state?.name ?? "?";
+    const failure = { error: entry.Error, cause: causeText(entry.Cause) };
+    switch (entry.type) {
+      case "ExecutionStarted":
+      case "ExecutionSucceeded":
+      case "ExecutionAborted":
+        events.push({ type: entry.type, at });
+        break;
+      case "ExecutionTimeout":
+        events.push({ type: "ExecutionTimedOut", at });
+        break;
+      case "ExecutionFailed":
+        events.push({ type: "ExecutionFailed", at, ...failure });
+        break;
+      case "StateEntered":
+        events.push({ type: "StateEntered", at, state, kind: entry.state?.type });
+        break;
+      case "StateExited":
+      case "StateRetried":
+      case "StateCaught":
+        events.push({ type: entry.type, at, state });
+        break;
+      case "StateFailed":
+        // A Fail state ends the execution on purpose; Step Functions records no failure of the state itself.
+        if (entry.state?.type !== "Fail") events.push({ type: "StateFailed", at, state, ...failure });
+        break;
+    }
+  }
+  return events;
+}
+
 /** Folds progress events into the runs of each state and the execution's status. */
 export function buildProgress(events: ProgressEvent[]): ExecutionProgress {
   const progress: ExecutionProgress = { status: "RUNNING", runs: [] };

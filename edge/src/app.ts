@@ -30,6 +30,7 @@ export function createTransport(config: EdgeConfig, log: Log): Transport {
     key: config.key,
     ca: config.ca,
     ackTimeoutSeconds: config.ackTimeoutSeconds,
+    protocol: config.mqttVersion,
     log,
   });
 }

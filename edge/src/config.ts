@@ -3,6 +3,7 @@ import os from "node:os";
 import { z } from "zod";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
+import { MQTT_PROTOCOLS } from "./transports/mqtt";
 
 /**
  * The edge detector's configuration: one schema, three sources. CLI flags beat environment variables, which beat
@@ -111,6 +112,13 @@ export const edgeConfigFields = {
       .regex(/^mqtts?:\/\/[^/:]+(:\d{1,5})?\/?$/)
       .transform((u) => new URL(u)),
     fallback: "mqtt://127.0.0.1:1883",
+  }),
+  mqttVersion: field({
+    flag: "--mqtt-version <version>",
+    description: "mqtt transport: MQTT protocol version, 5 or 3.1.1 (for brokers without MQTT 5, e.g. aedes)",
+    must: `be ${MQTT_PROTOCOLS.join(" or ")}`,
+    schema: z.enum(MQTT_PROTOCOLS),
+    fallback: "5",
   }),
   cert: field({
     flag: "--cert <file>",

@@ -1,17 +1,8 @@
-import { StateMachine } from "aws-local-stepfunctions";
-import * as ort from "onnxruntime-node";
 import { componentArtifactKey, componentNames, INFERENCE_RECIPE_FILE } from "../../contracts/modelComponent";
 import { inferenceComponentRecipe } from "../../edge/recipe";
-import { buildDataset } from "../../lambdas/buildDataset/handler";
-import { decodeImage } from "../../lambdas/compileOnnx/decode";
-import { compileOnnx } from "../../lambdas/compileOnnx/handler";
-import { createModelComponent } from "../../lambdas/createModelComponent/handler";
-import { evaluateModel } from "../../lambdas/evaluateModel/handler";
-import { findUnlabeledImages } from "../../lambdas/findUnlabeledImages/handler";
-import { ingestLabels } from "../../lambdas/ingestLabels/handler";
-import { prepareLabelingJob } from "../../lambdas/prepareLabelingJob/handler";
-import { startRun } from "../../lambdas/startRun/handler";
-import { buildPipelineDefinition, PipelineDefinitionArgs, STATES } from "../../stateMachines/qualityInspection";
+import { lambdaResources, pipelineLambdas } from "../../offline/lambdas";
+import { handlersByState, runLocally, TaskHandler } from "../../offline/localExecution";
+import { buildPipelineDefinition, PipelineDefinitionArgs } from "../../stateMachines/qualityInspection";
 import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "./fakeCloud";
 import { labelFor } from "./labels";
 import { MemoryComponentRegistry, MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "./memoryPorts";
@@ -187,42 +178,35 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
 
   const log = recordingLog();
   const { labels, components, cloud } = world;
-  const lambdaDeps = { objects, labels, log, sleep: noSleep };
-  type Handler = (input: never) => unknown;
-  const handlers: Record<string, Handler> = {
-    [STATES.startRun]: (event) => startRun(event, { log }),
-    [STATES.findUnlabeledImages]: (event) => findUnlabeledImages(event, lambdaDeps),
-    [STATES.prepareLabelingJob]: (event) => prepareLabelingJob(event, lambdaDeps),
-    [STATES.labelImages]: (request) => cloud.labelingJob(request),
-    [STATES.verifyLabels]: (request) => cloud.labelingJob(request),
-    [STATES.ingestLabels]: (event) => ingestLabels(event, lambdaDeps),
-    [STATES.buildDataset]: (event) => buildDataset(event, lambdaDeps),
-    [STATES.trainModel]: (request) => cloud.trainingJob(request),
-    [STATES.evaluateModel]: (event) => evaluateModel(event, lambdaDeps),
-    [STATES.registerModel]: (request) => cloud.createModelPackage(request),
-    [STATES.describeModelPackage]: (request) => cloud.describeModelPackage(request),
-    [STATES.optimiseOnnx]: (event) => compileOnnx(event, { objects, log, ort, decodeImage }),
-    [STATES.startNeoCompilation]: (request) => cloud.createCompilationJob(request),
-    [STATES.describeNeoCompilation]: (request) => cloud.describeCompilationJob(request),
-    [STATES.createModelComponent]: (event) => createModelComponent(event, { objects, components, log, sleep: noSleep }),
-    [STATES.createDeployment]: (request) => cloud.createDeployment(request),
-    [STATES.describeDeploymentJob]: (request) => cloud.describeJob(request),
-    [STATES.notifyFailure]: (request) => cloud.publish(request),
-  };
+  // The real Lambda handlers on in-memory ports, the fake cloud behind every service integration.
+  const handlers = handlersByState(definition, {
+    ...lambdaResources(args.functions, pipelineLambdas({ objects, labels, components, log, sleep: noSleep })),
+    "arn:aws:states:::sagemaker:createLabelingJob.sync": (request) => cloud.labelingJob(request as never),
+    "arn:aws:states:::sagemaker:createTrainingJob.sync": (request) => cloud.trainingJob(request as never),
+    "arn:aws:states:::aws-sdk:sagemaker:createModelPackage": (request) => cloud.createModelPackage(request as never),
+    "arn:aws:states:::aws-sdk:sagemaker:describeModelPackage": (request) =>
+      cloud.describeModelPackage(request as never),
+    "arn:aws:states:::aws-sdk:sagemaker:createCompilationJob": (request) =>
+      cloud.createCompilationJob(request as never),
+    "arn:aws:states:::aws-sdk:sagemaker:describeCompilationJob": (request) =>
+      cloud.describeCompilationJob(request as never),
+    "arn:aws:states:::aws-sdk:greengrassv2:createDeployment": (request) => cloud.createDeployment(request as never),
+    "arn:aws:states:::aws-sdk:iot:describeJob": (request) => cloud.describeJob(request as never),
+    "arn:aws:states:::sns:publish": (request) => cloud.publish(request as never),
+  });
 
   const taskInputs: Record<string, unknown[]> = {};
   const failFirst = Object.fromEntries(
     Object.entries(scenario.failFirst ?? {}).map(([state, errors]) => [state, [...errors]]),
   );
-  const overrides = Object.fromEntries(
-    Object.entries(handlers).map(([state, handler]) => [
+  const recorded = Object.fromEntries(
+    Object.entries(handlers).map(([state, handler]): [string, TaskHandler] => [
       state,
-      async (input: unknown) => {
+      (input) => {
         (taskInputs[state] ??= []).push(input);
         const injected = failFirst[state]?.shift();
         if (injected) throw Object.assign(new Error(`injected ${injected}`), { name: injected });
-        // Task results travel as JSON, as they do in Step Functions.
-        return JSON.parse(JSON.stringify(await handler(input as never)));
+        return handler(input);
       },
     ]),
   );
@@ -234,43 +218,27 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
   const retries = Object.fromEntries(Object.keys(definition.States).map((name) => [name, 0]));
 
   const executionName = scenario.executionName ?? "manual-run-1";
-  const input = scenario.input ?? {};
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
-  const execution = machine.run(input as never, {
-    overrides: {
-      taskResourceLocalHandlers: overrides as never,
-      waitTimeOverrides: waits,
-      retryIntervalOverrides: retries,
+  const run = await runLocally(definition, {
+    input: scenario.input ?? {},
+    execution: {
+      region: "eu-west-1",
+      account: ACCOUNT,
+      stateMachineName: "qi-dev-pipeline",
+      name: executionName,
+      startTime: new Date("2026-12-01T06:00:00.000Z"),
     },
-    context: {
-      Execution: {
-        Id: `arn:aws:states:eu-west-1:${ACCOUNT}:execution:qi-dev-pipeline:${executionName}`,
-        Name: executionName,
-        StartTime: "2026-12-01T06:00:00.000Z",
-        Input: input as never,
-      },
-    },
+    handlers: recorded,
+    waitMs: waits,
+    retryMs: retries,
   });
-  const events: { type: string; state?: { name: string }; Error?: string; Cause?: unknown; output?: unknown }[] = [];
-  const collecting = (async () => {
-    for await (const event of execution.eventLogs) events.push(event as (typeof events)[number]);
-  })();
-  let output: PipelineRun["output"];
-  try {
-    output = (await execution.result) as PipelineRun["output"];
-  } catch {
-    output = undefined;
-  }
-  await collecting;
-  const failed = events.find((e) => e.type === "ExecutionFailed");
-  const entered = events.filter((e) => e.type === "StateEntered").map((e) => e.state!.name);
+  const entered = run.events.filter((e) => e.type === "StateEntered").map((e) => e.state!.name);
   return {
     world,
-    output,
-    error: failed ? { Error: String(failed.Error), Cause: String(failed.Cause) } : undefined,
+    output: run.output,
+    error: run.error,
     path: entered,
     transitions: entered.length,
-    retried: events.filter((e) => e.type === "StateRetried").map((e) => e.state!.name),
+    retried: run.events.filter((e) => e.type === "StateRetried").map((e) => e.state!.name),
     taskInputs,
     notifications: cloud.notifications,
   };

@@ -65,6 +65,7 @@ describe("viewer over TLS: mutual TLS (mosquitto) and WebSocket with SigV4", fun
         broker: new URL(broker.url),
         clientId: "qi-test-edge",
         ackTimeoutSeconds: 10,
+        protocol: "5",
         log: silentLog,
       });
       publisher.start();

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
-import { io, mqtt5 } from "aws-iot-device-sdk-v2";
+import { setTimeout as sleep } from "node:timers/promises";
+import { io, mqtt, mqtt5 } from "aws-iot-device-sdk-v2";
 import { Log } from "../log";
 import { NotConnectedError, Transport, withTimeout } from "./transport";
 
@@ -13,17 +14,23 @@ export interface MqttTransportOptions {
   ca?: string;
   /** A PUBACK that takes longer fails the publish (the message stays in the outbox). */
   ackTimeoutSeconds: number;
+  /** `5` (AWS IoT Core, mosquitto 2) or `3.1.1` for brokers that speak only that (e.g. aedes in `npm start`). */
+  protocol: MqttProtocol;
   log: Log;
 }
 
+export const MQTT_PROTOCOLS = ["5", "3.1.1"] as const;
+export type MqttProtocol = (typeof MQTT_PROTOCOLS)[number];
+
 /**
- * MQTT 5 over aws-crt: plain TCP to any broker, or mutual TLS to AWS IoT Core (client id = thing name). QoS 1; the
- * client reconnects by itself with exponential backoff. Publishes are never queued inside the client: on a
+ * MQTT 5 (or 3.1.1) over aws-crt: plain TCP to any broker, or mutual TLS to AWS IoT Core (client id = thing name).
+ * QoS 1; the client reconnects by itself with exponential backoff. Publishes are never queued inside the client: on a
  * disconnect they fail and the outbox, which still holds them, resends after the reconnect.
  */
 export class MqttTransport extends EventEmitter implements Transport {
   readonly name = "mqtt";
   private client?: mqtt5.Mqtt5Client;
+  private connection?: mqtt.MqttClientConnection;
   private isConnected = false;
   private failedAttempts = 0;
 
@@ -35,11 +42,17 @@ export class MqttTransport extends EventEmitter implements Transport {
     return this.isConnected;
   }
 
-  start(): void {
-    const { broker, clientId, log } = this.options;
+  private get endpoint() {
+    const { broker } = this.options;
     const secure = broker.protocol === "mqtts:";
     const port = Number(broker.port) || (secure ? 8883 : 1883);
-    const where = `${broker.protocol}//${broker.hostname}:${port}`;
+    return { secure, port, where: `${broker.protocol}//${broker.hostname}:${port}` };
+  }
+
+  start(): void {
+    if (this.options.protocol === "3.1.1") return this.startMqtt311();
+    const { broker, clientId, log } = this.options;
+    const { secure, port, where } = this.endpoint;
     const client = new mqtt5.Mqtt5Client({
       hostName: broker.hostname,
       port,
@@ -75,7 +88,71 @@ export class MqttTransport extends EventEmitter implements Transport {
     client.start();
   }
 
+  /**
+   * aws-crt's MQTT 3.1.1 connection reconnects by itself only after a first success, so the first connection is
+   * retried here with the same backoff. Its keep-alive and PUBACK timeouts match the MQTT 5 client's.
+   */
+  private startMqtt311(): void {
+    const { broker, clientId, ackTimeoutSeconds, log } = this.options;
+    const { secure, port, where } = this.endpoint;
+    const connection = new mqtt.MqttClient().new_connection({
+      client_id: clientId,
+      host_name: broker.hostname,
+      port,
+      clean_session: true,
+      keep_alive: 30,
+      socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 10_000),
+      tls_ctx: secure ? this.tlsContext(port) : undefined,
+      reconnect_min_sec: 1,
+      reconnect_max_sec: 30,
+      protocol_operation_timeout: ackTimeoutSeconds * 1000,
+    });
+    const connected = () => {
+      this.failedAttempts = 0;
+      this.isConnected = true;
+      log.info(`connected to ${where} as ${clientId} (MQTT 3.1.1)`);
+      this.emit("connected");
+    };
+    connection.on("connect", connected);
+    connection.on("resume", connected);
+    connection.on("interrupt", (error) => {
+      if (!this.isConnected) return;
+      this.isConnected = false;
+      log.warn(`disconnected from ${where}: ${crtErrorText(error)}`);
+      this.emit("disconnected");
+    });
+    // Errors also reject the call that caused them; this keeps an unhandled "error" event from ending the process.
+    connection.on("error", (error) => log.warn(`MQTT connection to ${where}: ${crtErrorText(error)}`));
+    this.connection = connection;
+    void (async () => {
+      for (let delay = 500; this.connection === connection; delay = Math.min(delay * 2, 30_000)) {
+        try {
+          await connection.connect();
+          return;
+        } catch (error) {
+          this.failedAttempts += 1;
+          if (this.failedAttempts === 1 || this.failedAttempts % 20 === 0) {
+            log.warn(
+              `cannot connect to ${where} (${this.failedAttempts}x): ${crtErrorText(error as { error_name?: string })}`,
+            );
+          }
+          await sleep(delay * (0.5 + Math.random() / 2));
+        }
+      }
+    })();
+  }
+
   async publish(topic: string, payload: Buffer): Promise<void> {
+    if (this.connection) {
+      if (!this.isConnected) throw new NotConnectedError("not connected to the MQTT broker");
+      // Resolves on the PUBACK; MQTT 3.1.1 acknowledgements carry no reason code.
+      await withTimeout(
+        this.connection.publish(topic, payload, mqtt.QoS.AtLeastOnce),
+        (this.options.ackTimeoutSeconds + 1) * 1000,
+        "PUBACK",
+      );
+      return;
+    }
     if (!this.client || !this.isConnected) throw new NotConnectedError("not connected to the MQTT broker");
     const puback = await withTimeout(
       this.client.publish({ topicName: topic, qos: mqtt5.QoS.AtLeastOnce, payload }),
@@ -89,6 +166,13 @@ export class MqttTransport extends EventEmitter implements Transport {
   }
 
   async stop(): Promise<void> {
+    const connection = this.connection;
+    if (connection) {
+      this.connection = undefined;
+      this.isConnected = false;
+      await withTimeout(connection.disconnect(), 5000, "MQTT disconnect").catch(() => undefined);
+      return;
+    }
     const client = this.client;
     if (!client) return;
     this.client = undefined;

@@ -1,0 +1,85 @@
+import type { StackConfig } from "../config/schema";
+import { pytorchTrainingImage } from "../components/deepLearningContainers";
+import type { PipelineFunction } from "./functions";
+import type { PipelineDefinitionArgs } from "./qualityInspection";
+
+/** The stack settings the definition depends on, as the pipeline component receives them. */
+export interface DefinitionSettings {
+  namePrefix: string;
+  region: string;
+  /** The stack's common tags, for what the runs create. */
+  tags: StackConfig["tags"];
+  labeling: Omit<StackConfig["labeling"], "workforce">;
+  dataset: StackConfig["dataset"];
+  training: StackConfig["training"];
+  evaluation: StackConfig["evaluation"];
+  approvalStatus: StackConfig["registry"]["approvalStatus"];
+  compilation: StackConfig["compilation"];
+  deploy: StackConfig["deploy"];
+  modelComponentName: string;
+  inferenceComponentName: string;
+}
+
+/** Names and ARNs of what the stack created (in AWS), or of their local stand-ins (the offline run). */
+export interface DefinitionResources {
+  bucketName: string;
+  functions: Record<PipelineFunction, string>;
+  alertsTopicArn: string;
+  sagemakerRole: string;
+  labelingRole: string;
+  /** A private workteam's ARN, or `public` for Mechanical Turk. */
+  workteam: string;
+  modelPackageGroupName: string;
+  thingGroupArn: string;
+  /** Data lake key of the training code bundle. */
+  codeKey: string;
+  inferenceVersion: string;
+  inferenceRecipeKey: string;
+}
+
+/**
+ * The definition's inputs from stack settings and resources: the one mapping both `pulumi up` (the pipeline
+ * component) and the offline run use, so that both build the same state machine from the same stack file.
+ */
+export function pipelineDefinitionArgs(
+  settings: DefinitionSettings,
+  resources: DefinitionResources,
+): PipelineDefinitionArgs {
+  const { namePrefix, region, labeling, training, deploy } = settings;
+  return {
+    namePrefix,
+    region,
+    tags: settings.tags,
+    bucketName: resources.bucketName,
+    functions: resources.functions,
+    alertsTopicArn: resources.alertsTopicArn,
+    roles: { sagemaker: resources.sagemakerRole, labeling: resources.labelingRole },
+    labeling: {
+      classes: labeling.classes,
+      maxImagesPerJob: labeling.maxImagesPerJob,
+      verification: labeling.verification,
+      workforce:
+        resources.workteam === "public" ? { kind: "public" } : { kind: "private", workteamArn: resources.workteam },
+    },
+    dataset: settings.dataset,
+    training: {
+      ...training,
+      image: pytorchTrainingImage(region, training.instanceType),
+      sourceUri: `s3://${resources.bucketName}/${resources.codeKey}`,
+    },
+    evaluation: settings.evaluation,
+    registry: { modelPackageGroupName: resources.modelPackageGroupName, approvalStatus: settings.approvalStatus },
+    compilation: settings.compilation,
+    deploy: {
+      thingGroupArn: resources.thingGroupArn,
+      modelComponentName: settings.modelComponentName,
+      inferenceComponent: {
+        name: settings.inferenceComponentName,
+        version: resources.inferenceVersion,
+        recipeKey: resources.inferenceRecipeKey,
+      },
+      pollIntervalSeconds: deploy.pollIntervalSeconds,
+      maxPolls: deploy.maxPolls,
+    },
+  };
+}
