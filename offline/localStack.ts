@@ -111,6 +111,10 @@ export async function provisionLocalStack(config: StackConfig, stateDir: string)
     intervalSeconds: config.edge.intervalSeconds,
     imagesDir: config.edge.imagesDir,
     transport: "greengrass-ipc",
+    uncertaintyMaxScore: config.edge.uncertainty.maxScore,
+    uncertaintyBand: config.edge.uncertainty.band,
+    uncertaintyMaxPerHour: config.edge.uncertainty.maxPerHour,
+    uncertaintyRandomRate: config.edge.uncertainty.randomRate,
   });
   await objects.write(resources.inferenceRecipeKey, JSON.stringify(recipe, null, 2), "application/json");
   return {

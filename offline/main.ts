@@ -41,6 +41,7 @@ const flagsSchema = z.object({
   cameraImages: whole("--camera-images", 1, 10_000),
   edgeSeconds: decimal("--edge-seconds", 0, 86_400),
   edgeInterval: decimal("--edge-interval", 0, 86_400),
+  viewerPort: whole("--viewer-port", 0, 65_535),
 });
 
 function description(): string {
@@ -94,6 +95,8 @@ export async function main(argv: string[], env: MainEnvironment): Promise<number
     .option("--edge-seconds <s>", "seconds to watch the deployed detector before the summary", "15")
     .option("--edge-interval <s>", "the detector's seconds between images (edge.intervalSeconds on devices)", "0")
     .option("--keep-running", "keep the broker and the detector running after the summary, until Ctrl-C")
+    .option("--viewer-port <n>", "port of the live viewer of the detector's results (0: any free port)", "8080")
+    .option("--no-viewer", "do not start the live viewer")
     .option("--json", "human output to stderr; stdout gets one JSON line at the end")
     .exitOverride()
     .configureOutput({ writeOut: (s) => env.stdout.write(s), writeErr: (s) => env.stderr.write(s) });
@@ -140,6 +143,7 @@ export async function main(argv: string[], env: MainEnvironment): Promise<number
     edgeSeconds: parsed.data.edgeSeconds,
     edgeInterval: parsed.data.edgeInterval,
     keepRunning: Boolean(flags.keepRunning),
+    viewerPort: flags.viewer === false ? null : parsed.data.viewerPort,
   };
 
   let result: OfflineResult;

@@ -124,6 +124,14 @@ export function printSummary(print: Print, result: OfflineResult, context: Summa
         ? `; ${result.detectionsPerSecond} results/s over ${context.edgeSeconds} s`
         : ""),
   );
+  if (result.sentForLabeling > 0) {
+    row(
+      "sent back",
+      `${result.sentForLabeling} camera images the detector was unsure about are in the data lake under ` +
+        `images/devices/${context.thingName}/: the next \`npm start\` sends them to labeling`,
+    );
+  }
+  if (result.viewerUrl) row("viewer", `${result.viewerUrl} (live while the run lasts; --keep-running keeps it)`);
   row("state", `${displayPath(result.workDir)}/ (bucket/, label-store/, model-registry.json, greengrass/)`);
   row("wall time", took);
 }

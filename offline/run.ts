@@ -5,6 +5,7 @@ import { z } from "zod";
 import { renderStageChanges, stageElapsed } from "../cli/render";
 import type { StackConfig } from "../config/schema";
 import { readStackConfig } from "../config/stackFiles";
+import { deviceImagesPrefix, isImageKey } from "../contracts/dataLake";
 import { componentNames } from "../contracts/modelComponent";
 import type { BuildDatasetResult } from "../lambdas/buildDataset/handler";
 import type { CompileOnnxResult } from "../lambdas/compileOnnx/handler";
@@ -36,6 +37,7 @@ import { LocalTraining, TrainingMode } from "./localTraining";
 import { clock, detectorLinePrinter, displayPath, Print, printSummary, trainingLinePrinter } from "./report";
 import { ServiceError } from "./serviceError";
 import { ConfigChange, offlineConfig } from "./settings";
+import { startViewer, Viewer } from "../viewer";
 
 /** Seconds between the deployment's checks locally: the local device answers in seconds, not minutes. */
 export const LOCAL_POLL_SECONDS = 2;
@@ -73,6 +75,8 @@ export interface OfflineOptions {
   edgeInterval: number;
   /** Keep the broker and the detector running after the summary until `untilStopped` resolves. */
   keepRunning: boolean;
+  /** Port of the live viewer (0: any free port); null: no viewer. */
+  viewerPort: number | null;
 }
 
 export interface OfflineEnvironment {
@@ -109,6 +113,13 @@ export interface OfflineResult {
     reason?: string;
     secondsToFirstResult: number | null;
   } | null;
+  /** Where the live viewer shows the detector's results, when it runs. */
+  viewerUrl: string | null;
+  /**
+   * Camera images the detector sent back for labeling into the local data lake (`images/devices/<thing>/…`), all of
+   * them so far: the next run's labeling stage picks them up.
+   */
+  sentForLabeling: number;
   /** Valid result messages received over MQTT (one per inspected image), and their rate while watched. */
   detectionsReceived: number;
   detectionsPerSecond: number | null;
@@ -281,6 +292,8 @@ export async function runOffline(options: OfflineOptions, environment: OfflineEn
       broker: broker.url,
       imagesDir: cameraDir,
       intervalSeconds: options.edgeInterval,
+      // Images the detector is unsure about go back into the local data lake, where the next run labels them.
+      upload: stack.objects.root,
     },
     // The embedded broker speaks MQTT 3.1.1 only.
     environment: { QI_EDGE_MQTT_VERSION: "3.1.1" },
@@ -290,6 +303,7 @@ export async function runOffline(options: OfflineOptions, environment: OfflineEn
     onDetectorLine: detectorLinePrinter(print),
   });
   print(`broker: ${broker.url} (embedded aedes, MQTT 3.1.1); device ${thingName}, camera ${displayPath(cameraDir)}`);
+  const viewer = await startLocalViewer(options.viewerPort, broker.url, cameraDir, config.edge.topic, print);
 
   try {
     const definition = buildPipelineDefinition(
@@ -398,6 +412,8 @@ export async function runOffline(options: OfflineOptions, environment: OfflineEn
             secondsToFirstResult: seconds(deployment.firstResultAt && deployment.firstResultAt - deployment.startedAt),
           }
         : null,
+      viewerUrl: viewer?.url ?? null,
+      sentForLabeling: 0,
       detectionsReceived: all.results,
       detectionsPerSecond: watched ? Math.round((watched.results / watched.seconds) * 10) / 10 : null,
       edge: {
@@ -412,6 +428,7 @@ export async function runOffline(options: OfflineOptions, environment: OfflineEn
       workDir,
       wallSeconds: seconds(Date.now() - started) ?? 0,
     };
+    result.sentForLabeling = await countSentForLabeling(stack, thingName);
     const keepRunning = options.keepRunning && deployed && environment.untilStopped;
     if (!keepRunning) await greengrass.close();
     printSummary(print, result, { stages, ingest, thingName, edgeSeconds: options.edgeSeconds });
@@ -423,9 +440,36 @@ export async function runOffline(options: OfflineOptions, environment: OfflineEn
   } finally {
     training.stopAll();
     await greengrass.close();
+    await viewer?.close();
     edgeResults.close();
     await broker.stop();
   }
+}
+
+/** The live viewer on the embedded broker; a run goes on without it when it cannot start (e.g. its port is taken). */
+async function startLocalViewer(
+  port: number | null,
+  broker: string,
+  imagesDir: string,
+  topic: string,
+  print: Print,
+): Promise<Viewer | undefined> {
+  if (port === null) return undefined;
+  try {
+    const viewer = await startViewer({ broker, imagesDir, port, topic });
+    print(`viewer: ${viewer.url} shows the detector's results as they arrive`);
+    return viewer;
+  } catch (error) {
+    print(`viewer: not started (${(error as Error).message}); the run goes on without it`);
+    return undefined;
+  }
+}
+
+/** Images the device has sent back for labeling so far (their metadata files beside them do not count). */
+async function countSentForLabeling(stack: LocalStack, thingName: string): Promise<number> {
+  let count = 0;
+  for await (const object of stack.objects.list(deviceImagesPrefix(thingName))) if (isImageKey(object.key)) count++;
+  return count;
 }
 
 /** Runs one execution of the definition, printing each stage as it starts and ends. */

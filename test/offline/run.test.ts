@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
+import { deviceImagesPrefix } from "../../contracts/dataLake";
 import { imageIdFromKey } from "../../contracts/labelRecord";
 import { SYNTHETIC_PREFIX } from "../../offline/dataSources";
 import { FileLabelStore } from "../../offline/fileLabelStore";
@@ -31,8 +32,21 @@ function options(workDir: string, overrides: Partial<OfflineOptions> = {}): Offl
     edgeSeconds: 1,
     edgeInterval: 0.2,
     keepRunning: false,
+    viewerPort: null,
     ...overrides,
   };
+}
+
+const store = (workDir: string) => new FileLabelStore(path.join(workDir, "label-store", "qi-dev-labels.jsonl"));
+
+/** Keys of the images the local device sent back for labeling. */
+function sentBack(workDir: string): string[] {
+  const root = path.join(workDir, "bucket");
+  const folder = path.join(root, deviceImagesPrefix("qi-dev-local-device"));
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && /\.(jpe?g|png)$/i.test(entry.name))
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join("/"));
 }
 
 describe("offline: npm start runs the whole pipeline on this machine", function () {
@@ -45,7 +59,9 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
     let result: OfflineResult;
 
     before(async () => {
-      result = await runOffline(options(workDir), { print: (line) => lines.push(line) });
+      // Every camera image goes back for labeling (dev caps it at 10 an hour), so the loop is seen closing.
+      const config = { "qualityinspection:edge.uncertainty.randomRate": "1" };
+      result = await runOffline(options(workDir, { viewerPort: 0, config }), { print: (line) => lines.push(line) });
     });
 
     it("succeeds and deploys", () => {
@@ -114,7 +130,21 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
       expect(result.notifications).to.deep.equal([]);
     });
 
+    it("shows the results in the live viewer while it runs", () => {
+      expect(result.viewerUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(lines).to.include(`viewer: ${result.viewerUrl} shows the detector's results as they arrive`);
+    });
+
+    it("lets the detector send the images it was unsure about back into the local data lake", () => {
+      expect(result.sentForLabeling).to.be.within(1, 10);
+      expect(sentBack(workDir)).to.have.length(result.sentForLabeling);
+      expect(
+        lines.some((l) => l.includes(`${result.sentForLabeling} camera images the detector was unsure about`)),
+      ).to.equal(true);
+    });
+
     it("continues from its state in a second run: a new batch of parts is labeled and model component 1.0.2 deployed", async () => {
+      const sentInFirstRun = sentBack(workDir);
       const lines: string[] = [];
       const again = await runOffline(options(workDir, { clean: false }), { print: (line) => lines.push(line) });
       expect(again.status, lines.join("\n")).to.equal("SUCCEEDED");
@@ -125,6 +155,9 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
       );
       expect(again.deployment).to.include({ componentVersion: "1.0.2", status: "SUCCEEDED" });
       expect(again.deployed).to.equal(true);
+      // The loop closes: what the device sent back in the first run was labeled in the second.
+      const labeled = new Set((await store(workDir).all()).map((record) => record.image_id));
+      for (const key of sentInFirstRun) expect(labeled.has(imageIdFromKey(key)), key).to.equal(true);
     });
   });
 
