@@ -174,10 +174,13 @@ export class Feedback {
       this.options.random ?? Math.random,
     );
     this.history = decision.history;
+    // Said once when the cap closes; it counts as open again only when an image is sent (not when one merely did
+    // not qualify), so images that alternate between qualifying and not do not repeat the line.
     if (decision.capped && !this.capped) {
       log.info(`uploads: ${rule.maxPerHour} images sent back in the last hour; holding further ones back`);
     }
-    this.capped = decision.capped;
+    if (decision.capped) this.capped = true;
+    else if (decision.send) this.capped = false;
     if (!decision.send) return { sent: false, dropped: 0 };
 
     let key: string;

@@ -206,13 +206,19 @@ describe("edge feedback: sending uncertain images back", () => {
   });
 
   describe("the sampling rule on the device", () => {
-    const folderFeedback = (uploadDir: string, rule: UncertaintyRule, now: number, maxBytes = 64 << 20) =>
+    const folderFeedback = (
+      uploadDir: string,
+      rule: UncertaintyRule,
+      now: number,
+      maxBytes = 64 << 20,
+      log: Log = memoryLog(),
+    ) =>
       Feedback.open({
         dir: uploadDir,
         maxBytes,
         rule,
         uploader: new FolderImageUploader(fresh("lake")),
-        log: memoryLog(),
+        log,
         now: () => now,
       });
 
@@ -240,6 +246,16 @@ describe("edge feedback: sending uncertain images back", () => {
       const anHourLater = await folderFeedback(uploadDir, capped, T0 + 61 * 60_000);
       expect((await anHourLater.consider(images[3], resultFor("p3.jpg", [], T0))).sent).to.equal(true);
       expect(anHourLater.queued).to.equal(3);
+    });
+
+    it("says once that the cap holds images back, however confident the images in between", async () => {
+      const log = memoryLog();
+      const feedback = await folderFeedback(fresh("uploads"), { ...RULE, maxPerHour: 1 }, T0, 64 << 20, log);
+      for (const [i, scores] of [[], [], [0.95], [], [0.99], []].entries()) {
+        await feedback.consider(images[i % images.length], resultFor(`p${i}.jpg`, scores, T0));
+      }
+      await feedback.stop();
+      expect(log.lines.filter((line) => line.includes("holding further ones back"))).to.have.length(1);
     });
 
     it("drops the oldest queued images when the upload outbox is full, and counts them", async () => {
