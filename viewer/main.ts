@@ -1,4 +1,5 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command } from "commander";
+import { addFieldOptions, parseFieldFlags } from "../cli/fieldTable";
 import { startParsedViewer, Viewer } from "./index";
 import { parseViewerOptions, ViewerField, viewerFields, ViewerOptionsError } from "./src/options";
 
@@ -12,31 +13,20 @@ export function buildCli(): { program: Command; attributes: Record<ViewerField, 
     .description("Show the edge detector's results live in a browser: images, boxes, pass/fail, totals, errors.")
     .helpOption("-h, --help", "show this help")
     .showHelpAfterError("(--help lists every option)");
-  const attributes = {} as Record<ViewerField, string>;
-  for (const name of Object.keys(viewerFields) as ViewerField[]) {
+  const attributes = addFieldOptions(program, viewerFields, (name) => {
     const f = viewerFields[name];
-    const fallback = "fallback" in f ? ` [default ${f.fallback}]` : "";
-    const option = new Option(f.flag, `${f.description}${fallback}`);
-    attributes[name] = option.attributeName();
-    program.addOption(option);
-  }
+    return `${f.description}${"fallback" in f ? ` [default ${f.fallback}]` : ""}`;
+  });
   return { program, attributes };
 }
 
 /** Runs the viewer until SIGINT or SIGTERM; resolves with the exit code. */
 export async function main(argv: string[], started?: (viewer: Viewer) => void): Promise<number> {
   const { program, attributes } = buildCli();
-  program.exitOverride();
-  try {
-    program.parse(argv);
-  } catch (error) {
-    // Commander has printed the help or the problem (unknown option, missing value).
-    return error instanceof CommanderError && error.exitCode === 0 ? 0 : EXIT_BAD_OPTIONS;
-  }
-  const options = program.opts();
-  const flags = Object.fromEntries(
-    (Object.keys(attributes) as ViewerField[]).map((name) => [name, options[attributes[name]]]),
-  ) as Record<ViewerField, string | undefined>;
+  // Commander prints the help or the problem (unknown option, missing value) itself.
+  const parsed = parseFieldFlags(program, argv, attributes, EXIT_BAD_OPTIONS);
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const flags = parsed.flags as Record<ViewerField, string | undefined>;
   let viewer: Viewer;
   try {
     viewer = await startParsedViewer(parseViewerOptions(flags, "flag"), (line) => process.stdout.write(`${line}\n`));

@@ -1,6 +1,6 @@
-import { statSync } from "node:fs";
 import os from "node:os";
 import { z } from "zod";
+import { existingPath } from "../../cli/fieldTable";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
 import { MQTT_PROTOCOLS } from "./transports/mqtt";
@@ -23,11 +23,6 @@ const number = (min: number, max: number) =>
 const wholeNumber = (min: number, max: number) =>
   z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
-const existing = (kind: "file" | "directory") =>
-  z.string().refine((p) => {
-    const stat = statSync(p, { throwIfNoEntry: false });
-    return kind === "file" ? stat?.isFile() : stat?.isDirectory();
-  });
 
 /** Where images sent back for labeling go. */
 export type UploadTarget = { kind: "off" } | { kind: "s3"; bucket: string } | { kind: "folder"; dir: string };
@@ -73,7 +68,7 @@ export const edgeConfigFields = {
     flag: "--images <dir>",
     description: "folder the camera source cycles through",
     must: "be an existing folder",
-    schema: existing("directory"),
+    schema: existingPath("directory"),
   }),
   intervalSeconds: field({
     flag: "--interval <seconds>",
@@ -124,19 +119,19 @@ export const edgeConfigFields = {
     flag: "--cert <file>",
     description: "mqtts: client certificate (PEM)",
     must: "be an existing PEM file",
-    schema: existing("file"),
+    schema: existingPath("file"),
   }),
   key: field({
     flag: "--key <file>",
     description: "mqtts: private key (PEM)",
     must: "be an existing PEM file",
-    schema: existing("file"),
+    schema: existingPath("file"),
   }),
   ca: field({
     flag: "--ca <file>",
     description: "mqtts: CA certificate to trust instead of the system's (PEM)",
     must: "be an existing PEM file",
-    schema: existing("file"),
+    schema: existingPath("file"),
   }),
   thingName: field({
     flag: "--thing-name <name>",

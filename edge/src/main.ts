@@ -1,4 +1,5 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command } from "commander";
+import { addFieldOptions, parseFieldFlags } from "../../cli/fieldTable";
 import { EdgeApp, EXIT_BAD_CONFIG, EXIT_FAILED } from "./app";
 import { EdgeConfigError, EdgeConfigField, edgeConfigFields, envNameOf, parseEdgeConfig } from "./config";
 import { consoleLog } from "./log";
@@ -11,30 +12,20 @@ export function buildCli(): { program: Command; attributes: Record<EdgeConfigFie
     .option("--check", "validate the configuration and load the model, then exit")
     .helpOption("-h, --help", "show this help")
     .showHelpAfterError("(--help lists every option)");
-  const attributes = {} as Record<EdgeConfigField, string>;
-  for (const name of Object.keys(edgeConfigFields) as EdgeConfigField[]) {
+  const attributes = addFieldOptions(program, edgeConfigFields, (name) => {
     const f = edgeConfigFields[name];
     const fallback = "fallback" in f && typeof f.fallback === "string" ? `default ${f.fallback}, ` : "";
-    const option = new Option(f.flag, `${f.description} [${fallback}${envNameOf(name)}]`);
-    attributes[name] = option.attributeName();
-    program.addOption(option);
-  }
+    return `${f.description} [${fallback}${envNameOf(name)}]`;
+  });
   return { program, attributes };
 }
 
 export async function main(argv: string[]): Promise<number> {
   const { program, attributes } = buildCli();
-  program.exitOverride();
-  try {
-    program.parse(argv);
-  } catch (error) {
-    // Commander has printed the help or the problem (unknown option, missing value).
-    return error instanceof CommanderError && error.exitCode === 0 ? 0 : EXIT_BAD_CONFIG;
-  }
-  const options = program.opts();
-  const flags = Object.fromEntries(
-    (Object.keys(attributes) as EdgeConfigField[]).map((name) => [name, options[attributes[name]]]),
-  ) as Partial<Record<EdgeConfigField, string | boolean>>;
+  // Commander prints the help or the problem (unknown option, missing value) itself.
+  const parsed = parseFieldFlags(program, argv, attributes, EXIT_BAD_CONFIG);
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { flags, options } = parsed;
 
   let app: EdgeApp;
   try {

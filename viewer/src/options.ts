@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { statSync } from "node:fs";
 import { z } from "zod";
+import { existingPath } from "../../cli/fieldTable";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 
 /**
@@ -19,11 +19,6 @@ const numberFrom = (min: number, max: number, whole: boolean) =>
         .transform(Number),
     ])
     .pipe(whole ? z.number().int().min(min).max(max) : z.number().min(min).max(max));
-const existing = (kind: "file" | "directory") =>
-  z.string().refine((p) => {
-    const stat = statSync(p, { throwIfNoEntry: false });
-    return kind === "file" ? stat?.isFile() : stat?.isDirectory();
-  });
 
 const DEFAULT_PORTS = { "mqtt:": 1883, "mqtts:": 8883, "wss:": 443 } as const;
 export type BrokerProtocol = keyof typeof DEFAULT_PORTS;
@@ -73,7 +68,7 @@ export const viewerFields = {
     flag: "--images <dir>",
     description: "folder the images are served from (the camera folder); without it, boxes are drawn on blank frames",
     must: "be an existing folder",
-    schema: existing("directory"),
+    schema: existingPath("directory"),
   }),
   port: field({
     flag: "--port <n>",
@@ -114,19 +109,19 @@ export const viewerFields = {
     flag: "--cert <file>",
     description: "mqtts: client certificate (PEM)",
     must: "be an existing PEM file",
-    schema: existing("file"),
+    schema: existingPath("file"),
   }),
   key: field({
     flag: "--key <file>",
     description: "mqtts: private key (PEM)",
     must: "be an existing PEM file",
-    schema: existing("file"),
+    schema: existingPath("file"),
   }),
   ca: field({
     flag: "--ca <file>",
     description: "mqtts, wss: CA certificate to trust instead of the system's (PEM)",
     must: "be an existing PEM file",
-    schema: existing("file"),
+    schema: existingPath("file"),
   }),
   region: field({
     flag: "--region <region>",
