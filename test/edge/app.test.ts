@@ -4,21 +4,11 @@ import { expect } from "chai";
 import { inferenceErrorProblems, inferenceResultProblems } from "../../contracts/inferenceMessages";
 import { EdgeApp } from "../../edge/src/app";
 import { parseEdgeConfig } from "../../edge/src/config";
-import { Log } from "../../edge/src/log";
 import { Outbox } from "../../edge/src/outbox";
 import { gradientJpeg } from "../helpers/images";
 import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
 import { torchvisionModel } from "../helpers/onnxModels";
-
-function memoryLog(): Log & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(m),
-    warn: (m) => lines.push(`WARN ${m}`),
-    error: (m) => lines.push(`ERROR ${m}`),
-  };
-}
+import { memoryLog } from "../helpers/memoryLog";
 
 // Nothing listens on port 9 (discard): these runs never deliver, so everything stays in the outbox to inspect.
 const UNREACHABLE = "mqtt://127.0.0.1:9";

@@ -20,22 +20,13 @@ import { MemoryLabelStore, MemoryObjectStore, recordingLog } from "../helpers/me
 import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
 import { MOSQUITTO, Mosquitto, NO_MOSQUITTO, Subscriber } from "../helpers/mosquitto";
 import { torchvisionModel } from "../helpers/onnxModels";
+import { memoryLog } from "../helpers/memoryLog";
 
 const BUCKET = "qi-test-data-lake";
 const CREDENTIALS = { accessKeyId: "AKIAFEEDBACKTEST", secretAccessKey: "not-a-secret" };
 const RULE: UncertaintyRule = { maxScore: 0.7, band: [0.3, 0.7], maxPerHour: 1000, randomRate: 0 };
 const T0 = Date.parse("2026-11-29T08:00:00.000Z");
 const UNREACHABLE_BROKER = "mqtt://127.0.0.1:9";
-
-function memoryLog(): Log & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(m),
-    warn: (m) => lines.push(`WARN ${m}`),
-    error: (m) => lines.push(`ERROR ${m}`),
-  };
-}
 
 async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

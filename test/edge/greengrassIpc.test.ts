@@ -4,24 +4,14 @@ import { expect } from "chai";
 import { inferenceResultProblems } from "../../contracts/inferenceMessages";
 import { EdgeApp } from "../../edge/src/app";
 import { parseEdgeConfig } from "../../edge/src/config";
-import { Log } from "../../edge/src/log";
 import { GreengrassIpcTransport } from "../../edge/src/transports/greengrassIpc";
 import { FakeNucleus } from "../helpers/fakeNucleus";
 import { gradientJpeg } from "../helpers/images";
 import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
 import { torchvisionModel } from "../helpers/onnxModels";
+import { memoryLog } from "../helpers/memoryLog";
 
 const TOPIC = "qualityinspection/scratch-detection";
-
-function memoryLog(): Log & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(m),
-    warn: (m) => lines.push(`WARN ${m}`),
-    error: (m) => lines.push(`ERROR ${m}`),
-  };
-}
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -17,19 +17,9 @@ import {
 } from "../helpers/mosquitto";
 import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
 import { torchvisionModel } from "../helpers/onnxModels";
+import { memoryLog } from "../helpers/memoryLog";
 
 const TOPIC = "qualityinspection/scratch-detection";
-
-/** A log that remembers, for assertions and for failure messages. */
-function memoryLog(): Log & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(m),
-    warn: (m) => lines.push(`WARN ${m}`),
-    error: (m) => lines.push(`ERROR ${m}`),
-  };
-}
 
 const results = (received: Received[]) => received.filter((r) => r.topic === TOPIC);
 const firstArrivalOrder = (received: Received[]) => [

@@ -4,24 +4,14 @@ import { expect } from "chai";
 import { inferenceResultProblems } from "../../contracts/inferenceMessages";
 import { EdgeApp } from "../../edge/src/app";
 import { EdgeConfigError, parseEdgeConfig } from "../../edge/src/config";
-import { Log } from "../../edge/src/log";
 import { BrokerMessage, EmbeddedBroker } from "../../offline/broker";
 import { gradientJpeg } from "../helpers/images";
 import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
 import { freePort } from "../helpers/mosquitto";
 import { torchvisionModel } from "../helpers/onnxModels";
+import { memoryLog } from "../helpers/memoryLog";
 
 const TOPIC = "qualityinspection/scratch-detection";
-
-function memoryLog(): Log & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(m),
-    warn: (m) => lines.push(`WARN ${m}`),
-    error: (m) => lines.push(`ERROR ${m}`),
-  };
-}
 
 async function until(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { decideSample, HOUR_MS, sampleReason, UncertaintyRule } from "../../edge/src/sampling";
-import { seededRandom } from "../helpers/onnxModels";
+import { seededRandom } from "../../offline/synthetic";
 
 const rule: UncertaintyRule = { maxScore: 0.7, band: [0.3, 0.7], maxPerHour: 5, randomRate: 0 };
 const never = () => 1;

@@ -1,4 +1,5 @@
 import { onnx } from "onnx-proto";
+import { seededRandom } from "../../offline/synthetic";
 
 /**
  * Small ONNX models built in code, for tests and the benchmark: their outputs are exactly what the test says, in
@@ -107,18 +108,6 @@ export function yolov8Model(input: FixtureInput, anchors: Anchor[]): Buffer {
     output: [valueInfo("output0", FLOAT, [1, 4 + classes, n])],
     node: [constant("output0", floatTensor("output0_value", [1, 4 + classes, n], values))],
   });
-}
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32): the same sequence for the same seed, on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
