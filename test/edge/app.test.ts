@@ -6,8 +6,7 @@ import { EdgeApp } from "../../edge/src/app";
 import { parseEdgeConfig } from "../../edge/src/config";
 import { Outbox } from "../../edge/src/outbox";
 import { gradientJpeg } from "../helpers/images";
-import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
-import { torchvisionModel } from "../helpers/onnxModels";
+import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 import { memoryLog } from "../helpers/memoryLog";
 
 // Nothing listens on port 9 (discard): these runs never deliver, so everything stays in the outbox to inspect.
@@ -18,12 +17,7 @@ describe("edge app without a broker", () => {
   let model: string;
   let images: string;
   before(async () => {
-    model = modelFolder(
-      dir,
-      "model",
-      torchvisionModel({ width: 320, height: 320 }, { boxes: [[30, 70, 120, 130]], scores: [0.9], labels: [1] }),
-      manifestFor({ layout: "torchvision", input: { name: "images", width: 320, height: 320, padValue: 114 } }),
-    );
+    model = oneScratchDetector(dir, 0.9);
     images = path.join(dir, "images");
     mkdirSync(images);
     for (let i = 0; i < 8; i++) writeFileSync(path.join(images, `part-${i}.jpg`), await gradientJpeg(450, 300));

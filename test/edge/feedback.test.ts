@@ -17,9 +17,8 @@ import { FolderImageUploader, S3ImageUploader } from "../../edge/src/uploaders";
 import { FakeS3 } from "../helpers/fakeS3";
 import { gradientJpeg, realSampleImages } from "../helpers/images";
 import { MemoryLabelStore, MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
-import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
+import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 import { MOSQUITTO, Mosquitto, NO_MOSQUITTO, Subscriber } from "../helpers/mosquitto";
-import { torchvisionModel } from "../helpers/onnxModels";
 import { memoryLog } from "../helpers/memoryLog";
 
 const BUCKET = "qi-test-data-lake";
@@ -283,12 +282,7 @@ describe("edge feedback: sending uncertain images back", () => {
     let camera: string;
     before(async () => {
       // One detection at 0.55: below maxScore 0.7, so every image is sent back.
-      model = modelFolder(
-        dir,
-        "model",
-        torchvisionModel({ width: 320, height: 320 }, { boxes: [[30, 70, 120, 130]], scores: [0.55], labels: [1] }),
-        manifestFor({ layout: "torchvision", input: { name: "images", width: 320, height: 320, padValue: 114 } }),
-      );
+      model = oneScratchDetector(dir, 0.55);
       camera = path.join(dir, "camera");
       mkdirSync(camera);
       for (const [i, image] of images.entries()) writeFileSync(path.join(camera, `part-${i}.jpg`), image);

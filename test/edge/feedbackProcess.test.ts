@@ -5,8 +5,7 @@ import { deviceImagesPrefix } from "../../contracts/dataLake";
 import { EdgeProcess } from "../helpers/edgeProcess";
 import { FakeS3, FakeTokenExchangeService, StoredS3Object } from "../helpers/fakeS3";
 import { gradientJpeg } from "../helpers/images";
-import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
-import { torchvisionModel } from "../helpers/onnxModels";
+import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 
 const BUCKET = "qi-dev-data-lake";
 const THING = "sigkill-uploader";
@@ -20,12 +19,7 @@ describe("edge CLI process sending images back", () => {
   const processes: EdgeProcess[] = [];
 
   before(async () => {
-    model = modelFolder(
-      dir,
-      "model",
-      torchvisionModel({ width: 320, height: 320 }, { boxes: [[30, 70, 120, 130]], scores: [0.55], labels: [1] }),
-      manifestFor({ layout: "torchvision", input: { name: "images", width: 320, height: 320, padValue: 114 } }),
-    );
+    model = oneScratchDetector(dir, 0.55);
     camera = path.join(dir, "camera");
     mkdirSync(camera);
     // Different bytes per file, so a mixed-up upload cannot pass for the right one.

@@ -7,8 +7,7 @@ import { parseEdgeConfig } from "../../edge/src/config";
 import { GreengrassIpcTransport } from "../../edge/src/transports/greengrassIpc";
 import { FakeNucleus } from "../helpers/fakeNucleus";
 import { gradientJpeg } from "../helpers/images";
-import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
-import { torchvisionModel } from "../helpers/onnxModels";
+import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 import { memoryLog } from "../helpers/memoryLog";
 
 const TOPIC = "qualityinspection/scratch-detection";
@@ -61,12 +60,7 @@ describe("edge Greengrass IPC transport against a stand-in nucleus (event-stream
   });
 
   it("runs the detector over IPC: refusals are retried, a nucleus restart loses nothing, order holds", async () => {
-    const model = modelFolder(
-      dir,
-      "model",
-      torchvisionModel({ width: 320, height: 320 }, { boxes: [[30, 70, 120, 130]], scores: [0.9], labels: [1] }),
-      manifestFor({ layout: "torchvision", input: { name: "images", width: 320, height: 320, padValue: 114 } }),
-    );
+    const model = oneScratchDetector(dir, 0.9);
     const images = path.join(dir, "images");
     mkdirSync(images);
     const names = Array.from({ length: 6 }, (_, i) => `part-${i}.jpg`);

@@ -15,8 +15,7 @@ import {
   Subscriber,
   freePort,
 } from "../helpers/mosquitto";
-import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
-import { torchvisionModel } from "../helpers/onnxModels";
+import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 import { memoryLog } from "../helpers/memoryLog";
 
 const TOPIC = "qualityinspection/scratch-detection";
@@ -38,16 +37,7 @@ describe("edge detector over a real MQTT broker (mosquitto)", function () {
       console.log(`      skipped: ${NO_MOSQUITTO}`);
       this.skip();
     }
-    const onnx = torchvisionModel(
-      { width: 320, height: 320 },
-      { boxes: [[30, 70, 120, 130]], scores: [0.9], labels: [1] },
-    );
-    model = modelFolder(
-      dir,
-      "model",
-      onnx,
-      manifestFor({ layout: "torchvision", input: { name: "images", width: 320, height: 320, padValue: 114 } }),
-    );
+    model = oneScratchDetector(dir, 0.9);
     const folder = path.join(dir, "images");
     mkdirSync(folder);
     images = [];

@@ -6,9 +6,8 @@ import { EdgeApp } from "../../edge/src/app";
 import { EdgeConfigError, parseEdgeConfig } from "../../edge/src/config";
 import { BrokerMessage, EmbeddedBroker } from "../../offline/broker";
 import { gradientJpeg } from "../helpers/images";
-import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
+import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 import { freePort } from "../helpers/mosquitto";
-import { torchvisionModel } from "../helpers/onnxModels";
 import { memoryLog } from "../helpers/memoryLog";
 
 const TOPIC = "qualityinspection/scratch-detection";
@@ -28,16 +27,7 @@ describe("edge detector over MQTT 3.1.1 (aedes, the broker npm start embeds)", f
   const names: string[] = [];
 
   before(async () => {
-    const onnx = torchvisionModel(
-      { width: 320, height: 320 },
-      { boxes: [[30, 70, 120, 130]], scores: [0.9], labels: [1] },
-    );
-    model = modelFolder(
-      dir,
-      "model",
-      onnx,
-      manifestFor({ layout: "torchvision", input: { name: "images", width: 320, height: 320, padValue: 114 } }),
-    );
+    model = oneScratchDetector(dir, 0.9);
     images = path.join(dir, "images");
     mkdirSync(images);
     for (let i = 0; i < 4; i++) {

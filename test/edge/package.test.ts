@@ -12,8 +12,7 @@ import { FakeNucleus } from "../helpers/fakeNucleus";
 import { FakeS3, FakeTokenExchangeService } from "../helpers/fakeS3";
 import { interpolateLifecycle } from "../helpers/greengrass";
 import { gradientJpeg } from "../helpers/images";
-import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
-import { torchvisionModel } from "../helpers/onnxModels";
+import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 
 const UNZIP = ["/usr/bin/unzip", "/bin/unzip"].find((p) => existsSync(p));
 const NO_UNZIP = "unzip is not installed, so the archive cannot be opened independently";
@@ -114,13 +113,7 @@ describe("edge component package", function () {
     mkdirSync(target, { recursive: true });
     expect(spawnSync(UNZIP, ["-q", built.zipPath, "-d", target]).status).to.equal(0);
 
-    const model = modelFolder(
-      dir,
-      "model-component",
-      // 0.55: uncertain, so the image goes back to the data lake.
-      torchvisionModel({ width: 320, height: 320 }, { boxes: [[30, 70, 120, 130]], scores: [0.55], labels: [1] }),
-      manifestFor({ layout: "torchvision", input: { name: "images", width: 320, height: 320, padValue: 114 } }),
-    );
+    const model = oneScratchDetector(dir, 0.55, "model-component");
     const images = path.join(dir, "camera");
     mkdirSync(images);
     writeFileSync(path.join(images, "part-1.jpg"), await gradientJpeg(450, 300));

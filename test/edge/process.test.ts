@@ -5,8 +5,7 @@ import { inferenceResultProblems } from "../../contracts/inferenceMessages";
 import { EdgeProcess } from "../helpers/edgeProcess";
 import { gradientJpeg } from "../helpers/images";
 import { MOSQUITTO, Mosquitto, NO_MOSQUITTO, Subscriber } from "../helpers/mosquitto";
-import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
-import { torchvisionModel } from "../helpers/onnxModels";
+import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 
 const TOPIC = "qualityinspection/scratch-detection";
 
@@ -22,16 +21,7 @@ describe("edge CLI process", () => {
   };
 
   before(async () => {
-    const onnx = torchvisionModel(
-      { width: 320, height: 320 },
-      { boxes: [[30, 70, 120, 130]], scores: [0.9], labels: [1] },
-    );
-    model = modelFolder(
-      dir,
-      "model",
-      onnx,
-      manifestFor({ layout: "torchvision", input: { name: "images", width: 320, height: 320, padValue: 114 } }),
-    );
+    model = oneScratchDetector(dir, 0.9);
     images = path.join(dir, "images");
     mkdirSync(images);
     for (let i = 0; i < 10; i++)

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ModelManifest } from "../../contracts/modelManifest";
+import { torchvisionModel } from "./onnxModels";
 
 /** A fresh temporary folder for one test file's fixtures. */
 export function tempDir(prefix: string): string {
@@ -32,4 +33,17 @@ export function modelFolder(parent: string, name: string, onnx: Buffer, manifest
   writeFileSync(path.join(dir, "model.onnx"), onnx);
   if (manifest !== undefined) writeFileSync(path.join(dir, "model.json"), JSON.stringify(manifest, null, 2));
   return dir;
+}
+
+/**
+ * A 320×320 torchvision-layout detector that finds one scratch (input box 30,70–120,130) with `score`, in a model
+ * folder with its model.json: the edge tests' stand-in for a trained model.
+ */
+export function oneScratchDetector(parent: string, score: number, name = "model"): string {
+  return modelFolder(
+    parent,
+    name,
+    torchvisionModel({ width: 320, height: 320 }, { boxes: [[30, 70, 120, 130]], scores: [score], labels: [1] }),
+    manifestFor({ layout: "torchvision", input: { name: "images", width: 320, height: 320, padValue: 114 } }),
+  );
 }
