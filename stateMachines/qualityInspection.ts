@@ -7,6 +7,7 @@ import { compiledKeys } from "../lambdas/shared/models";
 import type { ChoiceCondition, Json, PassState, Retrier, State, StateMachineDefinition, TaskState } from "./asl";
 import { PIPELINE_FUNCTIONS, PipelineFunction } from "./functions";
 import { GroundTruthTask, groundTruthLambdas, publicWorkteamArn } from "./groundTruth";
+import type { StackConfig } from "../config/schema";
 
 /** Everything the definition depends on: ARNs and names of what the component created, and the stack's settings. */
 export interface PipelineDefinitionArgs {
@@ -27,15 +28,9 @@ export interface PipelineDefinitionArgs {
     verification: boolean;
   };
   dataset: { minImages: number };
-  training: {
+  /** The stack's training settings, the PyTorch image, and the code bundle. */
+  training: StackConfig["training"] & {
     image: string;
-    instanceType: string;
-    maxRuntimeSeconds: number;
-    epochs: number;
-    batchSize: number;
-    imageSize: number;
-    seed: number;
-    scoreThreshold: number | "auto";
     /** `s3://…/code/….tar.gz` with train.py (the SageMaker framework container's submit directory). */
     sourceUri: string;
   };
