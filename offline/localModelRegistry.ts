@@ -18,7 +18,11 @@ const createModelPackageSchema = z.looseObject({
     .record(z.string().min(1).max(128), z.string().max(256))
     .refine((m) => Object.keys(m).length <= 50, "at most 50 entries")
     .optional(),
-  ClientToken: z.string().min(1).optional(),
+  // SageMaker's limit: 1 to 36 letters, digits and dashes.
+  ClientToken: z
+    .string()
+    .regex(/^[a-zA-Z0-9-]{1,36}$/)
+    .optional(),
 });
 
 export interface ModelPackage {

@@ -490,7 +490,7 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
       },
       "CustomerMetadataProperties.$": "$.evaluation.metadata",
       // Makes a retried registration return the first package instead of a second one.
-      "ClientToken.$": "$.run.names.trainingJob",
+      "ClientToken.$": "$.run.names.modelPackageToken",
       // No Tags: a package in a group carries the group's tags, and AWS refuses Tags alongside ModelPackageGroupName.
     },
     ResultSelector: { "packageArn.$": "$.ModelPackageArn" },

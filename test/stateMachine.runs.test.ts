@@ -207,6 +207,13 @@ describe("running the state machine (aws-local-stepfunctions, real Lambda handle
     expect(run.notifications).to.deep.equal([]);
   });
 
+  it("registers the model of a run with a long execution name (SageMaker's 36-character idempotency token)", async () => {
+    const executionName = `scheduled-${"2026-12-01T06-00-00Z-".repeat(3)}retry`;
+    const run = await runPipeline({ ...onnx, executionName });
+    expect(run.output?.outcome, JSON.stringify(run.error)).to.equal("deployed");
+    expect(namesOf(run).trainingJob.length).to.be.greaterThan(36);
+  });
+
   it("skips labeling when every image is labeled", async () => {
     const run = await runPipeline({ ...onnx, labeledImages: 40, newImages: 0 });
     expect(run.path.slice(0, 5)).to.deep.equal([

@@ -14,6 +14,8 @@ export interface RunNames {
   dataset: string;
   /** Idempotency token of the Greengrass deployment (at most 64 characters). */
   deploymentToken: string;
+  /** Idempotency token of the model package the run registers (SageMaker allows at most 36 characters). */
+  modelPackageToken: string;
 }
 
 const MAX_JOB_NAME = 63;
@@ -52,5 +54,6 @@ export function runNames(namePrefix: string, executionName: string, startTime: s
     compilationJob: job(KINDS.compilationJob),
     dataset: middle,
     deploymentToken: hash.slice(0, 64),
+    modelPackageToken: hash.slice(32, 64),
   };
 }

@@ -230,6 +230,8 @@ export class FakeCloud {
   createModelPackage(request: Record<string, unknown>) {
     const group = String(need(request, "ModelPackageGroupName"));
     const token = String(need(request, "ClientToken"));
+    if (!/^[a-zA-Z0-9-]{1,36}$/.test(token))
+      throw new RequestError("ValidationException", "ClientToken: 1-36 of [a-zA-Z0-9-]");
     // SageMaker refuses Tags on a package in a group: it carries the group's tags.
     if (request.Tags !== undefined) throw new RequestError("ValidationException", "Tags with ModelPackageGroupName");
     const existing = this.clientTokens.get(token);

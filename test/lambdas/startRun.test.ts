@@ -25,6 +25,7 @@ describe("StartRun", () => {
       }
       expect(names.dataset).to.match(/^[a-z0-9][a-z0-9-]*$/);
       expect(names.deploymentToken).to.have.length.at.most(64);
+      expect(names.modelPackageToken).to.match(/^[a-zA-Z0-9-]{1,36}$/);
     });
 
     it("are the same for the same execution and differ for a re-used execution name", () => {
