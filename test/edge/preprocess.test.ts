@@ -87,7 +87,10 @@ describe("edge preprocessing: letterbox + normalise in one pass", () => {
       );
       const { tensor, geometry } = new Letterboxer({ ...size, padValue: 114 }).apply(image);
       const reference = pillowResize(image, geometry.width, geometry.height);
-      if (!reference) this.skip();
+      if (!reference) {
+        console.log("      skipped: Pillow is not installed (apt-get install python3-pil); CI installs it");
+        this.skip();
+      }
       let worst = 0;
       const plane = size.width * size.height;
       for (let y = 0; y < geometry.height; y++) {
