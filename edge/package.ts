@@ -6,9 +6,10 @@ import { zip, ZipEntry } from "./zip";
 
 /**
  * Packages the edge detector as the Greengrass component's one artifact: a ZIP holding `main.js` (the detector
- * bundled by esbuild, every pure-JavaScript dependency included) and the two native packages for one Linux CPU
- * architecture — onnxruntime-node with its libonnxruntime, and aws-crt (MQTT, TLS, Greengrass IPC). Nothing else:
- * no other platforms' binaries, no sources, no type declarations. The device needs only Node.js 20+ and glibc.
+ * bundled by esbuild, every pure-JavaScript dependency included), the two native packages for one Linux CPU
+ * architecture — onnxruntime-node with its libonnxruntime, and aws-crt (MQTT, TLS, Greengrass IPC) — and the
+ * WebAssembly JPEG decoder main.js loads from a file. Nothing else: no other platforms' binaries, no sources, no type
+ * declarations. The device needs only Node.js 20+ and glibc.
  */
 
 const ROOT = path.resolve(__dirname, "..");
@@ -54,8 +55,8 @@ async function filesUnder(dir: string, keep: (relative: string) => boolean, base
 const isRuntimeJs = (file: string) => file.endsWith(".js") || file.endsWith("package.json");
 const isLegal = (file: string) => /^(LICENSE|NOTICE|ThirdPartyNotices)/i.test(path.posix.basename(file));
 
-/** The files of each native package that run on linux-<arch>, as archive paths → source paths. */
-async function nativeFiles(arch: Architecture): Promise<Map<string, string>> {
+/** The files main.js loads at run time that run on linux-<arch>, as archive paths → source paths. */
+async function runtimeFiles(arch: Architecture): Promise<Map<string, string>> {
   const sdk = packageDir("aws-iot-device-sdk-v2");
   const packages: [string, string, (file: string) => boolean][] = [
     [
@@ -80,6 +81,12 @@ async function nativeFiles(arch: Architecture): Promise<Map<string, string>> {
         isLegal(f) ||
         (f.startsWith("dist/") && !f.startsWith("dist/bin/") && f.endsWith(".js")) ||
         f.startsWith(`dist/bin/linux-${arch}-glibc/`),
+    ],
+    // Its JavaScript is in main.js; the .wasm is read through require.resolve, as in development.
+    [
+      "@jsquash/jpeg",
+      packageDir("@jsquash/jpeg"),
+      (f) => f === "package.json" || isLegal(f) || f === "codec/dec/mozjpeg_dec.wasm",
     ],
   ];
   const files = new Map<string, string>();
@@ -119,8 +126,8 @@ export async function packageEdge(options: { arch?: Architecture; outDir?: strin
       ),
     },
   ];
-  const natives = await nativeFiles(arch);
-  for (const name of [...natives.keys()].sort()) entries.push({ name, data: await fs.readFile(natives.get(name)!) });
+  const runtime = await runtimeFiles(arch);
+  for (const name of [...runtime.keys()].sort()) entries.push({ name, data: await fs.readFile(runtime.get(name)!) });
 
   const archive = zip(entries);
   const zipPath = path.join(outDir, `scratch-detector-linux-${arch}.zip`);

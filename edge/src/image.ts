@@ -1,4 +1,6 @@
-import { Jimp } from "jimp";
+import { createJimp } from "@jimp/core";
+import { defaultFormats } from "jimp";
+import { decodeJpeg } from "./jpeg";
 import { Bitmap } from "./preprocess";
 
 /** File extensions the camera source treats as images (jimp decodes each of them). */
@@ -9,6 +11,16 @@ export function isImageFile(name: string): boolean {
   return !name.startsWith(".") && IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
 }
 
+/**
+ * jimp with its JPEG decoder swapped for libjpeg-turbo (./jpeg); PNG and BMP as jimp decodes them. No plugins: the
+ * detector only reads the bitmap.
+ */
+const EdgeJimp = createJimp({
+  formats: defaultFormats.map((format) =>
+    format().mime === "image/jpeg" ? () => ({ ...format(), decode: decodeJpeg }) : format,
+  ),
+});
+
 /** The bytes are not an image jimp can decode. */
 export class ImageDecodeError extends Error {
   override name = "ImageDecodeError";
@@ -18,7 +30,7 @@ export class ImageDecodeError extends Error {
 export async function decodeImage(bytes: Buffer): Promise<Bitmap> {
   let image;
   try {
-    image = await Jimp.fromBuffer(bytes);
+    image = await EdgeJimp.fromBuffer(bytes);
   } catch (error) {
     throw new ImageDecodeError(`cannot decode image: ${(error as Error).message}`);
   }

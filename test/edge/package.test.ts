@@ -81,7 +81,7 @@ describe("edge component package", function () {
     expect(built.bytes).to.equal(readFileSync(built.zipPath).length);
   });
 
-  it("holds the bundle and the linux-x64 native binaries, and nothing for other platforms", function () {
+  it("holds the bundle, the linux-x64 native binaries and the JPEG decoder's WebAssembly, and nothing for other platforms", function () {
     if (!UNZIP) {
       console.log(`      skipped: ${NO_UNZIP}`);
       this.skip();
@@ -94,10 +94,13 @@ describe("edge component package", function () {
       "node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1",
       "node_modules/aws-crt/dist/bin/linux-x64-glibc/aws-crt-nodejs.node",
       "node_modules/onnxruntime-common/dist/cjs/index.js",
+      "node_modules/@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm",
+      "node_modules/@jsquash/jpeg/LICENSE",
     ]);
     expect(files.filter((f) => /darwin|win32|arm64|musl|\.d\.ts$|\.map$|\/lib\/|sharp|jimp/.test(f))).to.deep.equal([]);
     expect(files.filter((f) => f.startsWith("node_modules/")).map((f) => f.split("/")[1])).to.satisfy(
-      (pkgs: string[]) => pkgs.every((p) => ["onnxruntime-node", "onnxruntime-common", "aws-crt"].includes(p)),
+      (pkgs: string[]) =>
+        pkgs.every((p) => ["onnxruntime-node", "onnxruntime-common", "aws-crt", "@jsquash"].includes(p)),
     );
   });
 
