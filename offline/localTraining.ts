@@ -9,7 +9,7 @@ import { MODEL_MANIFEST_FILE, modelManifestSchema } from "../contracts/modelMani
 import { keyInBucket, parseS3Uri } from "../lambdas/shared/s3Uri";
 import { readAll } from "../lambdas/shared/streams";
 import { createTarGz, readTarEntries, TarEntry } from "../lambdas/shared/tar";
-import { TRAIN_OUTPUTS } from "../training/python";
+import { ONNX_CHECK_FOLLOWS_ENV, TRAIN_OUTPUTS } from "../training/python";
 import { CHECK_FILE, compareWithPytorch, ONNXRUNTIME_FILE, runOnnxruntime } from "../training/verifyOnnx";
 import { FileObjectStore } from "./fileObjectStore";
 import { ServiceError } from "./serviceError";
@@ -213,6 +213,7 @@ export class LocalTraining {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PYTHONUNBUFFERED: "1",
+      [ONNX_CHECK_FOLLOWS_ENV]: "1",
       SM_MODEL_DIR: dirs.model,
       SM_OUTPUT_DATA_DIR: dirs.output,
       SM_TRAINING_ENV: JSON.stringify({ job_name: job.TrainingJobName, hyperparameters: job.HyperParameters }),

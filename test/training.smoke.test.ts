@@ -123,6 +123,10 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
     expect(run.stdout, "summary.json and the annotations read agree").to.not.include("warning");
     expect(run.stdout).to.match(/^epoch 1\/1: loss [0-9.]+, lr [0-9.]+, [0-9.]+ s$/m);
     for (const name of METRIC_NAMES) expect(run.stdout).to.match(new RegExp(`^metric: ${name}=([0-9.]+)$`, "m"));
+    // As in SageMaker, nobody checks the export after the job, so it checks itself or says how to.
+    expect(run.stdout).to.match(
+      /^ONNX vs PyTorch: (agree: .*|onnxruntime is not importable here; check later with `npm run train:verify-onnx -- --model \S+ --check \S+`)$/m,
+    );
   });
 
   it("writes metrics.json with every split's metrics in range", () => {

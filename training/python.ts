@@ -46,6 +46,12 @@ export function checkTorch(python: string): TorchCheck {
 export const TRAIN_SCRIPT = path.join(TRAINING_DIR, "train.py");
 export const EXPORT_CHECK_SCRIPT = path.join(TRAINING_DIR, "export_check.py");
 
+/**
+ * Set for train.py by callers that check its ONNX export with onnxruntime-node right after it (train:local, the
+ * offline run), so it does not tell the user to do that check by hand.
+ */
+export const ONNX_CHECK_FOLLOWS_ENV = "QI_ONNX_CHECK_FOLLOWS";
+
 /** What train.py writes: into the model folder (SageMaker's model artifact) and the output data folder. */
 export const TRAIN_OUTPUTS = {
   model: "model.onnx",

@@ -1,6 +1,13 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { checkTorch, findPython, TORCH_INSTALL_HINT, TRAIN_OUTPUTS, TRAIN_SCRIPT } from "./python";
+import {
+  checkTorch,
+  findPython,
+  ONNX_CHECK_FOLLOWS_ENV,
+  TORCH_INSTALL_HINT,
+  TRAIN_OUTPUTS,
+  TRAIN_SCRIPT,
+} from "./python";
 import { verifyOnnx } from "./verifyOnnx";
 
 /**
@@ -56,7 +63,10 @@ async function main(args: string[]): Promise<number> {
   }
   console.log(`train:local: ${python} (${torch.detail})`);
   const run = localRun(args, path.resolve(__dirname, ".."), new Date());
-  const training = spawnSync(python, [TRAIN_SCRIPT, ...run.args], { stdio: "inherit" });
+  const training = spawnSync(python, [TRAIN_SCRIPT, ...run.args], {
+    stdio: "inherit",
+    env: { ...process.env, [ONNX_CHECK_FOLLOWS_ENV]: "1" },
+  });
   if (training.status !== 0) return training.status ?? 1;
   if (args.includes("--help") || args.includes("-h")) return 0;
   const agreement = await verifyOnnx(

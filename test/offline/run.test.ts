@@ -232,6 +232,8 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
     expect(lines.some((l) => l.includes("training │ epoch 1/1"))).to.equal(true);
     // The job checks its own ONNX export against PyTorch, as the SageMaker job does.
     expect(lines.some((l) => l.includes("training │ ONNX (onnxruntime-node) vs PyTorch:"))).to.equal(true);
+    // …so train.py does not ask for that check by hand.
+    expect(lines.filter((l) => l.includes("train:verify-onnx"))).to.deep.equal([]);
     expect(result.outcome).to.equal("rejected");
     expect(result.evaluation).to.include({ passed: false, approvalStatus: "Rejected" });
     expect(result.deployed).to.equal(false);
