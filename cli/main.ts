@@ -29,6 +29,8 @@ import {
   stateMachineArnFromStack,
 } from "./stack";
 import { pipelineInputSchema } from "../contracts/pipelineInput";
+import { stepFunctionsRunningExecutions } from "../lambdas/shared/aws/runningExecutions";
+import { busyMessage } from "../lambdas/startRun/handler";
 import { PIPELINE_STAGES } from "../stateMachines/stages";
 
 export interface Output {
@@ -205,6 +207,15 @@ export async function runCli(argv: string[], env: CliEnvironment): Promise<numbe
       const text = JSON.stringify(input);
       const name = options.name ? check(flag.name, options.name) : defaultExecutionName(text, env.now());
       const arn = (await stateMachineArn(options, true))!;
+      // The run would stop in StartRun (one run at a time) and raise an alert; say so before starting it. A run of
+      // the same name is a double start, which StartExecution refuses below.
+      const running = await stepFunctionsRunningExecutions(sfn())
+        .list(arn)
+        .catch((error: unknown) => {
+          throw explainAwsError(error, arn);
+        });
+      const others = running.filter((other) => other.name !== name);
+      if (others.length > 0) throw new CliError(`${busyMessage(others)} (nothing was started)`);
       const started = await sfn()
         .send(new StartExecutionCommand({ stateMachineArn: arn, name, input: text }))
         .catch((error: unknown) => {

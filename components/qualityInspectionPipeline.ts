@@ -213,7 +213,14 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
 
     /** What each function may do beyond writing its own logs and traces. */
     const access: Record<PipelineFunction, PolicyStatement[]> = {
-      startRun: [],
+      // Sees whether an earlier run is still going (one run at a time).
+      startRun: [
+        {
+          sid: "ListRunningRuns",
+          actions: ["states:ListExecutions"],
+          resources: [arn("states", `stateMachine:${stateMachineName}`)],
+        },
+      ],
       findUnlabeledImages: [listUnder(images), write(labeling), lookUpLabels],
       prepareLabelingJob: [read(labeling), write(labeling)],
       ingestLabels: [

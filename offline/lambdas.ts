@@ -7,7 +7,7 @@ import { evaluateModel } from "../lambdas/evaluateModel/handler";
 import { findUnlabeledImages } from "../lambdas/findUnlabeledImages/handler";
 import { ingestLabels } from "../lambdas/ingestLabels/handler";
 import { prepareLabelingJob } from "../lambdas/prepareLabelingJob/handler";
-import type { ComponentRegistry, LabelStore, Log, ObjectStore } from "../lambdas/shared/ports";
+import type { ComponentRegistry, LabelStore, Log, ObjectStore, RunningExecutions } from "../lambdas/shared/ports";
 import { startRun } from "../lambdas/startRun/handler";
 import type { PipelineFunction } from "../stateMachines/functions";
 import type { TaskHandler } from "./localExecution";
@@ -19,13 +19,16 @@ export interface LambdaPorts {
   components: ComponentRegistry;
   log: Log;
   sleep?: (ms: number) => Promise<void>;
+  /** Default: none, as an offline run is the only execution of its local state machine. */
+  executions?: RunningExecutions;
 }
 
 /** Every function the state machine invokes, as its real handler on the given ports. */
 export function pipelineLambdas(ports: LambdaPorts): Record<PipelineFunction, TaskHandler> {
   const { objects, labels, components, log, sleep } = ports;
+  const executions = ports.executions ?? { list: async () => [] };
   return {
-    startRun: (event) => startRun(event, { log }),
+    startRun: (event) => startRun(event, { log, executions }),
     findUnlabeledImages: (event) => findUnlabeledImages(event, { objects, labels, log }),
     prepareLabelingJob: (event) => prepareLabelingJob(event, { objects, log }),
     ingestLabels: (event) => ingestLabels(event, { objects, labels, log, sleep }),

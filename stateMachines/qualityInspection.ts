@@ -254,6 +254,7 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
       Parameters: {
         "input.$": "$",
         execution: { "name.$": "$$.Execution.Name", "startTime.$": "$$.Execution.StartTime" },
+        "stateMachineArn.$": "$$.StateMachine.Id",
         settings: {
           namePrefix,
           modelPackageGroupName: args.registry.modelPackageGroupName,

@@ -74,6 +74,7 @@ describe("the Lambda bundles", function () {
     const event = {
       input: { imagesPrefix: "datasets/" },
       execution: { name: "run-1", startTime: "2026-12-01T06:00:00Z" },
+      stateMachineArn: "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline",
       settings: { namePrefix: "qi-dev", modelPackageGroupName: "g", compilationTarget: "onnx" },
     };
     const script = `require('./index.js').handler(${JSON.stringify(event)}).then(() => process.stdout.write('ok'), (e) => process.stdout.write(e.name + ': ' + e.message))`;

@@ -396,6 +396,25 @@ describe("running the state machine (aws-local-stepfunctions, real Lambda handle
     expect(message.cause).to.contain("modelPackageArn: must be the ARN of a versioned model package");
   });
 
+  it("a run started while an earlier one is going stops in StartRun, naming that run, before labeling anything", async () => {
+    // The local runner stamps the execution with the real time: one run started long before, one far after.
+    const run = await runPipeline({
+      running: [
+        { name: "manual-run-1", startTime: "2020-01-01T00:00:00.000Z" },
+        { name: "scheduled-20201201T000000Z", startTime: "2020-12-01T00:00:01.000Z" },
+        { name: "manual-later", startTime: "2999-01-01T00:00:00.000Z" },
+      ],
+    });
+    expect(run.listedRunsOf).to.deep.equal(["arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline"]);
+    expect(run.path.slice(0, 1)).to.deep.equal([STATES.startRun]);
+    const message = expectFailedAt(run, failedStateOf(STATES.startRun), STATES.startRun, "PipelineBusyError");
+    expect(message.cause).to.contain(
+      "another run of the pipeline has not ended: scheduled-20201201T000000Z (started 2020-12-01T00:00:01.000Z). Let it",
+    );
+    expect(run.path).to.not.include(STATES.findUnlabeledImages);
+    expect(run.world.cloud.trainingJobs, "training jobs").to.have.length(0);
+  });
+
   it("verification runs a second labeling job and stores its verdicts", async () => {
     const run = await runPipeline({
       ...onnx,

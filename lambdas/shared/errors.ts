@@ -5,6 +5,7 @@
 export const ERROR_NAMES = {
   invalidEvent: "InvalidEventError",
   invalidPipelineInput: "InvalidPipelineInputError",
+  pipelineBusy: "PipelineBusyError",
   objectNotFound: "ObjectNotFoundError",
   labelStoreThrottled: "LabelStoreThrottledError",
   noValidLabels: "NoValidLabelsError",
@@ -24,6 +25,11 @@ export class InvalidEventError extends Error {
 /** The run's input does not satisfy `contracts/pipelineInput.ts`. */
 export class InvalidPipelineInputError extends Error {
   override readonly name = ERROR_NAMES.invalidPipelineInput;
+}
+
+/** Another run of the pipeline started earlier and has not ended: this one stops before doing anything. */
+export class PipelineBusyError extends Error {
+  override readonly name = ERROR_NAMES.pipelineBusy;
 }
 
 export class ObjectNotFoundError extends Error {

@@ -66,6 +66,18 @@ export interface ExecutionStarter {
   start(name: string, input: unknown): Promise<"started" | "already-started">;
 }
 
+/** An execution of the pipeline that has not ended. */
+export interface RunningExecution {
+  name: string;
+  /** ISO 8601. */
+  startTime: string;
+}
+
+/** The executions of a state machine that are running now. */
+export interface RunningExecutions {
+  list(stateMachineArn: string): Promise<RunningExecution[]>;
+}
+
 /** Structured logging (Powertools in AWS); `extra` becomes fields of the log line. */
 export interface Log {
   debug(message: string, extra?: Record<string, unknown>): void;

@@ -1,14 +1,15 @@
 import { z } from "zod";
 import { pipelineInputSchema, PipelineInput } from "../../contracts/pipelineInput";
-import { InvalidPipelineInputError } from "../shared/errors";
+import { InvalidPipelineInputError, PipelineBusyError } from "../shared/errors";
 import { parseEvent } from "../shared/events";
-import type { Log } from "../shared/ports";
+import type { Log, RunningExecution, RunningExecutions } from "../shared/ports";
 import { RunNames, runNames } from "./names";
 
 export const startRunEventSchema = z.object({
   /** The execution's input, as the user or a trigger gave it. */
   input: z.unknown(),
-  execution: z.object({ name: z.string().min(1), startTime: z.string().min(1) }),
+  execution: z.object({ name: z.string().min(1), startTime: z.iso.datetime({ offset: true }) }),
+  stateMachineArn: z.string().startsWith("arn:"),
   settings: z.object({
     namePrefix: z.string().min(1),
     modelPackageGroupName: z.string().min(1),
@@ -35,10 +36,38 @@ export interface StartRunResult {
   model: { packageArn?: string };
 }
 
-/** Validates the run's input against the pipeline input contract and names everything the run will create. */
-export async function startRun(event: unknown, deps: { log: Log }): Promise<StartRunResult> {
-  const { input: rawInput, execution, settings } = parseEvent(startRunEventSchema, event);
+/** Earlier start first; the name breaks a tie, so of two runs started at once exactly one goes on. */
+function startedBefore(a: RunningExecution, b: RunningExecution): boolean {
+  const [ta, tb] = [Date.parse(a.startTime), Date.parse(b.startTime)];
+  return ta < tb || (ta === tb && a.name < b.name);
+}
+
+/** Names the runs that have not ended, earliest first, and says how to wait for or stop the earliest. */
+export function busyMessage(running: RunningExecution[]): string {
+  const sorted = [...running].sort((a, b) => (startedBefore(a, b) ? -1 : 1));
+  const [first] = sorted;
+  return (
+    `another run of the pipeline has not ended: ${sorted.map((r) => `${r.name} (started ${r.startTime})`).join(", ")}. ` +
+    `Let it finish (npm run pipeline -- watch ${first.name}) or stop it (npm run pipeline -- stop ${first.name}), then start again`
+  );
+}
+
+/**
+ * Validates the run's input against the pipeline input contract, makes sure no earlier run is still going (two runs
+ * would send the same images to labeling and race each other's deployments), and names everything the run will
+ * create.
+ */
+export async function startRun(
+  event: unknown,
+  deps: { log: Log; executions: RunningExecutions },
+): Promise<StartRunResult> {
+  const { input: rawInput, execution, stateMachineArn, settings } = parseEvent(startRunEventSchema, event);
   const input = parseEvent(pipelineInputSchema, rawInput, InvalidPipelineInputError);
+  const earlier = (await deps.executions.list(stateMachineArn)).filter(
+    (other) => other.name !== execution.name && startedBefore(other, execution),
+  );
+  if (earlier.length > 0)
+    throw new PipelineBusyError(`${busyMessage(earlier)}. This run stopped before doing anything`);
   const run: RunInfo = {
     mode: input.mode,
     trigger: input.trigger,

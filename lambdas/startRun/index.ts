@@ -1,6 +1,8 @@
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { stepFunctionsRunningExecutions } from "../shared/aws/runningExecutions";
 import { createLogger } from "../shared/logger";
 import { startRun } from "./handler";
 
-const log = createLogger("start-run");
+const deps = { log: createLogger("start-run"), executions: stepFunctionsRunningExecutions(new SFNClient({})) };
 
-export const handler = (event: unknown) => startRun(event, { log });
+export const handler = (event: unknown) => startRun(event, deps);

@@ -106,6 +106,17 @@ describe("pipeline CLI against a local Step Functions endpoint", () => {
     expect(second.stderr).to.contain("already exists");
   });
 
+  it("starts nothing while another run has not ended, naming it and how to wait for or stop it (exit 1)", async () => {
+    fake.addExecution("scheduled-20261129T060000Z", new HistoryBuilder().started().task("Labeling", 60).events);
+    fake.addExecution("manual-done", successful());
+    const run = await cli(["start", ...arnFlag, "--name", "run-2"]);
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/another run of the pipeline has not ended: scheduled-20261129T060000Z \(started /);
+    expect(run.stderr).to.contain("npm run pipeline -- watch scheduled-20261129T060000Z");
+    expect(run.stderr).to.contain("(nothing was started)");
+    expect(fake.calls.map((c) => c.action)).to.not.include("StartExecution");
+  });
+
   it("refuses an input the state machine would refuse, naming the field", async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "qi-cli-")), "input.json");
     writeFileSync(file, JSON.stringify({ maxImages: -1 }));

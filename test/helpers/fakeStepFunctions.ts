@@ -105,6 +105,9 @@ export class FakeStepFunctions extends AwsJsonFake {
       };
     },
     ListExecutions: (body) => {
+      if (body.stateMachineArn !== this.stateMachineArn) {
+        throw { type: "StateMachineDoesNotExist", message: `State Machine Does Not Exist: '${body.stateMachineArn}'` };
+      }
       const all = [...this.executions.values()]
         .filter((e) => !body.statusFilter || this.status(e) === body.statusFilter)
         .sort((a, b) => b.startDate - a.startDate);

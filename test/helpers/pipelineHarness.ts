@@ -2,6 +2,7 @@ import { componentArtifactKey, componentNames, INFERENCE_RECIPE_FILE } from "../
 import { inferenceComponentRecipe } from "../../edge/recipe";
 import { lambdaResources, pipelineLambdas } from "../../offline/lambdas";
 import { handlersByState, runLocally, TaskHandler } from "../../offline/localExecution";
+import type { RunningExecution } from "../../lambdas/shared/ports";
 import { buildPipelineDefinition, PipelineDefinitionArgs } from "../../stateMachines/qualityInspection";
 import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "./fakeCloud";
 import { labelFor } from "./labels";
@@ -111,6 +112,8 @@ export interface Scenario {
   newImages?: number;
   /** States whose first calls fail with these error names before the real handler runs. */
   failFirst?: Record<string, string[]>;
+  /** Other executions of the state machine that are running while this one starts. */
+  running?: RunningExecution[];
   /** Prepares the world before the run (e.g. seeds model packages for a deploy run). */
   before?: (world: World) => Promise<void> | void;
 }
@@ -136,6 +139,8 @@ export interface PipelineRun {
   /** The input each Task state received, by state. */
   taskInputs: Record<string, unknown[]>;
   notifications: { Subject: string; Message: string }[];
+  /** The state machine ARNs StartRun listed running executions of. */
+  listedRunsOf: string[];
 }
 
 /**
@@ -178,9 +183,19 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
 
   const log = recordingLog();
   const { labels, components, cloud } = world;
+  const listedRunsOf: string[] = [];
+  const executions = {
+    list: async (stateMachineArn: string) => {
+      listedRunsOf.push(stateMachineArn);
+      return scenario.running ?? [];
+    },
+  };
   // The real Lambda handlers on in-memory ports, the fake cloud behind every service integration.
   const handlers = handlersByState(definition, {
-    ...lambdaResources(args.functions, pipelineLambdas({ objects, labels, components, log, sleep: noSleep })),
+    ...lambdaResources(
+      args.functions,
+      pipelineLambdas({ objects, labels, components, log, sleep: noSleep, executions }),
+    ),
     "arn:aws:states:::sagemaker:createLabelingJob.sync": (request) => cloud.labelingJob(request as never),
     "arn:aws:states:::sagemaker:createTrainingJob.sync": (request) => cloud.trainingJob(request as never),
     "arn:aws:states:::aws-sdk:sagemaker:createModelPackage": (request) => cloud.createModelPackage(request as never),
@@ -241,5 +256,6 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
     retried: run.events.filter((e) => e.type === "StateRetried").map((e) => e.state!.name),
     taskInputs,
     notifications: cloud.notifications,
+    listedRunsOf,
   };
 }

@@ -1,19 +1,29 @@
 import { expect } from "chai";
-import { InvalidPipelineInputError } from "../../lambdas/shared/errors";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { stepFunctionsRunningExecutions } from "../../lambdas/shared/aws/runningExecutions";
+import { InvalidPipelineInputError, PipelineBusyError } from "../../lambdas/shared/errors";
+import type { RunningExecution } from "../../lambdas/shared/ports";
 import { startRun, StartRunEvent } from "../../lambdas/startRun/handler";
 import { jobNamePattern, runNames } from "../../lambdas/startRun/names";
 import { recordingLog } from "../helpers/memoryPorts";
 import { failureOf } from "../helpers/failure";
+import { FakeStepFunctions } from "../helpers/fakeStepFunctions";
+
+const STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline";
 
 const JOB_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 const event = (input: unknown): StartRunEvent => ({
   input,
   execution: { name: "scheduled-20261201T060000Z", startTime: "2026-12-01T06:00:01.123Z" },
+  stateMachineArn: STATE_MACHINE,
   settings: { namePrefix: "qi-dev", modelPackageGroupName: "qi-dev-scratch-detector", compilationTarget: "onnx" },
 });
 
-const rejection = (input: unknown) => failureOf(startRun(event(input), { log: recordingLog() }));
+/** Ports with these other executions running. */
+const deps = (running: RunningExecution[] = []) => ({ log: recordingLog(), executions: { list: async () => running } });
+
+const rejection = (input: unknown) => failureOf(startRun(event(input), deps()));
 
 describe("StartRun", () => {
   describe("run names", () => {
@@ -51,7 +61,7 @@ describe("StartRun", () => {
   });
 
   it("starts a training run from {} with every default", async () => {
-    const result = await startRun(event({}), { log: recordingLog() });
+    const result = await startRun(event({}), deps());
     expect(result.model).to.deep.equal({});
     expect(result.run).to.deep.include({
       mode: "train",
@@ -66,9 +76,7 @@ describe("StartRun", () => {
 
   it("starts a deploy run with the model package to deploy", async () => {
     const arn = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/qi-dev-scratch-detector/4";
-    const result = await startRun(event({ mode: "deploy", modelPackageArn: arn, trigger: "model-approved" }), {
-      log: recordingLog(),
-    });
+    const result = await startRun(event({ mode: "deploy", modelPackageArn: arn, trigger: "model-approved" }), deps());
     expect(result.model).to.deep.equal({ packageArn: arn });
     expect(result.run).to.include({ mode: "deploy", trigger: "model-approved", imagesPrefix: null });
   });
@@ -91,11 +99,89 @@ describe("StartRun", () => {
   it("reports a malformed event as a bug of the state machine, not of the input", async () => {
     let error: Error | undefined;
     try {
-      await startRun({ input: {} }, { log: recordingLog() });
+      await startRun({ input: {} }, deps());
     } catch (e) {
       error = e as Error;
     }
     expect(error?.name).to.equal("InvalidEventError");
     expect(error?.message).to.contain("execution");
+  });
+
+  describe("one run at a time", () => {
+    it("stops when an earlier run has not ended, naming the earliest first and how to wait for or stop it", async () => {
+      const error = await failureOf(
+        startRun(
+          event({}),
+          deps([
+            { name: "manual-20261130T1200-ab12cd34", startTime: "2026-11-30T12:00:00.000Z" },
+            { name: "scheduled-20261201T060000Z", startTime: "2026-12-01T06:00:01.123Z" },
+            { name: "approved-v3", startTime: "2026-11-29T08:00:00.000Z" },
+          ]),
+        ),
+      );
+      expect(error).to.be.instanceOf(PipelineBusyError);
+      expect(error.name).to.equal("PipelineBusyError");
+      expect(error.message).to.equal(
+        "another run of the pipeline has not ended: approved-v3 (started 2026-11-29T08:00:00.000Z), " +
+          "manual-20261130T1200-ab12cd34 (started 2026-11-30T12:00:00.000Z). " +
+          "Let it finish (npm run pipeline -- watch approved-v3) or stop it (npm run pipeline -- stop approved-v3), " +
+          "then start again. This run stopped before doing anything",
+      );
+    });
+
+    it("goes on when the others started later, or at the same moment with a later name", async () => {
+      const result = await startRun(
+        event({}),
+        deps([
+          { name: "scheduled-20261201T060000Z", startTime: "2026-12-01T06:00:01.123Z" },
+          { name: "manual-later", startTime: "2026-12-01T06:00:02.000Z" },
+          { name: "zz-same-moment", startTime: "2026-12-01T06:00:01.123Z" },
+        ]),
+      );
+      expect(result.run.executionName).to.equal("scheduled-20261201T060000Z");
+      // …and of two runs started at the same moment, the one with the earlier name goes on.
+      const tie = await failureOf(
+        startRun(event({}), deps([{ name: "aa-same-moment", startTime: "2026-12-01T06:00:01.123Z" }])),
+      );
+      expect(tie.message).to.contain("aa-same-moment");
+    });
+
+    it("checks the input before looking for other runs", async () => {
+      const error = await failureOf(
+        startRun(event({ imagesPrefix: "models/" }), deps([{ name: "older", startTime: "2026-01-01T00:00:00Z" }])),
+      );
+      expect(error).to.be.instanceOf(InvalidPipelineInputError);
+    });
+
+    it("lists every running execution of the state machine through the Step Functions API, page by page", async () => {
+      const sfn = new FakeStepFunctions(STATE_MACHINE);
+      await sfn.start();
+      try {
+        const started = (i: number) => [
+          { timestamp: 1_780_000_000 + i, type: "ExecutionStarted", id: 1, previousEventId: 0 },
+        ];
+        for (let i = 0; i < 130; i++) sfn.addExecution(`run-${i}`, started(i));
+        sfn.addExecution("done", [
+          ...started(500),
+          { timestamp: 1_780_000_600, type: "ExecutionSucceeded", id: 2, previousEventId: 1 },
+        ]);
+        const client = new SFNClient({
+          endpoint: sfn.endpoint,
+          region: "eu-west-1",
+          credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+        });
+        const running = await stepFunctionsRunningExecutions(client).list(STATE_MACHINE);
+        expect(running).to.have.length(130);
+        expect(running.map((r) => r.name)).to.not.include("done");
+        expect(running.find((r) => r.name === "run-7")).to.deep.equal({
+          name: "run-7",
+          startTime: new Date((1_780_000_000 + 7) * 1000).toISOString(),
+        });
+        const other = await failureOf(stepFunctionsRunningExecutions(client).list(`${STATE_MACHINE}-other`));
+        expect(other.name).to.equal("StateMachineDoesNotExist");
+      } finally {
+        await sfn.stop();
+      }
+    });
   });
 });
