@@ -56,3 +56,16 @@ export const existingPath = (kind: "file" | "directory") =>
     const stat = statSync(p, { throwIfNoEntry: false });
     return kind === "file" ? stat?.isFile() : stat?.isDirectory();
   });
+
+const pemFile = (flag: string, description: string) => ({
+  flag,
+  description,
+  must: "be an existing PEM file",
+  schema: existingPath("file"),
+});
+
+/** The client certificate and key of a mutual-TLS MQTT connection (the edge detector's and the viewer's). */
+export const clientCertificateFields = {
+  cert: pemFile("--cert <file>", "mqtts: client certificate (PEM)"),
+  key: pemFile("--key <file>", "mqtts: private key (PEM)"),
+};

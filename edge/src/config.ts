@@ -1,6 +1,6 @@
 import os from "node:os";
 import { z } from "zod";
-import { existingPath } from "../../cli/fieldTable";
+import { clientCertificateFields, existingPath } from "../../cli/fieldTable";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
 import { MQTT_PROTOCOLS } from "./transports/mqtt";
@@ -115,18 +115,7 @@ export const edgeConfigFields = {
     schema: z.enum(MQTT_PROTOCOLS),
     fallback: "5",
   }),
-  cert: field({
-    flag: "--cert <file>",
-    description: "mqtts: client certificate (PEM)",
-    must: "be an existing PEM file",
-    schema: existingPath("file"),
-  }),
-  key: field({
-    flag: "--key <file>",
-    description: "mqtts: private key (PEM)",
-    must: "be an existing PEM file",
-    schema: existingPath("file"),
-  }),
+  ...clientCertificateFields,
   ca: field({
     flag: "--ca <file>",
     description: "mqtts: CA certificate to trust instead of the system's (PEM)",

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { existingPath } from "../../cli/fieldTable";
+import { clientCertificateFields, existingPath } from "../../cli/fieldTable";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 
 /**
@@ -105,18 +105,7 @@ export const viewerFields = {
     schema: numberFrom(1, 1000, true),
     fallback: 50,
   }),
-  cert: field({
-    flag: "--cert <file>",
-    description: "mqtts: client certificate (PEM)",
-    must: "be an existing PEM file",
-    schema: existingPath("file"),
-  }),
-  key: field({
-    flag: "--key <file>",
-    description: "mqtts: private key (PEM)",
-    must: "be an existing PEM file",
-    schema: existingPath("file"),
-  }),
+  ...clientCertificateFields,
   ca: field({
     flag: "--ca <file>",
     description: "mqtts, wss: CA certificate to trust instead of the system's (PEM)",
