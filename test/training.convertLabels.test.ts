@@ -14,7 +14,9 @@ import {
   parsePythonLiteral,
 } from "../training/convertLabels";
 import { filesBelow, writeDataset } from "../training/datasetFromLabels";
-import { SCRATCHES_DIR } from "./helpers/trainingData";
+import { NO_SCRATCHES_DATA } from "./helpers/images";
+import { SCRATCHES_DIR } from "./helpers/scratches";
+import { skipBecause } from "./helpers/skip";
 
 const HEADER = "source_ref,image_width,image_height,image_depth,annotations,event_time,labeling_job,status";
 const PREFIX = "s3://${bucket}/pipeline/assets/images/2021-01-28-09-50-34";
@@ -203,10 +205,7 @@ describe("training: label export converter", () => {
 
   describe("the real export in ../shared/datasets/scratches", function () {
     before(function () {
-      if (!existsSync(SCRATCHES_DIR)) {
-        console.log(`      skipped: ${SCRATCHES_DIR} is absent (set QI_SCRATCHES_DIR)`);
-        this.skip();
-      }
+      if (!existsSync(SCRATCHES_DIR)) skipBecause(this, NO_SCRATCHES_DATA);
     });
 
     it("converts every row, boxes inside their 450x300 images, splits near 80/10/10", () => {

@@ -5,7 +5,10 @@ import * as path from "node:path";
 import * as ort from "onnxruntime-node";
 import { letterboxGeometry, ModelManifest, modelManifestSchema } from "../contracts/modelManifest";
 import { PROJECT_DIR } from "./helpers/pulumiProgram";
-import { SCRATCHES_DIR, SCRATCHES_IMAGES, scratchesConversion } from "./helpers/trainingData";
+import { NO_SCRATCHES_DATA } from "./helpers/images";
+import { SCRATCHES_DIR } from "./helpers/scratches";
+import { SCRATCHES_IMAGES, scratchesConversion } from "./helpers/trainingData";
+import { skipBecause } from "./helpers/skip";
 
 const DEMO_DIR = path.join(PROJECT_DIR, "models", "demo");
 type Box = [number, number, number, number];
@@ -55,19 +58,13 @@ describe("training: the demo model in models/demo", () => {
   });
 
   it("was trained on the dataset the converter builds from the real labels", function () {
-    if (!existsSync(SCRATCHES_DIR)) {
-      console.log(`      skipped: ${SCRATCHES_DIR} is absent (set QI_SCRATCHES_DIR)`);
-      this.skip();
-    }
+    if (!existsSync(SCRATCHES_DIR)) skipBecause(this, NO_SCRATCHES_DATA);
     expect(manifest.training?.dataHash).to.equal(scratchesConversion().summary.labelsHash);
   });
 
   it("finds the test split's scratches as well as model.json says, with edge-style preprocessing in JavaScript", async function () {
     this.timeout(120_000);
-    if (!existsSync(SCRATCHES_DIR)) {
-      console.log(`      skipped: ${SCRATCHES_DIR} is absent (set QI_SCRATCHES_DIR)`);
-      this.skip();
-    }
+    if (!existsSync(SCRATCHES_DIR)) skipBecause(this, NO_SCRATCHES_DATA);
     const testImages = scratchesConversion().images.filter((i) => i.split === "test");
     expect(testImages).to.have.length(manifest.metrics.test!.images);
     const session = await ort.InferenceSession.create(path.join(DEMO_DIR, manifest.file));

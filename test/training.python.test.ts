@@ -5,7 +5,10 @@ import { DatasetRecord, datasetRecordSchema, labelsHash } from "../contracts/dat
 import { imageIdFromKey } from "../contracts/labelRecord";
 import { letterboxGeometry } from "../contracts/modelManifest";
 import { findPython, TRAINING_DIR } from "../training/python";
-import { SCRATCHES_DIR, scratchesConversion } from "./helpers/trainingData";
+import { NO_SCRATCHES_DATA } from "./helpers/images";
+import { SCRATCHES_DIR } from "./helpers/scratches";
+import { scratchesConversion } from "./helpers/trainingData";
+import { requireAllTests, skipBecause } from "./helpers/skip";
 
 const python = findPython();
 const pythonRuns = spawnSync(python, ["--version"]).status === 0;
@@ -19,10 +22,7 @@ function runPython(code: string, input: unknown): unknown {
 
 describe("training: Python code", function () {
   before(function () {
-    if (!pythonRuns) {
-      console.log(`      skipped: ${python} cannot be run; install python3 (or set QI_PYTHON) to test training/`);
-      this.skip();
-    }
+    if (!pythonRuns) skipBecause(this, `${python} cannot be run; install python3 (or set QI_PYTHON) to test training/`);
   });
 
   it("passes its unit tests (mAP known answers, letterbox, dataset reading, export check, arguments)", function () {
@@ -37,6 +37,7 @@ describe("training: Python code", function () {
     expect(ran, "the test modules were found").to.be.greaterThan(40);
     const skipped = report.split("\n").filter((line) => / \.\.\. skipped /.test(line));
     for (const line of skipped) console.log(`      python: ${line.trim()}`);
+    if (requireAllTests()) expect(skipped, "Python tests that skipped").to.deep.equal([]);
   });
 
   it("letterboxes exactly like contracts/modelManifest.ts", () => {
@@ -92,10 +93,7 @@ describe("training: Python code", function () {
   });
 
   it("computes the labelsHash of the real scratches dataset like the converter", function () {
-    if (!existsSync(SCRATCHES_DIR)) {
-      console.log(`      skipped: ${SCRATCHES_DIR} is absent (set QI_SCRATCHES_DIR)`);
-      this.skip();
-    }
+    if (!existsSync(SCRATCHES_DIR)) skipBecause(this, NO_SCRATCHES_DATA);
     const conversion = scratchesConversion();
     const records = conversion.images.map((i) => datasetRecordSchema.parse(i.record));
     const code =

@@ -11,6 +11,7 @@ import { Conversion, convertExport } from "../training/convertLabels";
 import { filesBelow, writeDataset } from "../training/datasetFromLabels";
 import { checkTorch, findPython, TORCH_INSTALL_HINT, TRAIN_OUTPUTS, TRAIN_SCRIPT } from "../training/python";
 import { readCheck, readTensor, verifyOnnx } from "../training/verifyOnnx";
+import { skipBecause } from "./helpers/skip";
 
 const IMAGES = 14;
 const WIDTH = 96;
@@ -78,10 +79,7 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
 
   before(async function () {
     const torch = checkTorch(python);
-    if (!torch.ok) {
-      console.log(`      skipped: ${torch.detail}; to run it, ${TORCH_INSTALL_HINT}`);
-      this.skip();
-    }
+    if (!torch.ok) skipBecause(this, `${torch.detail}; to run it, ${TORCH_INSTALL_HINT}`);
     dir = mkdtempSync(path.join(tmpdir(), "qi-train-smoke-"));
     const imagesDir = path.join(dir, "lake", "images");
     const csv = await syntheticExport(imagesDir);

@@ -9,6 +9,7 @@ import { ModelError } from "../../edge/src/model";
 import { gradientJpeg, NO_SCRATCHES_DATA, realSampleImages } from "../helpers/images";
 import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
 import { torchvisionModel, yolov8Model } from "../helpers/onnxModels";
+import { skipBecause } from "../helpers/skip";
 
 const options: DetectorOptions = { threads: 1, maxDetections: 100, bare: { padValue: 114 } };
 // A 450×300 image in a 640×640 input: scaled by 640/450 to 640×427, 106 px of padding above.
@@ -219,10 +220,7 @@ describe("edge detector on real onnxruntime sessions", () => {
 
     it("inspects the real camera images", async function () {
       const images = realSampleImages();
-      if (images.length === 0) {
-        console.log(`      skipped: ${NO_SCRATCHES_DATA}`);
-        this.skip();
-      }
+      if (images.length === 0) skipBecause(this, `${NO_SCRATCHES_DATA}`);
       const detector = await load(path.join(dir, "torchvision"));
       for (const image of images) {
         const inspection = await detector.inspect(readFileSync(image));

@@ -20,6 +20,7 @@ import { MemoryLabelStore, MemoryObjectStore, recordingLog } from "../helpers/me
 import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 import { MOSQUITTO, Mosquitto, NO_MOSQUITTO, Subscriber } from "../helpers/mosquitto";
 import { memoryLog } from "../helpers/memoryLog";
+import { skipBecause } from "../helpers/skip";
 
 const BUCKET = "qi-test-data-lake";
 const CREDENTIALS = { accessKeyId: "AKIAFEEDBACKTEST", secretAccessKey: "not-a-secret" };
@@ -395,10 +396,7 @@ describe("edge feedback: sending uncertain images back", () => {
       let subscriber: Subscriber;
       let s3: FakeS3;
       before(async function () {
-        if (!MOSQUITTO) {
-          console.log(`      skipped: ${NO_MOSQUITTO}`);
-          this.skip();
-        }
+        if (!MOSQUITTO) skipBecause(this, `${NO_MOSQUITTO}`);
         broker = await Mosquitto.create(path.join(dir, "broker"));
         await broker.start();
         subscriber = await Subscriber.connect(broker.port, "qualityinspection/scratch-detection/#", "feedback-tests");

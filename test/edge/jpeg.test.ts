@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { decodeImage, ImageDecodeError } from "../../edge/src/image";
 import { failureOf } from "../helpers/failure";
 import { gradientJpeg, NO_SCRATCHES_DATA, realSampleImages } from "../helpers/images";
+import { skipBecause } from "../helpers/skip";
 
 /** The RGB pixels Pillow decodes from a JPEG file, as training reads them; undefined without Pillow. */
 function pillowDecode(file: string): Buffer | undefined {
@@ -34,10 +35,7 @@ describe("edge JPEG decoding (libjpeg-turbo as WebAssembly, inside jimp)", () =>
     const files = await sampleJpegs();
     for (const file of files) {
       const reference = pillowDecode(file);
-      if (!reference) {
-        console.log("      skipped: Pillow is not installed (apt-get install python3-pil); CI installs it");
-        this.skip();
-      }
+      if (!reference) skipBecause(this, "Pillow is not installed (apt-get install python3-pil); CI installs it");
       const image = await decodeImage(readFileSync(file));
       expect(reference.length).to.equal(image.width * image.height * 3);
       let differing = 0;

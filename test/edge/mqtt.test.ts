@@ -17,6 +17,7 @@ import {
 } from "../helpers/mosquitto";
 import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 import { memoryLog } from "../helpers/memoryLog";
+import { skipBecause } from "../helpers/skip";
 
 const TOPIC = "qualityinspection/scratch-detection";
 
@@ -33,10 +34,7 @@ describe("edge detector over a real MQTT broker (mosquitto)", function () {
   const subscribers: Subscriber[] = [];
 
   before(async function () {
-    if (!MOSQUITTO) {
-      console.log(`      skipped: ${NO_MOSQUITTO}`);
-      this.skip();
-    }
+    if (!MOSQUITTO) skipBecause(this, `${NO_MOSQUITTO}`);
     model = oneScratchDetector(dir, 0.9);
     const folder = path.join(dir, "images");
     mkdirSync(folder);
@@ -160,10 +158,7 @@ describe("edge detector over a real MQTT broker (mosquitto)", function () {
 
   it("connects to a mutual-TLS listener with a client certificate (the IoT Core path)", async function () {
     const certificates = makeCertificates(path.join(dir, "pki"));
-    if (!certificates) {
-      console.log("      skipped: openssl is not installed");
-      this.skip();
-    }
+    if (!certificates) skipBecause(this, "openssl is not installed");
     const tlsBroker = await Mosquitto.create(path.join(dir, "tls-broker"), {
       port: await freePort(),
       ca: certificates.ca,

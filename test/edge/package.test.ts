@@ -13,6 +13,7 @@ import { FakeS3, FakeTokenExchangeService } from "../helpers/fakeS3";
 import { interpolateLifecycle } from "../helpers/greengrass";
 import { gradientJpeg } from "../helpers/images";
 import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
+import { skipBecause } from "../helpers/skip";
 
 const UNZIP = ["/usr/bin/unzip", "/bin/unzip"].find((p) => existsSync(p));
 const NO_UNZIP = "unzip is not installed, so the archive cannot be opened independently";
@@ -43,10 +44,7 @@ describe("edge ZIP writer", () => {
   });
 
   it("is an archive standard tools read back byte for byte", function () {
-    if (!UNZIP) {
-      console.log(`      skipped: ${NO_UNZIP}`);
-      this.skip();
-    }
+    if (!UNZIP) skipBecause(this, `${NO_UNZIP}`);
     const file = path.join(dir, "a.zip");
     writeFileSync(file, zip(entries));
     expect(spawnSync(UNZIP, ["-tq", file]).status).to.equal(0);
@@ -82,10 +80,7 @@ describe("edge component package", function () {
   });
 
   it("holds the bundle, the linux-x64 native binaries and the JPEG decoder's WebAssembly, and nothing for other platforms", function () {
-    if (!UNZIP) {
-      console.log(`      skipped: ${NO_UNZIP}`);
-      this.skip();
-    }
+    if (!UNZIP) skipBecause(this, `${NO_UNZIP}`);
     const files = listZip(built.zipPath);
     expect(files).to.include.members([
       "main.js",
@@ -105,10 +100,7 @@ describe("edge component package", function () {
   });
 
   it("unpacked as Greengrass does, passes the recipe's Install step, runs its Run step over IPC and sends images back with token exchange credentials", async function () {
-    if (!UNZIP) {
-      console.log(`      skipped: ${NO_UNZIP}`);
-      this.skip();
-    }
+    if (!UNZIP) skipBecause(this, `${NO_UNZIP}`);
     // Greengrass unpacks <name>.zip into <decompressedPath>/<name>/.
     const decompressedPath = path.join(dir, "greengrass", "artifacts-unarchived");
     const uri = `s3://qi-dev-data-lake/components/qi-dev.ScratchDetector/1.0.0/${built.sha256}.zip`;

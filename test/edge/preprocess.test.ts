@@ -5,6 +5,7 @@ import { letterboxGeometry } from "../../contracts/modelManifest";
 import { decodeImage } from "../../edge/src/image";
 import { Bitmap, Letterboxer } from "../../edge/src/preprocess";
 import { gradientJpeg, NO_SCRATCHES_DATA, realSampleImages } from "../helpers/images";
+import { skipBecause } from "../helpers/skip";
 
 function solid(width: number, height: number, rgb: [number, number, number]): Bitmap {
   const data = new Uint8Array(width * height * 4);
@@ -87,10 +88,7 @@ describe("edge preprocessing: letterbox + normalise in one pass", () => {
       );
       const { tensor, geometry } = new Letterboxer({ ...size, padValue: 114 }).apply(image);
       const reference = pillowResize(image, geometry.width, geometry.height);
-      if (!reference) {
-        console.log("      skipped: Pillow is not installed (apt-get install python3-pil); CI installs it");
-        this.skip();
-      }
+      if (!reference) skipBecause(this, "Pillow is not installed (apt-get install python3-pil); CI installs it");
       let worst = 0;
       const plane = size.width * size.height;
       for (let y = 0; y < geometry.height; y++) {

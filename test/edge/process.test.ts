@@ -6,6 +6,7 @@ import { EdgeProcess } from "../helpers/edgeProcess";
 import { gradientJpeg } from "../helpers/images";
 import { MOSQUITTO, Mosquitto, NO_MOSQUITTO, Subscriber } from "../helpers/mosquitto";
 import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
+import { skipBecause } from "../helpers/skip";
 
 const TOPIC = "qualityinspection/scratch-detection";
 
@@ -82,10 +83,7 @@ describe("edge CLI process", () => {
     let broker: Mosquitto;
     let subscriber: Subscriber;
     before(async function () {
-      if (!MOSQUITTO) {
-        console.log(`      skipped: ${NO_MOSQUITTO}`);
-        this.skip();
-      }
+      if (!MOSQUITTO) skipBecause(this, `${NO_MOSQUITTO}`);
       broker = await Mosquitto.create(path.join(dir, "broker"));
       await broker.start();
       subscriber = await Subscriber.connect(broker.port, `${TOPIC}/#`, "process-tests");

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { Jimp } from "jimp";
+import { SCRATCHES_DIR } from "./scratches";
 
 /** A JPEG of the given size: a horizontal and vertical colour gradient, with an optional dark bar ("scratch"). */
 export async function gradientJpeg(
@@ -25,9 +26,7 @@ export async function gradientJpeg(
 
 /** Root of the real sample data, or undefined in a fresh clone (tests that need it skip and say why). */
 export function scratchesDir(): string | undefined {
-  const dir =
-    process.env.QI_SCRATCHES_DIR ?? path.resolve(__dirname, "..", "..", "..", "shared", "datasets", "scratches");
-  return existsSync(path.join(dir, "images")) ? dir : undefined;
+  return existsSync(path.join(SCRATCHES_DIR, "images")) ? SCRATCHES_DIR : undefined;
 }
 
 /** Paths of the real camera sample images (17 JPEGs), when the data is present. */

@@ -2,11 +2,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Conversion, convertExport } from "../../training/convertLabels";
 import { filesBelow } from "../../training/datasetFromLabels";
-import { PROJECT_DIR } from "./pulumiProgram";
+import { SCRATCHES_DIR } from "./scratches";
 
-/** The real sample data (`../shared/datasets/scratches`); absent in a fresh clone, present for developers and CI. */
-export const SCRATCHES_DIR =
-  process.env.QI_SCRATCHES_DIR ?? path.resolve(PROJECT_DIR, "..", "shared", "datasets", "scratches");
 export const SCRATCHES_IMAGES = path.join(SCRATCHES_DIR, "images");
 
 /** The dataset `npm run dataset:from-labels` builds from the real label export, with the default split. */

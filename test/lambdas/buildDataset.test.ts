@@ -4,6 +4,8 @@ import { buildDataset, BuildDatasetEvent } from "../../lambdas/buildDataset/hand
 import { labelFor } from "../helpers/labels";
 import { MemoryLabelStore, MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
 import { haveScratches, scratchLabels } from "../helpers/scratches";
+import { NO_SCRATCHES_DATA } from "../helpers/images";
+import { skipBecause } from "../helpers/skip";
 
 const event = (overrides: Partial<BuildDatasetEvent> = {}): BuildDatasetEvent => ({
   datasetId: "run-1-3fa2b1c9",
@@ -115,7 +117,7 @@ describe("BuildDataset", () => {
   });
 
   it("builds a dataset from the real sample labels", async function () {
-    if (!haveScratches()) this.skip(); // ../shared/datasets/scratches is absent in a fresh clone
+    if (!haveScratches()) skipBecause(this, NO_SCRATCHES_DATA);
     const objects = new MemoryObjectStore();
     const labels = new MemoryLabelStore();
     for (const { key, record } of scratchLabels(objects.bucket)) {

@@ -4,6 +4,7 @@ import { createReadStream } from "node:fs";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { createTarGz, readTarEntries } from "../../lambdas/shared/tar";
+import { skipBecause } from "../helpers/skip";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "python-tarfile.tar.gz");
 
@@ -52,7 +53,7 @@ describe("the tar reader and writer", () => {
   });
 
   it("writes archives that Python's tarfile (SageMaker's toolkit) extracts", function () {
-    if (!hasPython()) this.skip(); // python3 is on every developer machine and in CI; a bare container may lack it
+    if (!hasPython()) skipBecause(this, "python3 cannot be run (it is on every developer machine and in CI)");
     const archive = createTarGz([{ name: "pkg/train.py", data: Buffer.from("print('hi')\n") }]);
     const script =
       "import sys,tarfile,io;t=tarfile.open(fileobj=io.BytesIO(sys.stdin.buffer.read()));print(t.extractfile('pkg/train.py').read().decode(),end='')";

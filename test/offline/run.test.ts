@@ -12,6 +12,7 @@ import { PIPELINE_STAGES } from "../../stateMachines/stages";
 import { checkTorch, findPython } from "../../training/python";
 import { tempDir } from "../helpers/modelFolders";
 import { PROJECT_DIR } from "../helpers/pulumiProgram";
+import { skipBecause } from "../helpers/skip";
 
 const STAGE_OF = new Map(PIPELINE_STAGES.flatMap((stage) => stage.states.map((state) => [state, stage.name])));
 
@@ -214,10 +215,7 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
 
   it("deploys nothing when the trained model misses the gate (train.py, one epoch)", async function () {
     const torch = checkTorch(findPython());
-    if (!torch.ok) {
-      console.log(`      skipped: ${torch.detail}`);
-      this.skip();
-    }
+    if (!torch.ok) skipBecause(this, `${torch.detail}`);
     const lines: string[] = [];
     const result = await runOffline(
       options(path.join(dir, "rejected"), {

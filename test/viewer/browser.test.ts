@@ -11,6 +11,7 @@ import { gradientJpeg, NO_SCRATCHES_DATA } from "../helpers/images";
 import { freePort } from "../helpers/mosquitto";
 import { deviceError, labelledSampleResults, result } from "../helpers/viewerMessages";
 import { eventually } from "../helpers/wait";
+import { skipBecause } from "../helpers/skip";
 
 const TOPIC = DEFAULT_RESULT_TOPIC;
 const ERRORS = errorTopicOf(TOPIC);
@@ -75,10 +76,7 @@ describe("viewer page in chromium (playwright-core), fed by a real MQTT broker",
     page.waitForSelector(`#frame[data-message-id="${message.messageId}"][data-image="${image}"]`);
 
   before(async function () {
-    if (!CHROMIUM) {
-      console.log(`      skipped: ${NO_CHROMIUM}`);
-      this.skip();
-    }
+    if (!CHROMIUM) skipBecause(this, `${NO_CHROMIUM}`);
     mkdirSync(images);
     writeFileSync(path.join(images, "part-001.jpg"), await gradientJpeg(450, 300, { x: 90, y: 130, w: 60, h: 8 }));
     writeFileSync(path.join(images, "part-002.jpg"), await gradientJpeg(450, 300));

@@ -13,6 +13,7 @@ import { EventStream } from "../helpers/sse";
 import { result } from "../helpers/viewerMessages";
 import { eventually } from "../helpers/wait";
 import { WebSocketMqttBridge } from "../helpers/websocketBridge";
+import { skipBecause } from "../helpers/skip";
 
 const TOPIC = DEFAULT_RESULT_TOPIC;
 
@@ -35,10 +36,7 @@ describe("viewer over TLS: mutual TLS (mosquitto) and WebSocket with SigV4", fun
 
   before(function () {
     certificates = makeCertificates(path.join(dir, "certs"));
-    if (!certificates) {
-      console.log("      skipped: openssl is not installed");
-      this.skip();
-    }
+    if (!certificates) skipBecause(this, "openssl is not installed");
   });
 
   afterEach(async () => {
@@ -53,10 +51,7 @@ describe("viewer over TLS: mutual TLS (mosquitto) and WebSocket with SigV4", fun
     let publisher: MqttTransport;
 
     before(async function () {
-      if (!MOSQUITTO) {
-        console.log(`      skipped: ${NO_MOSQUITTO}`);
-        this.skip();
-      }
+      if (!MOSQUITTO) skipBecause(this, `${NO_MOSQUITTO}`);
       const { ca, server } = certificates!;
       broker = await Mosquitto.create(path.join(dir, "mosquitto"), { port: await freePort(), ca, ...server });
       await broker.start();
