@@ -1,8 +1,8 @@
 import { Jimp } from "jimp";
-import type { RgbaImage } from "./preprocess";
+import type { Bitmap } from "../../edge/src/preprocess";
 
 /** Decodes a JPEG or PNG into RGBA pixels. */
-export async function decodeImage(bytes: Buffer): Promise<RgbaImage> {
+export async function decodeImage(bytes: Buffer): Promise<Bitmap> {
   const image = await Jimp.read(bytes);
   return { width: image.bitmap.width, height: image.bitmap.height, data: image.bitmap.data };
 }

@@ -13,7 +13,7 @@ import { compiledKeys } from "../shared/models";
 import type { Log, ObjectStore } from "../shared/ports";
 import { lines, readAll } from "../shared/streams";
 import { compareOutputs, OutputTensor } from "./compare";
-import { letterboxTensor, RgbaImage } from "./preprocess";
+import { Bitmap, Letterboxer } from "../../edge/src/preprocess";
 
 export const compileOnnxEventSchema = z.object({
   modelKey: z.string().min(1),
@@ -47,7 +47,7 @@ export interface CompileOnnxDeps {
   log: Log;
   /** onnxruntime-node, passed in so that tests and the offline run use the same module the function loads. */
   ort: typeof import("onnxruntime-node");
-  decodeImage: (bytes: Buffer) => Promise<RgbaImage>;
+  decodeImage: (bytes: Buffer) => Promise<Bitmap>;
   optimise?: ModelOptimiser;
 }
 
@@ -125,16 +125,13 @@ export async function compileOnnx(event: unknown, deps: CompileOnnxDeps): Promis
     const originalSession = await ort.InferenceSession.create(originalPath, asIs);
     const optimisedSession = await ort.InferenceSession.create(optimisedPath, asIs);
     const keys = await goldenImageKeys(objects, datasetId, goldenImages);
+    const letterboxer = new Letterboxer(manifest.data.input);
     let maxAbsDiff = 0;
     try {
       for (const key of keys) {
         const image = await deps.decodeImage(await readAll(await objects.read(key)));
-        const input = letterboxTensor(
-          image,
-          manifest.data.input.width,
-          manifest.data.input.height,
-          manifest.data.input.padValue,
-        );
+        // The device's own preprocessing, so the golden images reach both models as they reach the fleet.
+        const input = letterboxer.apply(image).tensor;
         const comparison = compareOutputs(
           await run(originalSession, ort, manifest.data, input),
           await run(optimisedSession, ort, manifest.data, input),

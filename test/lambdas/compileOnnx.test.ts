@@ -7,7 +7,7 @@ import { Jimp } from "jimp";
 import { compareOutputs } from "../../lambdas/compileOnnx/compare";
 import { decodeImage } from "../../lambdas/compileOnnx/decode";
 import { compileOnnx, CompileOnnxEvent } from "../../lambdas/compileOnnx/handler";
-import { letterboxTensor } from "../../lambdas/compileOnnx/preprocess";
+import { Letterboxer } from "../../edge/src/preprocess";
 import { MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
 import { manifestFor } from "../helpers/models";
 import { convModel } from "../helpers/onnxModels";
@@ -142,18 +142,18 @@ describe("CompileOnnx", () => {
     });
   });
 
-  describe("letterbox preprocessing", () => {
+  describe("letterbox preprocessing (the edge's, which the golden-image check uses)", () => {
     it("scales, centres and pads as model.json prescribes", () => {
       // A 4×2 white image into 4×4: scaled ×1, centred vertically with one padded row above and below.
       const white = { width: 4, height: 2, data: new Uint8Array(4 * 2 * 4).fill(255) };
-      const tensor = letterboxTensor(white, 4, 4, 0);
+      const tensor = new Letterboxer({ width: 4, height: 4, padValue: 0 }).apply(white).tensor;
       const red = Array.from(tensor.subarray(0, 16));
       expect(red).to.deep.equal([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0]);
     });
 
     it("keeps the colour planes in RGB order", () => {
       const pixel = { width: 1, height: 1, data: new Uint8Array([255, 0, 51, 255]) };
-      const tensor = letterboxTensor(pixel, 1, 1, 0);
+      const tensor = new Letterboxer({ width: 1, height: 1, padValue: 0 }).apply(pixel).tensor;
       expect(Array.from(tensor)).to.deep.equal([1, 0, Math.fround(0.2)]);
     });
   });
