@@ -4,12 +4,12 @@ import * as path from "node:path";
 import type { InferenceSession } from "onnxruntime-node";
 import { z } from "zod";
 import { datasetRecordSchema, Split } from "../../contracts/dataset";
-import { MODEL_MANIFEST_FILE, ModelManifest, modelManifestSchema } from "../../contracts/modelManifest";
+import type { ModelManifest } from "../../contracts/modelManifest";
 import { ModelArtifactError, OptimisedModelMismatchError } from "../shared/errors";
 import { datasetKeys } from "../shared/datasets";
 import { parseEvent } from "../shared/events";
 import { parseJson } from "../shared/json";
-import { compiledKeys } from "../shared/models";
+import { compiledKeys, parseModelManifest } from "../shared/models";
 import type { Log, ObjectStore } from "../shared/ports";
 import { lines, readAll } from "../shared/streams";
 import { compareOutputs, OutputTensor } from "./compare";
@@ -108,8 +108,7 @@ export async function compileOnnx(event: unknown, deps: CompileOnnxDeps): Promis
     event,
   );
   const manifestBytes = await readAll(await objects.read(manifestKey));
-  const manifest = modelManifestSchema.safeParse(parseJson(manifestBytes.toString("utf8")));
-  if (!manifest.success) throw new ModelArtifactError(`${manifestKey} breaks the ${MODEL_MANIFEST_FILE} contract`);
+  const manifest = parseModelManifest(manifestBytes, manifestKey);
   const model = await readAll(await objects.read(modelKey));
 
   const workDir = await mkdtemp(path.join(tmpdir(), "compile-onnx-"));
@@ -125,7 +124,7 @@ export async function compileOnnx(event: unknown, deps: CompileOnnxDeps): Promis
     const originalSession = await ort.InferenceSession.create(originalPath, asIs);
     const optimisedSession = await ort.InferenceSession.create(optimisedPath, asIs);
     const keys = await goldenImageKeys(objects, datasetId, goldenImages);
-    const letterboxer = new Letterboxer(manifest.data.input);
+    const letterboxer = new Letterboxer(manifest.input);
     let maxAbsDiff = 0;
     try {
       for (const key of keys) {
@@ -133,8 +132,8 @@ export async function compileOnnx(event: unknown, deps: CompileOnnxDeps): Promis
         // The device's own preprocessing, so the golden images reach both models as they reach the fleet.
         const input = letterboxer.apply(image).tensor;
         const comparison = compareOutputs(
-          await run(originalSession, ort, manifest.data, input),
-          await run(optimisedSession, ort, manifest.data, input),
+          await run(originalSession, ort, manifest, input),
+          await run(optimisedSession, ort, manifest, input),
           tolerance,
         );
         maxAbsDiff = Math.max(maxAbsDiff, comparison.maxAbsDiff);

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { MODEL_MANIFEST_FILE, ModelManifest, modelManifestSchema } from "../../contracts/modelManifest";
+import { MODEL_MANIFEST_FILE, ModelManifest } from "../../contracts/modelManifest";
 import { ModelArtifactError } from "../shared/errors";
 import { parseEvent } from "../shared/events";
-import { modelKeys } from "../shared/models";
+import { modelKeys, parseModelManifest } from "../shared/models";
 import type { Log, ObjectStore } from "../shared/ports";
 import { keyInBucket, s3Uri } from "../shared/s3Uri";
 import { createTarGz, readTarEntries } from "../shared/tar";
@@ -51,7 +51,7 @@ export async function evaluateModel(event: unknown, { objects, log }: { objects:
   );
   const manifestBytes = entries.get(MODEL_MANIFEST_FILE);
   if (!manifestBytes) throw new ModelArtifactError(`${modelDataUrl} has no ${MODEL_MANIFEST_FILE}`);
-  const manifest = parseManifest(manifestBytes, modelDataUrl);
+  const manifest = parseModelManifest(manifestBytes, modelDataUrl);
   const onnx = entries.get(manifest.file);
   if (!onnx)
     throw new ModelArtifactError(`${modelDataUrl} has no ${manifest.file}, which ${MODEL_MANIFEST_FILE} names`);
@@ -103,21 +103,4 @@ export async function evaluateModel(event: unknown, { objects, log }: { objects:
     evaluationUri: s3Uri(objects.bucket, keys.evaluation),
     metadata,
   } satisfies EvaluateModelResult;
-}
-
-function parseManifest(bytes: Buffer, modelDataUrl: string): ModelManifest {
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString("utf8"));
-  } catch {
-    throw new ModelArtifactError(`${MODEL_MANIFEST_FILE} in ${modelDataUrl} is not JSON`);
-  }
-  const parsed = modelManifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new ModelArtifactError(
-      `${MODEL_MANIFEST_FILE} in ${modelDataUrl} breaks the contract: ${problems.join("; ")}`,
-    );
-  }
-  return parsed.data;
 }

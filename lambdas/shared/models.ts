@@ -1,4 +1,6 @@
 import { DATA_LAKE_PREFIXES } from "../../contracts/dataLake";
+import { MODEL_MANIFEST_FILE, ModelManifest, modelManifestSchema } from "../../contracts/modelManifest";
+import { ModelArtifactError } from "./errors";
 
 /** Where the pipeline keeps the files of one trained model (training job), next to SageMaker's `output/`. */
 export function modelKeys(trainingJobName: string) {
@@ -18,4 +20,20 @@ export function modelKeys(trainingJobName: string) {
 export function compiledKeys(modelVersion: string) {
   const folder = `${DATA_LAKE_PREFIXES.compiled}${modelVersion}/`;
   return { folder, onnx: `${folder}model.onnx`, manifest: `${folder}model.json`, neo: `${folder}neo/` };
+}
+
+/** Reads a model.json against the contract; `source` says where it came from in the error, which names each bad field. */
+export function parseModelManifest(bytes: Buffer, source: string): ModelManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    throw new ModelArtifactError(`${MODEL_MANIFEST_FILE} in ${source} is not JSON`);
+  }
+  const parsed = modelManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ModelArtifactError(`${MODEL_MANIFEST_FILE} in ${source} breaks the contract: ${problems.join("; ")}`);
+  }
+  return parsed.data;
 }
