@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isImageKey } from "../../contracts/dataLake";
 import { imageIdFromKey, LabelRecord, labelRecordSchema } from "../../contracts/labelRecord";
 import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE, VERIFICATION_CHOICES } from "../shared/labeling";
-import { parseS3Uri } from "../shared/s3Uri";
+import { s3Location } from "../shared/s3Uri";
 
 /**
  * One line of a Ground Truth bounding-box output manifest, turned into a label record. The line format is Ground
@@ -64,7 +64,7 @@ export function labelFromLine(line: string, context: LineContext): LineResult {
   if (typeof sourceRef !== "string") return { code: "no-source-ref", detail: "the line has no source-ref" };
 
   const reject = (code: RejectionCode, detail: string): LineResult => ({ code, detail, sourceRef });
-  const location = /^s3:\/\//.test(sourceRef) ? parseS3Uri(sourceRef) : undefined;
+  const location = s3Location(sourceRef);
   if (!location || location.bucket !== context.bucket || !isImageKey(location.key)) {
     return reject("not-in-data-lake", `${sourceRef} is not an image under images/ in s3://${context.bucket}`);
   }

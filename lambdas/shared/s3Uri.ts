@@ -6,9 +6,15 @@ export function s3Uri(bucket: string, key: string): string {
 
 /** `s3://bucket/key` → its parts; anything else is a bad event. */
 export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const location = s3Location(uri);
+  if (!location) throw new InvalidEventError(`${uri} is not an s3://bucket/key URI`);
+  return location;
+}
+
+/** Bucket and key of an `s3://bucket/key` URI, or undefined when the text is not one (for data, not events). */
+export function s3Location(uri: string): { bucket: string; key: string } | undefined {
   const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
-  if (!match) throw new InvalidEventError(`${uri} is not an s3://bucket/key URI`);
-  return { bucket: match[1], key: match[2] };
+  return match ? { bucket: match[1], key: match[2] } : undefined;
 }
 
 /** The key of a URI that must point into the given bucket (the data lake). */

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { PutRecordCommand, SageMakerFeatureStoreRuntimeClient } from "@aws-sdk/client-sagemaker-featurestore-runtime";
 import { fromFeatureValues, imageIdFromKey, LabelRecord } from "../../contracts/labelRecord";
+import { labelFromLine } from "../../lambdas/ingestLabels/groundTruth";
 import { ingestLabels, IngestLabelsEvent } from "../../lambdas/ingestLabels/handler";
 import { featureStoreLabelStore } from "../../lambdas/shared/aws/featureStoreLabelStore";
 import { LabelStoreThrottledError } from "../../lambdas/shared/errors";
@@ -86,6 +87,16 @@ describe("IngestLabels", () => {
     expect(report.rejections[1].detail).to.contain("did not submit the task before it expired");
     expect(report.rejections[3].detail).to.contain("class id 2 is not one of the 1 classes");
     expect(report.rejections[4].detail).to.match(/annotations/);
+  });
+
+  it("rejects a line whose source-ref is not an s3://bucket/key URI, instead of failing the whole job", () => {
+    const context = { bucket: "qi-test-lake", classes: ["scratch"], labelingJobName: job, verified: false, now: 0 };
+    for (const sourceRef of ["s3://qi-test-lake", "s3://", "https://qi-test-lake/images/a.jpg"]) {
+      expect(labelFromLine(JSON.stringify({ "source-ref": sourceRef }), context), sourceRef).to.deep.include({
+        code: "not-in-data-lake",
+        sourceRef,
+      });
+    }
   });
 
   it("stores a label judged wrong by verification as REJECTED, and skips unverified ones", async () => {
