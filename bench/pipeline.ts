@@ -11,12 +11,11 @@ import { readFileSync } from "node:fs";
 import { deflateRawSync } from "node:zlib";
 import { bundleLambda } from "../components/lambdaBundle";
 import { buildDataset } from "../lambdas/buildDataset/handler";
-import { PIPELINE_FUNCTIONS, STARTER_FUNCTION } from "../stateMachines/functions";
+import { functionSlug, PIPELINE_FUNCTIONS, STARTER_FUNCTION } from "../stateMachines/functions";
 import { labelFor } from "../test/helpers/labels";
 import { MemoryLabelStore, MemoryObjectStore, recordingLog } from "../test/helpers/memoryPorts";
 import { runPipeline } from "../test/helpers/pipelineHarness";
 
-const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const MB = 1024 * 1024;
 const format = (bytes: number) => bytes.toLocaleString("en-US").padStart(12);
 
@@ -34,7 +33,7 @@ async function main() {
   console.log("\nLambda bundles (goal <= 1 MB each):");
   for (const [key, spec] of [...Object.entries(PIPELINE_FUNCTIONS), ["startPipeline", STARTER_FUNCTION] as const]) {
     const bundle = await bundleLambda(spec.entry);
-    const name = kebab(key);
+    const name = functionSlug(key);
     bundleBytes[name] = bundle.codeBytes + bundle.nativeBytes;
     if (bundle.nativeBytes === 0) {
       console.log(

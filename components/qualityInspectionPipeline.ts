@@ -5,7 +5,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/schema";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
-import { PIPELINE_FUNCTIONS, PipelineFunction, STARTER_FUNCTION } from "../stateMachines/functions";
+import {
+  functionName,
+  functionSlug,
+  PIPELINE_FUNCTIONS,
+  PipelineFunction,
+  STARTER_FUNCTION,
+} from "../stateMachines/functions";
 import { pipelineDefinitionArgs } from "../stateMachines/definitionArgs";
 import { buildPipelineDefinition } from "../stateMachines/qualityInspection";
 import { partitionOf } from "./deepLearningContainers";
@@ -51,8 +57,6 @@ export interface QualityInspectionPipelineArgs {
   /** The folder whose files become the training job's source (`training/`). */
   trainingSourceDir: string;
 }
-
-const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
  * The quality-inspection pipeline: one Step Functions state machine (label → train → gate → compile → deploy), its
@@ -271,26 +275,32 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
     /** A function with its own role, log group (with retention) and X-Ray tracing. */
     const lambdaFunction = (
       key: string,
-      spec: { entry: string; timeoutSeconds: number; memoryMb: number; description: string },
+      spec: {
+        entry: string;
+        timeoutSeconds: number;
+        memoryMb: number;
+        ephemeralStorageMb?: number;
+        description: string;
+      },
       statements: PolicyStatement[],
       variables: Record<string, pulumi.Input<string>>,
     ) => {
-      const functionName = `${namePrefix}-${kebab(key)}`;
+      const deployedName = functionName(namePrefix, key);
       const logGroup = new aws.cloudwatch.LogGroup(
-        `${name}-${kebab(key)}-logs`,
-        { name: `/aws/lambda/${functionName}`, retentionInDays: args.logs.retentionDays },
+        `${name}-${functionSlug(key)}-logs`,
+        { name: `/aws/lambda/${deployedName}`, retentionInDays: args.logs.retentionDays },
         parent,
       );
       const role = new aws.iam.Role(
-        `${name}-${kebab(key)}-role`,
+        `${name}-${functionSlug(key)}-role`,
         {
-          description: `Runs the ${functionName} function`,
+          description: `Runs the ${deployedName} function`,
           assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", accountId),
         },
         parent,
       );
       const rolePolicy = new aws.iam.RolePolicy(
-        `${name}-${kebab(key)}-access`,
+        `${name}-${functionSlug(key)}-access`,
         {
           role: role.id,
           policy: policyDocument([
@@ -311,9 +321,9 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
         parent,
       );
       return new aws.lambda.Function(
-        `${name}-${kebab(key)}`,
+        `${name}-${functionSlug(key)}`,
         {
-          name: functionName,
+          name: deployedName,
           description: spec.description,
           role: role.arn,
           runtime: LAMBDA_RUNTIME,
@@ -322,8 +332,7 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
           code: lambdaArchive(spec.entry),
           timeout: spec.timeoutSeconds,
           memorySize: spec.memoryMb,
-          // Optimising a model writes both versions of it to /tmp.
-          ephemeralStorage: { size: spec.entry === PIPELINE_FUNCTIONS.compileOnnx.entry ? 2048 : 512 },
+          ephemeralStorage: { size: spec.ephemeralStorageMb ?? 512 },
           environment: { variables },
           tracingConfig: { mode: "Active" },
           loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },

@@ -11,7 +11,7 @@ import {
 } from "../contracts/modelComponent";
 import { inferenceComponentRecipe } from "../edge/recipe";
 import type { DefinitionResources } from "../stateMachines/definitionArgs";
-import { PIPELINE_FUNCTIONS, PipelineFunction } from "../stateMachines/functions";
+import { functionName, PIPELINE_FUNCTIONS, PipelineFunction } from "../stateMachines/functions";
 import { TRAINING_DIR } from "../training/python";
 import { FileLabelStore } from "./fileLabelStore";
 import { FileObjectStore } from "./fileObjectStore";
@@ -33,8 +33,6 @@ function edgeSourceHash(): string {
   return hash.digest("hex");
 }
 
-const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
 /** The names and ARNs `pulumi up` would give the stack's resources, in its region and the local account. */
 export function localResources(
   config: StackConfig,
@@ -50,7 +48,7 @@ export function localResources(
     functions: Object.fromEntries(
       (Object.keys(PIPELINE_FUNCTIONS) as PipelineFunction[]).map((fn) => [
         fn,
-        arn("lambda", `function:${namePrefix}-${kebab(fn)}`),
+        arn("lambda", `function:${functionName(namePrefix, fn)}`),
       ]),
     ) as Record<PipelineFunction, string>,
     alertsTopicArn: arn("sns", `${namePrefix}-pipeline-alerts`),

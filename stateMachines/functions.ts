@@ -1,6 +1,7 @@
 /**
- * The Lambda functions the state machine invokes: source folder under `lambdas/`, timeout and memory. The Pulumi
- * component creates them from this table, and the definition derives each Task's TimeoutSeconds from it.
+ * The Lambda functions the state machine invokes: source folder under `lambdas/`, timeout, memory and (where the
+ * default 512 MB is too little) /tmp size. The Pulumi component creates them from this table, and the definition
+ * derives each Task's TimeoutSeconds from it.
  */
 export const PIPELINE_FUNCTIONS = {
   startRun: {
@@ -43,6 +44,8 @@ export const PIPELINE_FUNCTIONS = {
     entry: "compileOnnx",
     timeoutSeconds: 900,
     memoryMb: 3008,
+    // Optimising a model writes both versions of it to /tmp.
+    ephemeralStorageMb: 2048,
     description: "Optimises an ONNX model and checks it on golden images",
   },
   createModelComponent: {
@@ -62,3 +65,9 @@ export const STARTER_FUNCTION = {
   memoryMb: 256,
   description: "Starts a pipeline run, named after its trigger",
 } as const;
+
+/** A function's key as it appears in resource names: `ingestLabels` → `ingest-labels`. */
+export const functionSlug = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The deployed function's name, as the component creates it and the offline run addresses it. */
+export const functionName = (namePrefix: string, key: string) => `${namePrefix}-${functionSlug(key)}`;

@@ -4,7 +4,7 @@ import { inferenceComponentVersion } from "../contracts/modelComponent";
 import { parseStackConfig, PROJECT } from "../config/schema";
 import { createInfrastructure } from "../infrastructure";
 import type { StateMachineDefinition, TaskState } from "../stateMachines/asl";
-import { PIPELINE_FUNCTIONS } from "../stateMachines/functions";
+import { functionSlug, PIPELINE_FUNCTIONS } from "../stateMachines/functions";
 import { STATES } from "../stateMachines/qualityInspection";
 import { ProgramRun, readStack, RecordedResource, runStack } from "./helpers/pulumiProgram";
 
@@ -104,6 +104,9 @@ for (const stack of ["dev", "prod"] as const) {
         });
         expect(fn.inputs.code, fn.name).to.have.property("__pulumiArchive", true);
         expect((fn.inputs.loggingConfig as { logGroup: string }).logGroup).to.equal(`/aws/lambda/${fn.inputs.name}`);
+        // Only the compile function, which writes two models to /tmp, gets more than Lambda's default /tmp.
+        const tmpMb = fn.name === "pipeline-compile-onnx" ? 2048 : 512;
+        expect(fn.inputs.ephemeralStorage, fn.name).to.deep.equal({ size: tmpMb });
       }
     });
 
@@ -155,9 +158,7 @@ for (const stack of ["dev", "prod"] as const) {
         )!;
 
       it("invokes only the pipeline's functions", () => {
-        const functions = Object.keys(PIPELINE_FUNCTIONS).map((key) =>
-          key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
-        );
+        const functions = Object.keys(PIPELINE_FUNCTIONS).map(functionSlug);
         expect(statement("InvokePipelineFunctions").Resource).to.have.members(
           functions.flatMap((fn) => [
             mockArn("Function", `pipeline-${fn}`),
