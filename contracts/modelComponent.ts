@@ -15,12 +15,15 @@ export function componentNames(namePrefix: string) {
   };
 }
 
+/** What comes before the model package version in a model component version. */
+export const MODEL_COMPONENT_VERSION_PREFIX = "1.0.";
+
 /** A model package version (1, 2, …) becomes component version 1.0.<n>: monotonic, and derived, never invented. */
 export function modelComponentVersion(modelPackageVersion: number): string {
   if (!Number.isInteger(modelPackageVersion) || modelPackageVersion < 1) {
     throw new Error(`model package version must be a positive integer, got ${modelPackageVersion}`);
   }
-  return `1.0.${modelPackageVersion}`;
+  return `${MODEL_COMPONENT_VERSION_PREFIX}${modelPackageVersion}`;
 }
 
 /** Data lake key of one artifact of a component version. */

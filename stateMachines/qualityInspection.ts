@@ -1,5 +1,6 @@
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import { SPLITS } from "../contracts/dataset";
+import { MODEL_COMPONENT_VERSION_PREFIX } from "../contracts/modelComponent";
 import { PipelineOutcome } from "../contracts/pipelineInput";
 import { ERROR_NAMES } from "../lambdas/shared/errors";
 import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../lambdas/shared/labeling";
@@ -680,8 +681,8 @@ export function buildPipelineDefinition(args: PipelineDefinitionArgs): StateMach
   lambda(STATES.createModelComponent, "createModelComponent", {
     Parameters: {
       componentName: deploy.modelComponentName,
-      // contracts/modelComponent.ts: component version 1.0.<model package version>.
-      "componentVersion.$": "States.Format('1.0.{}', $.modelPackage.ModelPackageVersion)",
+      // modelComponentVersion (contracts/modelComponent.ts), in ASL.
+      "componentVersion.$": `States.Format('${MODEL_COMPONENT_VERSION_PREFIX}{}', $.modelPackage.ModelPackageVersion)`,
       "modelPackageArn.$": "$.modelPackage.ModelPackageArn",
       "modelVersion.$": metadata("modelVersion"),
       "modelKey.$": "$.compiled.modelKey",
