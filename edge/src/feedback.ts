@@ -5,6 +5,7 @@ import { deviceImageKey, DeviceImageKeyError } from "../../contracts/dataLake";
 import { InferenceResult } from "../../contracts/inferenceMessages";
 import { EdgeConfig } from "./config";
 import { Courier, Link } from "./courier";
+import { writeAtomically } from "./files";
 import { Log } from "./log";
 import { Outbox } from "./outbox";
 import { decideSample, SampleReason, UncertaintyRule } from "./sampling";
@@ -243,7 +244,6 @@ async function readHistory(file: string, log: Log): Promise<number[]> {
   return [];
 }
 
-async function writeHistory(file: string, sentAt: number[]): Promise<void> {
-  await fs.writeFile(`${file}.tmp`, JSON.stringify({ sentAt }));
-  await fs.rename(`${file}.tmp`, file);
+function writeHistory(file: string, sentAt: number[]): Promise<void> {
+  return writeAtomically(file, JSON.stringify({ sentAt }));
 }

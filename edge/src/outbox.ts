@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
+import { writeAtomically } from "./files";
 
 /**
  * A durable FIFO of messages on disk: one file per message, appended before anyone tries to send it and removed only
@@ -212,9 +213,7 @@ export class Outbox<M extends OutboxMeta> extends EventEmitter {
   }
 
   private async writeState(): Promise<void> {
-    const target = path.join(this.dir, STATE_FILE);
-    await fs.writeFile(`${target}.tmp`, JSON.stringify({ dropped: this.droppedTotal }));
-    await fs.rename(`${target}.tmp`, target);
+    await writeAtomically(path.join(this.dir, STATE_FILE), JSON.stringify({ dropped: this.droppedTotal }));
   }
 
   private async syncDir(): Promise<void> {

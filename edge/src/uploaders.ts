@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { PutObjectCommand, S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+import { writeAtomically } from "./files";
 
 /** One image for the data lake: its key (contracts/dataLake.ts `deviceImageKey`), bytes and metadata. */
 export interface ImageUpload {
@@ -107,11 +108,4 @@ export class FolderImageUploader implements ImageUploader {
   }
 
   close(): void {}
-}
-
-async function writeAtomically(file: string, data: string | Buffer): Promise<void> {
-  // The temporary name does not end in an image extension, so a crash never leaves something that looks like an image.
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await fs.writeFile(temporary, data);
-  await fs.rename(temporary, file);
 }
