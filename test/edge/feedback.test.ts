@@ -21,20 +21,13 @@ import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 import { MOSQUITTO, Mosquitto, NO_MOSQUITTO, Subscriber } from "../helpers/mosquitto";
 import { memoryLog } from "../helpers/memoryLog";
 import { skipBecause } from "../helpers/skip";
+import { eventually } from "../helpers/wait";
 
 const BUCKET = "qi-test-data-lake";
 const CREDENTIALS = { accessKeyId: "AKIAFEEDBACKTEST", secretAccessKey: "not-a-secret" };
 const RULE: UncertaintyRule = { maxScore: 0.7, band: [0.3, 0.7], maxPerHour: 1000, randomRate: 0 };
 const T0 = Date.parse("2026-11-29T08:00:00.000Z");
 const UNREACHABLE_BROKER = "mqtt://127.0.0.1:9";
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** A result as the detector builds it, with the given detection scores. */
 function resultFor(imageName: string, scores: number[], at: number): InferenceResult {
@@ -110,7 +103,11 @@ describe("edge feedback: sending uncertain images back", () => {
       for (const [i, result] of results.entries()) {
         expect(await feedback.consider(images[i], result)).to.deep.equal({ sent: true, dropped: 0 });
       }
-      await until(() => log.lines.some((l) => l.startsWith("WARN uploads: delivery failed")), "a failed upload");
+      await eventually(
+        () => log.lines.some((l) => l.startsWith("WARN uploads: delivery failed")),
+        "a failed upload",
+        15_000,
+      );
       expect(s3.objects.size).to.equal(0);
       expect(feedback.queued).to.equal(5);
       expect(readdirSync(uploadDir).filter((f) => f.endsWith(".msg"))).to.have.length(5);
@@ -148,7 +145,7 @@ describe("edge feedback: sending uncertain images back", () => {
       feedback.start();
       const result = resultFor("part-0.jpg", [0.9, 0.4], T0);
       expect((await feedback.consider(images[0], result)).sent).to.equal(true);
-      await until(() => s3.requests.filter((r) => r.status === 503).length >= 2, "a retry");
+      await eventually(() => s3.requests.filter((r) => r.status === 503).length >= 2, "a retry", 15_000);
       expect(feedback.queued).to.equal(1);
       expect(log.lines.join("\n")).to.match(
         /uploads: delivery failed \(1x, 1 queued\): PutObject .* SlowDown \(HTTP 503\)/,
@@ -166,7 +163,11 @@ describe("edge feedback: sending uncertain images back", () => {
       feedback.start();
       const result = resultFor("part-0.jpg", [0.2], T0);
       await feedback.consider(images[0], result);
-      await until(() => log.lines.some((l) => l.includes("delivery failed")), "the stalled upload to fail");
+      await eventually(
+        () => log.lines.some((l) => l.includes("delivery failed")),
+        "the stalled upload to fail",
+        15_000,
+      );
       expect(log.lines.join("\n")).to.match(/PutObject .* failed: TimeoutError/);
       s3.hang = false;
       expect(await feedback.drained(20_000)).to.equal(true);
@@ -181,7 +182,7 @@ describe("edge feedback: sending uncertain images back", () => {
       feedback.start();
       const result = resultFor("part-0.jpg", [0.2], T0);
       await feedback.consider(images[0], result);
-      await until(() => s3.stalled > 0, "the upload to reach the endpoint");
+      await eventually(() => s3.stalled > 0, "the upload to reach the endpoint", 15_000);
       const started = Date.now();
       await feedback.stop();
       expect(Date.now() - started, "no waiting for the request timeout").to.be.below(5000);

@@ -9,16 +9,9 @@ import { FakeNucleus } from "../helpers/fakeNucleus";
 import { gradientJpeg } from "../helpers/images";
 import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 import { memoryLog } from "../helpers/memoryLog";
+import { eventually } from "../helpers/wait";
 
 const TOPIC = "qualityinspection/scratch-detection";
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("edge Greengrass IPC transport against a stand-in nucleus (event-stream RPC over a Unix socket)", () => {
   const dir = tempDir("ipc");
@@ -49,7 +42,7 @@ describe("edge Greengrass IPC transport against a stand-in nucleus (event-stream
     const transport = new GreengrassIpcTransport({ ackTimeoutSeconds: 5, log: memoryLog() });
     transport.start();
     try {
-      await until(() => transport.connected, 5000, "the IPC connection");
+      await eventually(() => transport.connected, "the IPC connection", 5000);
       await transport.publish(`${TOPIC}/errors`, Buffer.from('{"hello":1}'));
       expect(nucleus.connections.at(-1)).to.equal(token);
       expect(nucleus.published.at(-1)).to.deep.include({ topicName: `${TOPIC}/errors`, qos: "1" });

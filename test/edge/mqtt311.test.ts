@@ -9,16 +9,9 @@ import { gradientJpeg } from "../helpers/images";
 import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
 import { freePort } from "../helpers/mosquitto";
 import { memoryLog } from "../helpers/memoryLog";
+import { eventually } from "../helpers/wait";
 
 const TOPIC = "qualityinspection/scratch-detection";
-
-async function until(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("edge detector over MQTT 3.1.1 (aedes, the broker npm start embeds)", function () {
   const dir = tempDir("mqtt311");
@@ -59,10 +52,10 @@ describe("edge detector over MQTT 3.1.1 (aedes, the broker npm start embeds)", f
     const app = await EdgeApp.create(config(port), log);
     const done = app.run();
     // The detector inspects and queues while nothing listens on the port yet.
-    await until(
+    await eventually(
       () => log.lines.some((l) => l.startsWith("WARN cannot connect")),
+      () => `a connection warning; the log so far:\n${log.lines.join("\n")}`,
       10_000,
-      () => log.lines.join("\n"),
     );
     const broker = await EmbeddedBroker.start(port);
     const received: BrokerMessage[] = [];

@@ -10,17 +10,10 @@ import { LocalComponentRegistry, LocalGreengrass } from "../../offline/localGree
 import { syntheticImage, syntheticImageName } from "../../offline/synthetic";
 import { manifestFor } from "../helpers/modelFolders";
 import { tempDir } from "../helpers/modelFolders";
+import { eventually } from "../helpers/wait";
 
 const NAMES = componentNames("qi-dev");
 const EDGE_MAIN = path.resolve(__dirname, "..", "..", "edge", "src", "main.ts");
-
-async function until(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("offline: the local Greengrass device", function () {
   const dir = tempDir("greengrass");
@@ -109,7 +102,7 @@ describe("offline: the local Greengrass device", function () {
     await modelComponent("1.0.1", { "model.onnx": undefined, "model.json": "{}" });
     const created = await deploy("1.0.1");
     expect(devices(created.IotJobId)).to.include({ NumberOfInProgressThings: 1, NumberOfSucceededThings: 0 });
-    await until(() => greengrass.deployments.at(-1)?.status === "FAILED", 10_000);
+    await eventually(() => greengrass.deployments.at(-1)?.status === "FAILED", "the deployment to fail", 10_000);
     expect(devices(created.IotJobId)).to.include({ NumberOfFailedThings: 1, NumberOfInProgressThings: 0 });
     expect(greengrass.deployments.at(-1)?.reason).to.contain("cannot download the artifact");
     // The same client token is the same deployment.
@@ -123,7 +116,7 @@ describe("offline: the local Greengrass device", function () {
     });
     await modelComponent("1.0.2", { "model.onnx": "not an onnx model", "model.json": JSON.stringify(manifest) });
     const created = await deploy("1.0.2");
-    await until(() => greengrass.deployments.at(-1)?.status !== "IN_PROGRESS", 60_000);
+    await eventually(() => greengrass.deployments.at(-1)?.status !== "IN_PROGRESS", "the deployment to end", 60_000);
     const deployment = greengrass.deployments.at(-1)!;
     expect(deployment.status, detectorLines.join("\n")).to.equal("FAILED");
     expect(deployment.reason).to.match(/the detector exited with code 2 before its first result/);
@@ -142,7 +135,7 @@ describe("offline: the local Greengrass device", function () {
       });
       await deploy("1.0.3");
       const good = greengrass.deployments.at(-1)!;
-      await until(() => good.status !== "IN_PROGRESS", 60_000);
+      await eventually(() => good.status !== "IN_PROGRESS", "the good deployment to end", 60_000);
       expect(good.status, detectorLines.join("\n")).to.equal("SUCCEEDED");
 
       // The new detector replaces the good one, then exits on its broken model.
@@ -153,12 +146,20 @@ describe("offline: the local Greengrass device", function () {
       await modelComponent("1.0.4", { "model.onnx": "not an onnx model", "model.json": JSON.stringify(manifest) });
       const starts = detectorLines.filter((l) => l.startsWith("connected to")).length;
       await deploy("1.0.4");
-      await until(() => greengrass.deployments.at(-1)!.status === "FAILED", 60_000);
+      await eventually(
+        () => greengrass.deployments.at(-1)!.status === "FAILED",
+        "the broken deployment to fail",
+        60_000,
+      );
       // The device starts the good model's detector again, which keeps sending its results.
       expect(greengrass.current).to.equal(good);
-      await until(() => detectorLines.filter((l) => l.startsWith("connected to")).length > starts, 60_000);
+      await eventually(
+        () => detectorLines.filter((l) => l.startsWith("connected to")).length > starts,
+        "the good detector to connect again",
+        60_000,
+      );
       const before = received.length;
-      await until(() => received.length > before + 2, 60_000);
+      await eventually(() => received.length > before + 2, "more results from the good model", 60_000);
       expect(received.slice(before).every((version) => version === good.modelVersion)).to.equal(true);
     } finally {
       stop();
