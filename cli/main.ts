@@ -109,18 +109,18 @@ export async function runCli(argv: string[], env: CliEnvironment): Promise<numbe
 
   /** Prints the final state of an execution and returns its exit code. */
   function finish(final: Snapshot): number {
-    const failed = failedState(final.progress, env.stages);
+    const result = summary(final);
     const ok = final.execution.status === "SUCCEEDED";
     if (json) {
-      print(JSON.stringify(summary(final)));
+      print(JSON.stringify(result));
     } else if (ok) {
       print(`SUCCEEDED in ${formatDuration(durationOf(final))}`);
       if (final.execution.output) print(`output: ${final.execution.output}`);
     } else {
       print(`${final.execution.status} after ${formatDuration(durationOf(final))}`);
-      if (failed) print(`failed state: ${failed.name}`);
-      print(`error: ${failed?.error ?? final.progress.error ?? final.execution.error ?? "(none)"}`);
-      print(`cause: ${failed?.cause ?? final.progress.cause ?? final.execution.cause ?? "(none)"}`);
+      if (result.failedState) print(`failed state: ${result.failedState}`);
+      print(`error: ${result.error ?? "(none)"}`);
+      print(`cause: ${result.cause ?? "(none)"}`);
     }
     return ok ? EXIT.ok : EXIT.failed;
   }
