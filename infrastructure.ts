@@ -1,4 +1,3 @@
-import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import { StackConfig } from "./config/schema";
 import { DataLake } from "./components/dataLake";
@@ -10,17 +9,8 @@ import { SageMakerExecutionRole } from "./components/sagemakerExecutionRole";
 import { EdgeArtifact, EdgeFleet } from "./components/edgeFleet";
 import { SimulatedDevice } from "./components/simulatedDevice";
 import { componentNames } from "./contracts/modelComponent";
-import { Architecture, packageEdge } from "./edge/package";
-
-/** The folder the training job's source is built from. */
-export const TRAINING_SOURCE_DIR = path.resolve(__dirname, "training");
-
-/** Builds the inference component's package for the devices' CPU; once per process, however many stacks use it. */
-const packages = new Map<Architecture, Promise<EdgeArtifact>>();
-export function edgePackage(architecture: Architecture): Promise<EdgeArtifact> {
-  if (!packages.has(architecture)) packages.set(architecture, packageEdge({ arch: architecture }));
-  return packages.get(architecture)!;
-}
+import { packageEdge } from "./edge/package";
+import { TRAINING_DIR } from "./training/python";
 
 export interface InfrastructureOptions {
   /** The packaged inference component; by default `edge/package.ts` builds it. */
@@ -98,7 +88,7 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
       uncertainty: edge.uncertainty,
       inferenceComponentName: names.inference,
       modelComponentName: names.model,
-      artifact: options.edgeArtifact ?? edgePackage(edge.architecture),
+      artifact: options.edgeArtifact ?? packageEdge({ arch: edge.architecture }),
     },
     opts,
   );
@@ -161,7 +151,7 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
         inferenceRecipeKey: fleet.inferenceRecipeKey,
         modelComponentName: names.model,
       },
-      trainingSourceDir: TRAINING_SOURCE_DIR,
+      trainingSourceDir: TRAINING_DIR,
     },
     opts,
   );
