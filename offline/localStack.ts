@@ -60,7 +60,7 @@ export function localResources(
         : workforce.kind === "public"
           ? "public"
           : arn("sagemaker", `workteam/private-crowd/${namePrefix}-labelers`),
-    modelPackageGroupName: `${namePrefix}-scratch-detector`,
+    modelPackageGroupName: config.registry.modelPackageGroupName,
     thingGroupArn: arn("iot", `thinggroup/${config.edge.thingGroupName}`),
     codeKey,
     inferenceVersion,
