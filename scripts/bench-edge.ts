@@ -108,21 +108,11 @@ async function main(): Promise<void> {
   const started = { at: 0 };
   for (let i = 0; i < warmup + frames; i++) {
     if (i === warmup) started.at = performance.now();
-    const { bytes } = images[i % images.length];
-    let t = performance.now();
-    const lap = (stage: keyof typeof stages) => {
-      const now = performance.now();
-      if (i >= warmup) stages[stage].push(now - t);
-      t = now;
-    };
-    const bitmap = await detector.decode(bytes);
-    lap("decode");
-    const { tensor, geometry } = detector.preprocess(bitmap);
-    lap("preprocess");
-    const outputs = await detector.run(tensor);
-    lap("run");
-    detections += detector.postprocess(outputs, geometry, bitmap.width, bitmap.height).length;
-    lap("postprocess");
+    // The device's own path and stage timings (Detector.inspect).
+    const inspection = await detector.inspect(images[i % images.length].bytes);
+    if (i < warmup) continue;
+    for (const stage of Object.keys(stages) as (keyof typeof stages)[]) stages[stage].push(inspection.timings[stage]);
+    detections += inspection.detections.length;
   }
   const seconds = (performance.now() - started.at) / 1000;
   const rssMb = process.memoryUsage().rss / 1024 / 1024;
