@@ -6,6 +6,7 @@ import { InferenceResult } from "../../contracts/inferenceMessages";
 import { EdgeConfig } from "./config";
 import { Courier, Link } from "./courier";
 import { writeAtomically } from "./files";
+import { imageContentType } from "./imageFiles";
 import { Log } from "./log";
 import { Outbox } from "./outbox";
 import { decideSample, SampleReason, UncertaintyRule } from "./sampling";
@@ -18,8 +19,6 @@ export type UploadMeta = { key: string; contentType: string; metadata: string };
 const HISTORY_FILE = "sampling.json";
 /** S3 allows 2 KB of user metadata; 20 scores leave plenty of room. */
 const MAX_SCORES_IN_METADATA = 20;
-
-const CONTENT_TYPES: Record<string, string> = { ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png" };
 
 /** Free text in S3 user metadata must be ASCII: percent-encode it (plain names read unchanged). */
 const ascii = (text: string) => encodeURIComponent(text);
@@ -198,12 +197,12 @@ export class Feedback {
       this.warnedUnsendable = true;
       return { sent: false, dropped: 0 };
     }
-    const extension = path.extname(result.image_name).toLowerCase();
     try {
       await writeHistory(path.join(this.options.dir, HISTORY_FILE), this.history);
       const { dropped } = await this.outbox.append(bytes, {
         key,
-        contentType: CONTENT_TYPES[extension],
+        // deviceImageKey above accepts only the data lake's image types, each of which has a content type.
+        contentType: imageContentType(result.image_name)!,
         metadata: JSON.stringify(uploadMetadata(result, decision.reason!)),
       });
       return { sent: true, dropped };

@@ -3,14 +3,6 @@ import { defaultFormats } from "jimp";
 import { decodeJpeg } from "./jpeg";
 import { Bitmap } from "./preprocess";
 
-/** File extensions the camera source treats as images (jimp decodes each of them). */
-export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".bmp"] as const;
-
-export function isImageFile(name: string): boolean {
-  const lower = name.toLowerCase();
-  return !name.startsWith(".") && IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
-}
-
 /**
  * jimp with its JPEG decoder swapped for libjpeg-turbo (./jpeg); PNG and BMP as jimp decodes them. No plugins: the
  * detector only reads the bitmap.

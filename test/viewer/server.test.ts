@@ -6,9 +6,8 @@ import { expect } from "chai";
 import { DEFAULT_RESULT_TOPIC, errorTopicOf } from "../../contracts/inferenceMessages";
 import { startViewer, Viewer } from "../../viewer";
 import { BrokerStatus } from "../../viewer/src/broker";
-import { IMAGE_TYPES } from "../../viewer/src/http";
 import { ResultEntry, Snapshot, Totals } from "../../viewer/src/state";
-import { IMAGE_EXTENSIONS } from "../../edge/src/image";
+import { IMAGE_CONTENT_TYPES } from "../../edge/src/imageFiles";
 import { AedesBroker } from "../helpers/aedesBroker";
 import { gradientJpeg } from "../helpers/images";
 import { freePort } from "../helpers/mosquitto";
@@ -140,8 +139,14 @@ describe("viewer server (real HTTP, real MQTT broker: aedes)", function () {
     expect((await rawGet(viewer.url, "/images/%E0%A4%A.jpg")).status).to.equal(400);
   });
 
-  it("knows a content type for every image file the detector reads", () => {
-    expect(Object.keys(IMAGE_TYPES).sort()).to.deep.equal([...IMAGE_EXTENSIONS].sort());
+  it("serves every kind of image file the detector reads, with its content type", async () => {
+    for (const [extension, type] of Object.entries(IMAGE_CONTENT_TYPES)) {
+      writeFileSync(path.join(images, `kind${extension.toUpperCase()}`), jpeg);
+      const response = await rawGet(viewer.url, `/images/kind${extension.toUpperCase()}`);
+      expect(response.status, extension).to.equal(200);
+      expect(response.headers["content-type"], extension).to.equal(type);
+    }
+    expect(Object.keys(IMAGE_CONTENT_TYPES)).to.include.members([".jpg", ".jpeg", ".png", ".bmp"]);
   });
 
   it("without an images folder serves no images and tells the page so", async () => {

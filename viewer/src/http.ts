@@ -1,6 +1,7 @@
 import { createReadStream, promises as fs } from "node:fs";
 import http from "node:http";
 import path from "node:path";
+import { imageContentType } from "../../edge/src/imageFiles";
 import { BrokerStatus } from "./broker";
 import { Snapshot, Update } from "./state";
 
@@ -15,14 +16,6 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/viewer.js": { file: "viewer.js", type: "text/javascript; charset=utf-8" },
   "/viewer.css": { file: "viewer.css", type: "text/css; charset=utf-8" },
-};
-
-/** The image files the camera folder may hold (those the edge detector reads). */
-export const IMAGE_TYPES: Record<string, string> = {
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".png": "image/png",
-  ".bmp": "image/bmp",
 };
 
 const SECURITY_HEADERS = {
@@ -42,9 +35,8 @@ const HEARTBEAT_MS = 15_000;
  * directly in that folder; undefined otherwise. Symbolic links inside the folder are followed, as the detector does.
  */
 export async function imageFileIn(dir: string, name: string): Promise<{ file: string; type: string } | undefined> {
-  if (name !== path.basename(name) || name.includes("\\") || name.includes("\0") || name.startsWith("."))
-    return undefined;
-  const type = IMAGE_TYPES[path.extname(name).toLowerCase()];
+  if (name !== path.basename(name) || name.includes("\\") || name.includes("\0")) return undefined;
+  const type = imageContentType(name);
   if (!type) return undefined;
   const file = path.join(dir, name);
   const stat = await fs.stat(file).catch(() => undefined);
