@@ -15,6 +15,9 @@ export function componentNames(namePrefix: string) {
   };
 }
 
+/** The Greengrass recipe format both component recipes (model and inference) are written in. */
+export const RECIPE_FORMAT_VERSION = "2020-01-25";
+
 /** What comes before the model package version in a model component version. */
 export const MODEL_COMPONENT_VERSION_PREFIX = "1.0.";
 

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_RESULT_TOPIC, errorTopicOf, mqttTopicSchema } from "../contracts/inferenceMessages";
+import { RECIPE_FORMAT_VERSION } from "../contracts/modelComponent";
 import { EdgeConfigField, envNameOf } from "./src/config";
 
 /**
@@ -9,7 +10,6 @@ import { EdgeConfigField, envNameOf } from "./src/config";
  * the model comes from the model component it depends on.
  */
 
-export const RECIPE_FORMAT_VERSION = "2020-01-25";
 export const MQTT_PROXY = "aws.greengrass.ipc.mqttproxy";
 export const PUBLISH_TO_IOT_CORE = "aws.greengrass#PublishToIoTCore";
 /**

@@ -1,3 +1,4 @@
+import { setTimeout as wait } from "node:timers/promises";
 import { z } from "zod";
 import { componentArtifactKey, MODEL_FILES } from "../../contracts/modelComponent";
 import { ComponentFailedError, ComponentNotReadyError } from "../shared/errors";
@@ -111,7 +112,7 @@ async function untilDeployable(
   componentVersion: string,
   first: ComponentVersionStatus | undefined,
 ): Promise<ComponentVersionStatus> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = deps.sleep ?? wait;
   let status = first;
   for (let check = 0; status?.state !== "DEPLOYABLE"; check++) {
     if (status?.state === "FAILED" || status?.state === "DEPRECATED") {

@@ -1,9 +1,10 @@
+import { RECIPE_FORMAT_VERSION } from "../../contracts/modelComponent";
+
 /**
  * The Greengrass recipe of a model component version, built as a typed value (never by editing text). The component
  * has no lifecycle: it only carries the model files; the inference component, which depends on it, reads them from
  * `{<model component>:artifacts:path}`.
  */
-export const RECIPE_FORMAT_VERSION = "2020-01-25";
 
 export interface RecipeArtifact {
   Uri: string;

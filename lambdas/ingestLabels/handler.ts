@@ -1,3 +1,4 @@
+import { setTimeout as wait } from "node:timers/promises";
 import { z } from "zod";
 import type { LabelRecord } from "../../contracts/labelRecord";
 import { LabelStoreThrottledError, NoValidLabelsError } from "../shared/errors";
@@ -60,7 +61,7 @@ async function putWithBackoff(labels: LabelStore, record: LabelRecord, sleep: (m
  */
 export async function ingestLabels(event: unknown, deps: IngestLabelsDeps): Promise<IngestLabelsResult> {
   const { objects, labels, log } = deps;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = deps.sleep ?? wait;
   const { manifestUri, labelingJobName, classes, verified } = parseEvent(ingestLabelsEventSchema, event);
   const context = { bucket: objects.bucket, classes, labelingJobName, verified, now: (deps.now ?? Date.now)() / 1000 };
 

@@ -1,3 +1,4 @@
+import { setTimeout as wait } from "node:timers/promises";
 import {
   BatchGetRecordCommand,
   PutRecordCommand,
@@ -28,7 +29,7 @@ export interface FeatureStoreOptions {
 export function featureStoreLabelStore(
   client: SageMakerFeatureStoreRuntimeClient,
   featureGroupName: string,
-  { sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms)) }: FeatureStoreOptions = {},
+  { sleep = wait }: FeatureStoreOptions = {},
 ): LabelStore {
   async function getBatch(ids: string[], lookup: LabelLookup): Promise<void> {
     let pending = ids;
