@@ -10,6 +10,7 @@ import { filesBelow } from "../training/datasetFromLabels";
 import type { FileObjectStore } from "./fileObjectStore";
 import { GroundTruth, TrueLabel } from "./labelingWorkforce";
 import { syntheticImage } from "./synthetic";
+import { imageObjects } from "../lambdas/shared/images";
 
 /** The labeling job name on label records that the offline run puts into a new label store as earlier labels. */
 export const EARLIER_LABELS_JOB = "earlier-labels-npm-start";
@@ -74,7 +75,7 @@ export async function seedSynthetic(
 ): Promise<DataLakeSeed> {
   const { objects, truth, batch } = context;
   const existing: string[] = [];
-  for await (const object of objects.list(SYNTHETIC_PREFIX)) if (isImageKey(object.key)) existing.push(object.key);
+  for await (const object of imageObjects(objects, SYNTHETIC_PREFIX)) existing.push(object.key);
   const first = existing.length === 0;
   const [from, to] = first ? [0, count] : [existing.length, existing.length + batch];
   const earlier: { key: string; label: TrueLabel }[] = [];
@@ -173,6 +174,5 @@ export async function seedDataset(context: SeedContext, datasetDir: string): Pro
 }
 
 async function hasImages(objects: FileObjectStore): Promise<boolean> {
-  for await (const object of objects.list(DATA_LAKE_PREFIXES.images)) if (isImageKey(object.key)) return true;
-  return false;
+  return !(await imageObjects(objects, DATA_LAKE_PREFIXES.images).next()).done;
 }

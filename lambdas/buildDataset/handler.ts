@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DATA_LAKE_PREFIXES, isImageKey } from "../../contracts/dataLake";
+import { DATA_LAKE_PREFIXES } from "../../contracts/dataLake";
 import {
   DatasetRecord,
   DatasetSummary,
@@ -17,6 +17,7 @@ import { parseEvent } from "../shared/events";
 import type { LabelStore, Log, ObjectStore } from "../shared/ports";
 import { datasetKeys } from "../shared/datasets";
 import { s3Uri } from "../shared/s3Uri";
+import { imageObjects } from "../shared/images";
 
 export const buildDatasetEventSchema = z.object({
   datasetId: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
@@ -59,7 +60,7 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
   const { objects, labels, log } = deps;
   const { datasetId, classes, minImages, fractions } = parseEvent(buildDatasetEventSchema, event);
   const keys: string[] = [];
-  for await (const object of objects.list(DATA_LAKE_PREFIXES.images)) if (isImageKey(object.key)) keys.push(object.key);
+  for await (const object of imageObjects(objects, DATA_LAKE_PREFIXES.images)) keys.push(object.key);
   const ids = keys.map(imageIdFromKey);
   const { found } = await labels.get(ids);
 

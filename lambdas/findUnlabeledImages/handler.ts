@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { DATA_LAKE_PREFIXES, isImageKey } from "../../contracts/dataLake";
+import { DATA_LAKE_PREFIXES } from "../../contracts/dataLake";
 import { imageIdFromKey } from "../../contracts/labelRecord";
 import { parseEvent } from "../shared/events";
 import { labelingJobKeys } from "../shared/labeling";
 import type { LabelStore, Log, ObjectStore, StoredObject } from "../shared/ports";
+import { imageObjects } from "../shared/images";
 
 export const findUnlabeledImagesEventSchema = z.object({
   imagesPrefix: z.string().startsWith(DATA_LAKE_PREFIXES.images),
@@ -38,7 +39,7 @@ export async function findUnlabeledImages(
 ): Promise<FindUnlabeledImagesResult> {
   const { imagesPrefix, maxImages, labelingJobName } = parseEvent(findUnlabeledImagesEventSchema, event);
   const images: StoredObject[] = [];
-  for await (const object of objects.list(imagesPrefix)) if (isImageKey(object.key)) images.push(object);
+  for await (const object of imageObjects(objects, imagesPrefix)) images.push(object);
 
   const ids = images.map((image) => imageIdFromKey(image.key));
   const lookup = await labels.get(ids);
