@@ -7,7 +7,7 @@ import { LABEL_ATTRIBUTE, VERIFICATION_CHOICES } from "../lambdas/shared/labelin
 import type { ObjectStore } from "../lambdas/shared/ports";
 import { keyInBucket, s3Uri } from "../lambdas/shared/s3Uri";
 import { lines, readAll } from "../lambdas/shared/streams";
-import { ServiceError } from "./serviceError";
+import { parseRequest, ServiceError } from "./serviceError";
 
 /** What the labelers know about one image: its size and the true boxes (the synthetic set's, or labels.csv's). */
 export interface TrueLabel {
@@ -142,12 +142,7 @@ export class LocalLabelingWorkforce {
   }
 
   async createLabelingJob(request: unknown) {
-    const parsed = labelingJobRequestSchema.safeParse(request);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-      throw new ServiceError("SageMaker.ValidationException", `CreateLabelingJob: ${problems.join("; ")}`);
-    }
-    const job = parsed.data;
+    const job = parseRequest(labelingJobRequestSchema, request, "SageMaker.ValidationException", "CreateLabelingJob");
     const name = job.LabelingJobName;
     const verification = job.HumanTaskConfig.PreHumanTaskLambdaArn.endsWith("PRE-VerificationBoundingBox");
     const categories = categoriesSchema.safeParse(

@@ -11,7 +11,7 @@ import type { ComponentRegistry, ComponentVersionStatus } from "../lambdas/share
 import { parseS3Uri } from "../lambdas/shared/s3Uri";
 import type { EmbeddedBroker } from "./broker";
 import type { FileObjectStore } from "./fileObjectStore";
-import { ServiceError } from "./serviceError";
+import { parseRequest, ServiceError } from "./serviceError";
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+$/);
 
@@ -58,12 +58,12 @@ export class LocalComponentRegistry implements ComponentRegistry {
     } catch {
       throw new ServiceError("ValidationException", "the recipe is not JSON");
     }
-    const parsed = recipeSchema.safeParse(json);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-      throw new ServiceError("ValidationException", `invalid recipe: ${problems.join("; ")}`);
-    }
-    const { ComponentName: name, ComponentVersion: version } = parsed.data;
+    const { ComponentName: name, ComponentVersion: version } = parseRequest(
+      recipeSchema,
+      json,
+      "ValidationException",
+      "invalid recipe",
+    );
     if (await this.recipe(name, version)) return undefined;
     await mkdir(path.dirname(this.fileOf(name, version)), { recursive: true });
     await writeFile(this.fileOf(name, version), `${JSON.stringify(json, null, 2)}\n`);
@@ -185,16 +185,12 @@ export class LocalGreengrass {
   }
 
   async createDeployment(request: unknown) {
-    const parsed = createDeploymentSchema.safeParse(request);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-      throw new ServiceError("GreengrassV2.ValidationException", `CreateDeployment: ${problems.join("; ")}`);
-    }
-    const token = parsed.data.ClientToken;
+    const asked = parseRequest(createDeploymentSchema, request, "GreengrassV2.ValidationException", "CreateDeployment");
+    const token = asked.ClientToken;
     const repeated = token && this.deployments.find((d) => d.clientToken === token);
     if (repeated) return this.created(repeated);
     const components = Object.fromEntries(
-      Object.entries(parsed.data.Components).map(([name, spec]) => [name, spec.ComponentVersion]),
+      Object.entries(asked.Components).map(([name, spec]) => [name, spec.ComponentVersion]),
     );
     const recipes: [string, string, LocalRecipe][] = [];
     for (const [name, version] of Object.entries(components)) {
@@ -210,7 +206,7 @@ export class LocalGreengrass {
       modelVersion: "",
       modelDir: "",
       status: "IN_PROGRESS",
-      rollback: parsed.data.DeploymentPolicies?.FailureHandlingPolicy !== "DO_NOTHING",
+      rollback: asked.DeploymentPolicies?.FailureHandlingPolicy !== "DO_NOTHING",
       clientToken: token,
       startedAt: Date.now(),
     };

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { z } from "zod";
-import { ServiceError } from "./serviceError";
+import { parseRequest, ServiceError } from "./serviceError";
 
 /** The fields of CreateModelPackage the registry keeps; SageMaker requires each of them for a versioned package. */
 const createModelPackageSchema = z.looseObject({
@@ -72,12 +72,12 @@ export class LocalModelRegistry {
   }
 
   async createModelPackage(request: unknown): Promise<{ ModelPackageArn: string }> {
-    const parsed = createModelPackageSchema.safeParse(request);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-      throw new ServiceError("SageMaker.ValidationException", `CreateModelPackage: ${problems.join("; ")}`);
-    }
-    const input = parsed.data;
+    const input = parseRequest(
+      createModelPackageSchema,
+      request,
+      "SageMaker.ValidationException",
+      "CreateModelPackage",
+    );
     const registry = await this.load();
     const known = input.ClientToken ? registry.clientTokens[input.ClientToken] : undefined;
     if (known) return { ModelPackageArn: known };

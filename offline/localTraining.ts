@@ -12,7 +12,7 @@ import { createTarGz, readTarEntries, TarEntry } from "../lambdas/shared/tar";
 import { ONNX_CHECK_FOLLOWS_ENV, TRAIN_OUTPUTS } from "../training/python";
 import { CHECK_FILE, compareWithPytorch, ONNXRUNTIME_FILE, runOnnxruntime } from "../training/verifyOnnx";
 import { FileObjectStore } from "./fileObjectStore";
-import { ServiceError } from "./serviceError";
+import { parseRequest, ServiceError } from "./serviceError";
 
 /** The fields of CreateTrainingJob the local job reads; SageMaker requires each of them. */
 const trainingJobRequestSchema = z.looseObject({
@@ -81,12 +81,7 @@ export class LocalTraining {
   constructor(private readonly options: LocalTrainingOptions) {}
 
   async createTrainingJob(request: unknown) {
-    const parsed = trainingJobRequestSchema.safeParse(request);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-      throw new ServiceError("SageMaker.ValidationException", `CreateTrainingJob: ${problems.join("; ")}`);
-    }
-    const job = parsed.data;
+    const job = parseRequest(trainingJobRequestSchema, request, "SageMaker.ValidationException", "CreateTrainingJob");
     const started = Date.now();
     const root = path.join(this.options.jobsDir, job.TrainingJobName);
     await rm(root, { recursive: true, force: true });
