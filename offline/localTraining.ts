@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
 import { once } from "node:events";
-import { link, copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { link, copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { z } from "zod";
@@ -10,7 +10,8 @@ import { keyInBucket, parseS3Uri } from "../lambdas/shared/s3Uri";
 import { readAll } from "../lambdas/shared/streams";
 import { createTarGz, readTarEntries, TarEntry } from "../lambdas/shared/tar";
 import { ONNX_CHECK_FOLLOWS_ENV, TRAIN_OUTPUTS } from "../training/python";
-import { CHECK_FILE, compareWithPytorch, ONNXRUNTIME_FILE, runOnnxruntime } from "../training/verifyOnnx";
+import { CHECK_FILE, ONNXRUNTIME_FILE, verifyOnnx } from "../training/verifyOnnx";
+import { filesBelow } from "../training/datasetFromLabels";
 import { FileObjectStore } from "./fileObjectStore";
 import { parseRequest, ServiceError } from "./serviceError";
 
@@ -254,8 +255,7 @@ export class LocalTraining {
   private async checkExport(job: TrainingJobRequest, python: string, dirs: { model: string; output: string }) {
     const folder = path.join(dirs.output, TRAIN_OUTPUTS.checkFolder);
     if (existsSync(path.join(folder, ONNXRUNTIME_FILE)) || !existsSync(path.join(folder, CHECK_FILE))) return;
-    await runOnnxruntime(path.join(dirs.model, TRAIN_OUTPUTS.model), folder);
-    const agreement = compareWithPytorch(folder, python);
+    const agreement = await verifyOnnx(path.join(dirs.model, TRAIN_OUTPUTS.model), folder, python);
     // export_check.py's first line says it for people; the JSON after it is for scripts.
     this.options.onLine?.(`ONNX (onnxruntime-node) vs PyTorch: ${agreement.report.split("\n")[0]}`);
     if (!agreement.ok)
@@ -277,12 +277,7 @@ function jobFailed(job: TrainingJobRequest, reason: string): ServiceError {
 }
 
 /** Every file below `dir`, named relative to it (what SageMaker packs into model.tar.gz). */
-async function filesUnder(dir: string, relative = ""): Promise<TarEntry[]> {
-  const entries: TarEntry[] = [];
-  for (const entry of await readdir(path.join(dir, relative), { withFileTypes: true })) {
-    const name = relative ? `${relative}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) entries.push(...(await filesUnder(dir, name)));
-    else if (entry.isFile()) entries.push({ name, data: await readFile(path.join(dir, name)) });
-  }
-  return entries;
+async function filesUnder(dir: string): Promise<TarEntry[]> {
+  const names = [...filesBelow(dir)].sort();
+  return Promise.all(names.map(async (name) => ({ name, data: await readFile(path.join(dir, name)) })));
 }

@@ -89,9 +89,10 @@ export function compareWithPytorch(folder: string, python = findPython()): Agree
   return { ok: result.status === 0, report: `${result.stdout}${result.stderr}`.trim() };
 }
 
-export async function verifyOnnx(modelPath: string, folder: string): Promise<Agreement> {
+/** Runs the exported model with onnxruntime-node and compares its detections with PyTorch's (`python` runs the check). */
+export async function verifyOnnx(modelPath: string, folder: string, python = findPython()): Promise<Agreement> {
   await runOnnxruntime(modelPath, folder);
-  return compareWithPytorch(folder);
+  return compareWithPytorch(folder, python);
 }
 
 async function main(argv: string[]): Promise<number> {
