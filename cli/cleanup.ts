@@ -27,6 +27,7 @@ import type { StackConfig } from "../config/schema";
 import { componentNames } from "../contracts/modelComponent";
 import { jobNamePattern } from "../lambdas/startRun/names";
 import { EXIT, UsageError } from "./errors";
+import { allPages, PageFetch } from "./pages";
 
 // `pipeline cleanup`: finds what a stack's pipeline created at run time, by the stack's own names (and tags), and
 // removes it in an order that leaves nothing half-used. What counts as the stack's is decided by pure functions of
@@ -261,20 +262,6 @@ async function retrying<T>(call: () => Promise<T>, sleep: (ms: number) => Promis
   }
 }
 
-async function allPages<T>(
-  fetch: (nextToken?: string) => Promise<{ items?: T[]; nextToken?: string }>,
-  sleep: (ms: number) => Promise<void>,
-): Promise<T[]> {
-  const items: T[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await retrying(() => fetch(nextToken), sleep);
-    items.push(...(page.items ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return items;
-}
-
 export interface Discovery {
   items: CleanupItem[];
   /** What could not be listed; cleanup still does the rest and exits non-zero. */
@@ -290,8 +277,8 @@ export async function discover(
   const { clients, sleep } = io;
   const items: CleanupItem[] = [];
   const problems: string[] = [];
-  const pages = <T>(fetch: (nextToken?: string) => Promise<{ items?: T[]; nextToken?: string }>) =>
-    allPages(fetch, sleep);
+  // Each page is retried on its own when throttled.
+  const pages = <T>(fetch: PageFetch<T>) => allPages((nextToken) => retrying(() => fetch(nextToken), sleep));
   const listing = async (what: string, list: () => Promise<void>) => {
     try {
       await list();

@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-greengrassv2";
 import { explainAwsError } from "./errors";
 import { formatDuration } from "./render";
+import { allPages } from "./pages";
 
 /** What Greengrass knows of one core device. */
 export interface DeviceReport {
@@ -21,17 +22,6 @@ export interface DeviceReport {
 }
 
 const isNotFound = (error: unknown) => (error as { name?: string }).name === "ResourceNotFoundException";
-
-async function pages<T>(fetch: (nextToken?: string) => Promise<{ items?: T[]; nextToken?: string }>): Promise<T[]> {
-  const items: T[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await fetch(nextToken);
-    items.push(...(page.items ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return items;
-}
 
 /** AWS's own components (the nucleus and friends) are left out of the report. */
 const AWS_COMPONENTS = "aws.greengrass.";
@@ -49,13 +39,13 @@ export async function deviceReports(
       });
     try {
       const device = await call(client.send(new GetCoreDeviceCommand({ coreDeviceThingName })));
-      const deployments = await pages((nextToken) =>
+      const deployments = await allPages((nextToken) =>
         call(client.send(new ListEffectiveDeploymentsCommand({ coreDeviceThingName, nextToken }))).then((page) => ({
           items: page.effectiveDeployments,
           nextToken: page.nextToken,
         })),
       );
-      const components = await pages((nextToken) =>
+      const components = await allPages((nextToken) =>
         call(client.send(new ListInstalledComponentsCommand({ coreDeviceThingName, nextToken }))).then((page) => ({
           items: page.installedComponents,
           nextToken: page.nextToken,

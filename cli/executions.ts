@@ -14,6 +14,7 @@ import {
   stageProgress,
 } from "../stateMachines/progress";
 import { explainAwsError, UsageError } from "./errors";
+import { allPages } from "./pages";
 
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
@@ -56,18 +57,14 @@ export function consoleUrl(executionArn: string): string {
 
 /** The whole history, every page. */
 export async function fetchHistory(client: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
+  return allPages<HistoryEvent>(async (nextToken) => {
     const page = await client
       .send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }))
       .catch((error: unknown) => {
         throw explainAwsError(error, executionArn);
       });
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
+    return { items: page.events, nextToken: page.nextToken };
+  });
 }
 
 export async function describeExecution(client: SFNClient, executionArn: string) {
