@@ -185,8 +185,7 @@ export function fromLocalEventLog(log: LocalEventLogEntry[]): ProgressEvent[] {
 /** Folds progress events into the runs of each state and the execution's status. */
 export function buildProgress(events: ProgressEvent[]): ExecutionProgress {
   const progress: ExecutionProgress = { status: "RUNNING", runs: [] };
-  const openRun = (state: string) =>
-    [...progress.runs].reverse().find((run) => run.name === state && run.endedAt === undefined);
+  const openRun = (state: string) => progress.runs.findLast((run) => run.name === state && run.endedAt === undefined);
 
   for (const event of events) {
     switch (event.type) {
@@ -281,9 +280,7 @@ export function stageProgress(progress: ExecutionProgress, definitions: readonly
 
   return all.map((definition) => {
     const runs = progress.runs.filter((run) => definition.states.includes(run.name));
-    const failedRun =
-      runs.find((run) => run.status === "failed" || run.status === "caught") ??
-      runs.find((run) => definition.failureStates?.includes(run.name));
+    const failedRun = failedState({ ...progress, runs }, [definition]);
     let status: StageStatus;
     if (runs.length === 0) status = finished ? "skipped" : "pending";
     else if (failedRun) status = "failed";
