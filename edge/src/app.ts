@@ -226,9 +226,13 @@ export class EdgeApp {
   private async reportDroppedUploads(dropped: number): Promise<void> {
     const total = this.feedback!.dropped;
     const text = `upload outbox full (${this.config.uploadMaxBytes} bytes): dropped the ${dropped} oldest images waiting for upload, ${total} in all`;
+    await this.enqueue(this.droppedNotice(text, total), this.errorTopic);
+  }
+
+  /** Warns that an outbox dropped messages and returns the `OUTBOX_DROPPED` notice for `<topic>/errors`. */
+  private droppedNotice(text: string, droppedTotal: number): object {
     this.log.warn(text);
-    const notice = errorMessage("OUTBOX_DROPPED", text, { thingName: this.config.thingName }, { droppedTotal: total });
-    await this.enqueue(notice, this.errorTopic);
+    return errorMessage("OUTBOX_DROPPED", text, { thingName: this.config.thingName }, { droppedTotal });
   }
 
   /** Logs a problem and queues it for `<topic>/errors`. */
@@ -248,15 +252,8 @@ export class EdgeApp {
     }
     if (dropped > 0) {
       const text = `outbox full (${this.config.outboxMaxBytes} bytes): dropped the ${dropped} oldest messages, ${this.outbox.dropped} in all`;
-      this.log.warn(text);
-      const notice = errorMessage(
-        "OUTBOX_DROPPED",
-        text,
-        { thingName: this.config.thingName },
-        {
-          droppedTotal: this.outbox.dropped,
-        },
-      );
+      const notice = this.droppedNotice(text, this.outbox.dropped);
+      // Straight into the outbox, not through enqueue: the notice must not report a drop of its own.
       await this.outbox.append(Buffer.from(JSON.stringify(notice)), { topic: this.errorTopic }).catch(() => undefined);
     }
     return true;
