@@ -4,7 +4,7 @@
 const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 
-const view = { settings: undefined, results: [], problems: [] };
+const view = { settings: undefined };
 
 function element(tag, properties = {}, children = []) {
   const node = document.createElement(tag);
@@ -151,24 +151,17 @@ function problemItem(problem) {
   return item;
 }
 
-function keep(list, entry) {
-  list.unshift(entry);
-  list.length = Math.min(list.length, view.settings.history);
-}
-
 function showAll(snapshot) {
   view.settings = snapshot.settings;
-  view.results = snapshot.results;
-  view.problems = snapshot.problems;
   const threshold = snapshot.settings.passThreshold;
   $("settings").textContent =
     `An image fails when a detection scores ${threshold} or more. ` +
     `Topics: ${snapshot.settings.topic}, ${snapshot.settings.errorTopic}.`;
   showBroker(snapshot.broker);
   showTotals(snapshot.totals);
-  showLatest(view.results[0]);
-  $("result-rows").replaceChildren(...view.results.map(resultRow));
-  $("problem-list").replaceChildren(...view.problems.map(problemItem));
+  showLatest(snapshot.results[0]);
+  $("result-rows").replaceChildren(...snapshot.results.map(resultRow));
+  $("problem-list").replaceChildren(...snapshot.problems.map(problemItem));
 }
 
 function trim(container, limit) {
@@ -187,7 +180,6 @@ function connect() {
   events.addEventListener("broker", (event) => showBroker(JSON.parse(event.data)));
   events.addEventListener("result", (event) => {
     const { entry, totals } = JSON.parse(event.data);
-    keep(view.results, entry);
     showTotals(totals);
     showLatest(entry);
     $("result-rows").prepend(resultRow(entry));
@@ -195,7 +187,6 @@ function connect() {
   });
   events.addEventListener("problem", (event) => {
     const { entry, totals } = JSON.parse(event.data);
-    keep(view.problems, entry);
     showTotals(totals);
     $("problem-list").prepend(problemItem(entry));
     trim($("problem-list"), view.settings.history);
