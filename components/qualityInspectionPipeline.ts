@@ -69,7 +69,6 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
   public readonly logGroupName: pulumi.Output<string>;
   public readonly labelingRoleArn: pulumi.Output<string>;
   public readonly trainingCodeUri: pulumi.Output<string>;
-  public readonly functionNames: Record<PipelineFunction | "startPipeline", pulumi.Output<string>>;
 
   constructor(name: string, args: QualityInspectionPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qualityinspection:pipeline:QualityInspectionPipeline", name, {}, opts);
@@ -598,13 +597,6 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
     this.logGroupName = logGroup.name;
     this.labelingRoleArn = labelingRole.arn;
     this.trainingCodeUri = pulumi.interpolate`s3://${dataLake.bucketName}/${codeObject.key}`;
-    this.functionNames = {
-      ...(Object.fromEntries(Object.entries(functions).map(([key, fn]) => [key, fn.name])) as Record<
-        PipelineFunction,
-        pulumi.Output<string>
-      >),
-      startPipeline: starter.name,
-    };
     this.registerOutputs({
       stateMachineArn: this.stateMachineArn,
       stateMachineName: this.stateMachineName,
