@@ -92,18 +92,9 @@ def evaluate(detections, truths, score_threshold):
             ap_by_threshold[threshold].append(average_precision(scored_hits, positives))
     all_aps = [ap for aps in ap_by_threshold.values() for ap in aps]
 
-    true_positives = false_positives = positives = 0
-    for image_detections, image_truths in zip(detections, truths):
-        for class_id in {d[2] for d in image_detections} | {t[1] for t in image_truths}:
-            kept = sorted(
-                (d for d in _by_class(image_detections, class_id, 2) if d[1] >= score_threshold), key=lambda d: -d[1]
-            )[:MAX_DETECTIONS]
-            class_truths = [t[0] for t in _by_class(image_truths, class_id, 1)]
-            hits = _match_image([(d[0], d[1]) for d in kept], class_truths, IOU_THRESHOLDS[0])
-            true_positives += sum(hits)
-            false_positives += len(hits) - sum(hits)
-            positives += len(class_truths)
-    counted = true_positives + false_positives
+    scored_hits, positives = _hits_at_iou50(detections, truths, score_threshold)
+    true_positives = sum(hit for _, hit in scored_hits)
+    counted = len(scored_hits)
     return {
         "map50_95": sum(all_aps) / len(all_aps) if all_aps else 0.0,
         "map50": sum(ap_by_threshold[0.5]) / len(classes) if classes else 0.0,
@@ -113,21 +104,28 @@ def evaluate(detections, truths, score_threshold):
     }
 
 
+def _hits_at_iou50(detections, truths, min_score):
+    """Per image and class, the detections scoring >= min_score matched at IoU 0.5: ([(score, hit)], true boxes)."""
+    scored_hits, positives = [], 0
+    for image_detections, image_truths in zip(detections, truths):
+        for class_id in {d[2] for d in image_detections} | {t[1] for t in image_truths}:
+            ranked = sorted(
+                (d for d in _by_class(image_detections, class_id, 2) if d[1] >= min_score), key=lambda d: -d[1]
+            )[:MAX_DETECTIONS]
+            class_truths = [t[0] for t in _by_class(image_truths, class_id, 1)]
+            hits = _match_image([(d[0], d[1]) for d in ranked], class_truths, IOU_THRESHOLDS[0])
+            scored_hits.extend((d[1], hit) for d, hit in zip(ranked, hits))
+            positives += len(class_truths)
+    return scored_hits, positives
+
+
 def best_f1_threshold(detections, truths, floor):
     """The score threshold (>= floor) with the best F1 at IoU 0.5, over all classes; None without boxes or hits.
 
     Matching greedily in score order means the matches above any threshold are those of the full matching, so one
     matching serves every candidate threshold.
     """
-    scored_hits, positives = [], 0
-    for image_detections, image_truths in zip(detections, truths):
-        for class_id in {d[2] for d in image_detections} | {t[1] for t in image_truths}:
-            ranked = sorted((d for d in _by_class(image_detections, class_id, 2) if d[1] >= floor), key=lambda d: -d[1])
-            ranked = ranked[:MAX_DETECTIONS]
-            class_truths = [t[0] for t in _by_class(image_truths, class_id, 1)]
-            hits = _match_image([(d[0], d[1]) for d in ranked], class_truths, IOU_THRESHOLDS[0])
-            scored_hits.extend((d[1], hit) for d, hit in zip(ranked, hits))
-            positives += len(class_truths)
+    scored_hits, positives = _hits_at_iou50(detections, truths, floor)
     scored_hits.sort(key=lambda pair: -pair[0])
     best, best_f1, true_positives = None, 0.0, 0
     for i, (score, hit) in enumerate(scored_hits):
