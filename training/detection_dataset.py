@@ -165,13 +165,12 @@ class Augmentation:
             boxes = [[x1, h - y2, x2, h - y1] for x1, y1, x2, y2 in boxes]
         image = ImageEnhance.Brightness(image).enhance(rng.uniform(1 - self.brightness, 1 + self.brightness))
         image = ImageEnhance.Contrast(image).enhance(rng.uniform(1 - self.contrast, 1 + self.contrast))
-        g = letterbox_geometry(w, h, size, size)
         if rng.random() >= self.jitter_probability:
-            canvas = place(image, g["width"], g["height"], g["padX"], g["padY"], size, size, pad_value)
-            return canvas, boxes_to_input(boxes, w, h, g["width"], g["height"], g["padX"], g["padY"]), labels
+            return evaluation_sample(image, boxes, size, pad_value) + (labels,)
         # Scaled up or down a little, placed anywhere the letterbox leaves room (or cropped where it leaves none).
+        scale = letterbox_geometry(w, h, size, size)["scale"]
         jitter = rng.uniform(1 - self.scale_jitter, 1 + self.scale_jitter)
-        width, height = js_round(w * g["scale"] * jitter), js_round(h * g["scale"] * jitter)
+        width, height = js_round(w * scale * jitter), js_round(h * scale * jitter)
         pad_x = rng.randint(min(0, size - width), max(0, size - width))
         pad_y = rng.randint(min(0, size - height), max(0, size - height))
         canvas = place(image, width, height, pad_x, pad_y, size, size, pad_value)
