@@ -210,11 +210,13 @@ def main(argv):
             canvas, input_boxes = evaluation_sample(load_image(record), boxes, size, PAD_VALUE)
             yield record, canvas, input_boxes, labels
 
-    def predict(records):
-        """Detections and ground truth of records, in input pixels."""
+    # Letterboxed once: validation runs every few epochs, after training and for the export check.
+    validation_items = list(prepared(splits["validation"]))
+
+    def predict(items):
+        """Detections and ground truth of prepared items, in input pixels."""
         model.eval()
         detections, truths = [], []
-        items = list(prepared(records))
         with torch.no_grad():
             for start in range(0, len(items), args.batch_size):
                 batch = items[start : start + args.batch_size]
@@ -276,7 +278,7 @@ def main(argv):
         )
         print("metric: train_loss=%.6f" % train_loss, flush=True)
         if epoch % args.eval_every == 0 and epoch != args.epochs:
-            predictions = predict(splits["validation"])
+            predictions = predict(validation_items)
             interim = evaluate(*predictions, score_threshold(*predictions))
             print(
                 "validation after epoch %d: mAP50-95 %.4f, mAP50 %.4f" % (epoch, interim["map50_95"], interim["map50"]),
@@ -288,13 +290,13 @@ def main(argv):
     os.makedirs(args.output_data_dir, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(args.output_data_dir, CHECKPOINT_FILE))
 
-    validation = predict(splits["validation"])
+    validation = predict(validation_items)
     threshold = score_threshold(*validation)
     how = "fixed" if args.score_threshold != "auto" else "best F1 on validation at IoU 0.5"
     print("score threshold: %.3f (%s)" % (threshold, how), flush=True)
     metrics = {"validation": evaluate(*validation, threshold)}
     if splits["test"]:
-        metrics["test"] = evaluate(*predict(splits["test"]), threshold)
+        metrics["test"] = evaluate(*predict(list(prepared(splits["test"]))), threshold)
     for split, values in metrics.items():
         print(
             "%s (%d images): mAP50-95 %.4f, mAP50 %.4f, precision %.4f, recall %.4f at score >= %.3f"
@@ -318,7 +320,7 @@ def main(argv):
     model.score_thresh = export_floor
     exported = detector.ExportedDetector(model).eval()
     with torch.no_grad():
-        for record, canvas, _, _ in list(prepared(splits["validation"][: args.check_images])):
+        for record, canvas, _, _ in validation_items[: args.check_images]:
             tensor = detector.to_tensor(canvas).unsqueeze(0)
             boxes, scores, labels = exported(tensor)
             result = {"boxes": boxes.tolist(), "scores": scores.tolist(), "labels": labels.tolist()}
