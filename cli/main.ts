@@ -32,6 +32,7 @@ import { pipelineInputSchema } from "../contracts/pipelineInput";
 import { stepFunctionsRunningExecutions } from "../lambdas/shared/aws/runningExecutions";
 import { busyMessage } from "../lambdas/startRun/handler";
 import { PIPELINE_STAGES } from "../stateMachines/stages";
+import { AWS_REGION } from "../contracts/awsNames";
 
 export interface Output {
   write(text: string): unknown;
@@ -64,7 +65,7 @@ const STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PEN
 
 /** Flags are validated here, at the boundary; each message names the flag and the form it wants. */
 const flag = {
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "--region must be an AWS region such as eu-west-1"),
+  region: z.string().regex(AWS_REGION, "--region must be an AWS region such as eu-west-1"),
   stack: z.string().regex(/^[A-Za-z0-9._\-/]+$/, "--stack must be a stack name such as dev"),
   stateMachineArn: z
     .string()

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { mqttTopicSchema } from "../contracts/inferenceMessages";
 import { NEO_TARGET_DEVICES, NeoTargetDevice } from "./neoTargets";
+import { AWS_REGION, THING_NAME } from "../contracts/awsNames";
 
 /** The Pulumi project name; it is also the namespace of every project config key. */
 export const PROJECT = "qualityinspection";
@@ -35,9 +36,6 @@ const jsonList = <T extends z.ZodType>(item: T) =>
     })
     .pipe(z.array(item));
 
-/** AWS IoT thing names. */
-const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
-
 interface Field<T extends z.ZodType> {
   schema: T;
   /** Completes the sentence "<key> must ...". */
@@ -50,7 +48,7 @@ const field = <T extends z.ZodType>(must: string, schema: T): Field<T> => ({ sch
  * description and (where one makes sense) a default; a test keeps the two in step.
  */
 export const configFields = {
-  "aws:region": field("be an AWS region such as eu-west-1", z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/)),
+  "aws:region": field("be an AWS region such as eu-west-1", z.string().regex(AWS_REGION)),
   "qualityinspection:dataLake.forceDestroy": field("be true or false", bool),
   "qualityinspection:dataLake.allowDeleteData": field("be true or false", bool),
   "qualityinspection:dataLake.noncurrentVersionDays": field(

@@ -1,3 +1,5 @@
+import { THING_NAME } from "./awsNames";
+
 /**
  * The data lake's layout: one bucket, one prefix per kind of data. Every part (Pulumi components, IAM policies,
  * Lambdas, the offline run) takes its prefixes from here; `docs/contracts.md` explains each.
@@ -40,8 +42,6 @@ export function isImageKey(key: string): boolean {
  */
 export const DEVICE_IMAGES_PREFIX = `${DATA_LAKE_PREFIXES.images}devices/`;
 
-/** AWS IoT thing names: what `deviceImagesPrefix` accepts. */
-const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
 /** Longest file name part kept in a key (S3 keys may be 1024 bytes; names this long are unusual anyway). */
 const MAX_NAME_LENGTH = 120;
 

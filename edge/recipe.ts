@@ -3,6 +3,7 @@ import { z } from "zod";
 import { DEFAULT_RESULT_TOPIC, errorTopicOf, mqttTopicSchema } from "../contracts/inferenceMessages";
 import { RECIPE_FORMAT_VERSION } from "../contracts/modelComponent";
 import { EdgeConfigField, envNameOf } from "./src/config";
+import { AWS_REGION, S3_BUCKET_NAME } from "../contracts/awsNames";
 
 /**
  * The Greengrass recipe of the inference component, built as a typed object from its inputs (never a JSON file
@@ -80,14 +81,8 @@ export const inferenceRecipeArgsSchema = z
       .min(65_536)
       .default(64 * 1024 * 1024),
     /** The data lake bucket uncertain images go back to; omitted: the device sends none back. */
-    uploadBucket: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")
-      .optional(),
-    uploadRegion: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1")
-      .optional(),
+    uploadBucket: z.string().regex(S3_BUCKET_NAME, "must be an S3 bucket name").optional(),
+    uploadRegion: z.string().regex(AWS_REGION, "must be an AWS region such as eu-west-1").optional(),
     uploadMaxBytes: z
       .number()
       .int()

@@ -4,6 +4,7 @@ import { clientCertificateFields, existingPath } from "../../cli/fieldTable";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
 import { MQTT_PROTOCOLS } from "./transports/mqtt";
+import { AWS_REGION, THING_NAME } from "../../contracts/awsNames";
 
 /**
  * The edge detector's configuration: one schema, three sources. CLI flags beat environment variables, which beat
@@ -126,7 +127,7 @@ export const edgeConfigFields = {
     flag: "--thing-name <name>",
     description: "device name in every message (default: AWS_IOT_THING_NAME, else the host name)",
     must: "be 1 to 128 letters, digits or :_-",
-    schema: z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/),
+    schema: z.string().regex(THING_NAME),
     fallback: (env) => env.AWS_IOT_THING_NAME || os.hostname().replace(/[^a-zA-Z0-9:_-]/g, "-"),
   }),
   clientId: field({
@@ -230,7 +231,7 @@ export const edgeConfigFields = {
     flag: "--upload-region <region>",
     description: "AWS region of the bucket (default: AWS_REGION, else AWS_DEFAULT_REGION)",
     must: "be an AWS region such as eu-west-1",
-    schema: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/),
+    schema: z.string().regex(AWS_REGION),
     fallback: (env) => env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
   }),
   uploadOutboxDir: field({
