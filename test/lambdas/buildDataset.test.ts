@@ -6,6 +6,7 @@ import { MemoryLabelStore, MemoryObjectStore, recordingLog } from "../helpers/me
 import { haveScratches, scratchLabels } from "../helpers/scratches";
 import { NO_SCRATCHES_DATA } from "../helpers/images";
 import { skipBecause } from "../helpers/skip";
+import { failureOf } from "../helpers/failure";
 
 const event = (overrides: Partial<BuildDatasetEvent> = {}): BuildDatasetEvent => ({
   datasetId: "run-1-3fa2b1c9",
@@ -102,14 +103,9 @@ describe("BuildDataset", () => {
 
   it("refuses to train on fewer images than the configured minimum, saying how many there are", async () => {
     const { objects, labels } = labeledLake(12);
-    let error: Error | undefined;
-    try {
-      await buildDataset(event({ minImages: 20 }), { objects, labels, log: recordingLog() });
-    } catch (e) {
-      error = e as Error;
-    }
-    expect(error?.name).to.equal("DatasetTooSmallError");
-    expect(error?.message).to.match(/has 12 approved labeled images .* at least 20 \(dataset.minImages\)/);
+    const error = await failureOf(buildDataset(event({ minImages: 20 }), { objects, labels, log: recordingLog() }));
+    expect(error.name).to.equal("DatasetTooSmallError");
+    expect(error.message).to.match(/has 12 approved labeled images .* at least 20 \(dataset.minImages\)/);
     expect(
       [...objects.objects.keys()].some((k) => k.startsWith("datasets/")),
       "nothing written",

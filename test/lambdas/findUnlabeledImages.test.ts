@@ -11,6 +11,7 @@ import { labelFor } from "../helpers/labels";
 import { MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "../helpers/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";
 import { mockedClient } from "../helpers/sdkMock";
+import { failureOf } from "../helpers/failure";
 
 const event = { imagesPrefix: "images/", maxImages: 2, labelingJobName: "qi-dev-label-run-1" };
 
@@ -168,13 +169,8 @@ describe("FindUnlabeledImages", () => {
         });
       const labels = featureStoreLabelStore(new SageMakerFeatureStoreRuntimeClient({}), "g", { sleep: noSleep });
       expect((await labels.get([id])).found.has(id)).to.equal(true);
-      let error: Error | undefined;
-      try {
-        await labels.get([id]);
-      } catch (e) {
-        error = e as Error;
-      }
-      expect(error?.message).to.contain("ValidationError: no such group");
+      const error = await failureOf(labels.get([id]));
+      expect(error.message).to.contain("ValidationError: no such group");
     });
 
     it("reports a stored record that breaks the contract as invalid, not as labeled", async () => {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { prepareLabelingJob } from "../../lambdas/prepareLabelingJob/handler";
 import { MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
+import { failureOf } from "../helpers/failure";
 
 const job = "qi-dev-label-run-1-3fa2b1c9";
 const selectionKey = `labeling/${job}/selection.json`;
@@ -70,17 +71,14 @@ describe("PrepareLabelingJob", () => {
         selectionKey,
         typeof selection === "string" ? selection : JSON.stringify(selection),
       );
-      let error: Error | undefined;
-      try {
-        await prepareLabelingJob(
+      const error = await failureOf(
+        prepareLabelingJob(
           { labelingJobName: job, selectionKey, classes: ["scratch"], verification: false },
           { objects, log: recordingLog() },
-        );
-      } catch (e) {
-        error = e as Error;
-      }
-      expect(error?.name).to.equal("InvalidEventError");
-      expect(error?.message).to.contain(selectionKey);
+        ),
+      );
+      expect(error.name).to.equal("InvalidEventError");
+      expect(error.message).to.contain(selectionKey);
     });
   }
 });

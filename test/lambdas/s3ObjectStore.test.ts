@@ -11,6 +11,7 @@ import { s3ObjectStore } from "../../lambdas/shared/aws/s3ObjectStore";
 import { readAll } from "../../lambdas/shared/streams";
 import { mockClient } from "aws-sdk-client-mock";
 import { mockedClient } from "../helpers/sdkMock";
+import { failureOf } from "../helpers/failure";
 
 describe("the S3 object store adapter (SDK mocked)", () => {
   const s3 = mockedClient(() => mockClient(S3Client));
@@ -46,13 +47,8 @@ describe("the S3 object store adapter (SDK mocked)", () => {
       .resolves({ Body: Readable.from([Buffer.from("hello")]) as never });
     s3().on(GetObjectCommand, { Key: "none" }).rejects(missing("NoSuchKey"));
     expect((await readAll(await store().read("a.txt"))).toString()).to.equal("hello");
-    let error: Error | undefined;
-    try {
-      await store().read("none");
-    } catch (e) {
-      error = e as Error;
-    }
-    expect(error?.name).to.equal("ObjectNotFoundError");
+    const error = await failureOf(store().read("none"));
+    expect(error.name).to.equal("ObjectNotFoundError");
   });
 
   it("answers head with undefined for a missing object", async () => {

@@ -6,6 +6,7 @@ import { startPipeline } from "../../lambdas/startPipeline/handler";
 import { recordingLog } from "../helpers/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";
 import { mockedClient } from "../helpers/sdkMock";
+import { failureOf } from "../helpers/failure";
 
 const STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline";
 const scheduled = {
@@ -77,13 +78,8 @@ describe("StartPipeline (the trigger starter)", () => {
     sfn()
       .on(StartExecutionCommand)
       .rejects(Object.assign(new Error("slow down"), { name: "ThrottlingException" }));
-    let error: Error | undefined;
-    try {
-      await startPipeline(scheduled, deps());
-    } catch (e) {
-      error = e as Error;
-    }
-    expect(error?.name).to.equal("ThrottlingException");
+    const error = await failureOf(startPipeline(scheduled, deps()));
+    expect(error.name).to.equal("ThrottlingException");
   });
 
   it("refuses events it was not built for", async () => {
@@ -91,13 +87,8 @@ describe("StartPipeline (the trigger starter)", () => {
       { ...approved, detail: { ...approved.detail, ModelApprovalStatus: "Rejected" } },
       { source: "aws.s3" },
     ]) {
-      let error: Error | undefined;
-      try {
-        await startPipeline(event, deps());
-      } catch (e) {
-        error = e as Error;
-      }
-      expect(error?.name).to.equal("InvalidEventError");
+      const error = await failureOf(startPipeline(event, deps()));
+      expect(error.name).to.equal("InvalidEventError");
     }
     expect(sfn().commandCalls(StartExecutionCommand)).to.have.length(0);
   });

@@ -97,14 +97,9 @@ describe("StartRun", () => {
   });
 
   it("reports a malformed event as a bug of the state machine, not of the input", async () => {
-    let error: Error | undefined;
-    try {
-      await startRun({ input: {} }, deps());
-    } catch (e) {
-      error = e as Error;
-    }
-    expect(error?.name).to.equal("InvalidEventError");
-    expect(error?.message).to.contain("execution");
+    const error = await failureOf(startRun({ input: {} }, deps()));
+    expect(error.name).to.equal("InvalidEventError");
+    expect(error.message).to.contain("execution");
   });
 
   describe("one run at a time", () => {

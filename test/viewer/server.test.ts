@@ -14,6 +14,7 @@ import { freePort } from "../helpers/mosquitto";
 import { EventStream } from "../helpers/sse";
 import { deviceError, result } from "../helpers/viewerMessages";
 import { eventually } from "../helpers/wait";
+import { failureOf } from "../helpers/failure";
 
 const TOPIC = DEFAULT_RESULT_TOPIC;
 const ERRORS = errorTopicOf(TOPIC);
@@ -193,9 +194,8 @@ describe("viewer server (real HTTP, real MQTT broker: aedes)", function () {
 
   it("says which address it cannot listen on, and frees its port when closed", async () => {
     const { port } = new URL(viewer.url);
-    let error: Error | undefined;
-    await startViewer({ broker: broker.url, port }).catch((e: Error) => (error = e));
-    expect(error?.message).to.match(new RegExp(`^the viewer cannot listen on 127.0.0.1:${port}: .*EADDRINUSE`));
+    const error = await failureOf(startViewer({ broker: broker.url, port }));
+    expect(error.message).to.match(new RegExp(`^the viewer cannot listen on 127.0.0.1:${port}: .*EADDRINUSE`));
 
     const other = await startViewer({ broker: broker.url, port: 0 });
     const otherPort = Number(new URL(other.url).port);
