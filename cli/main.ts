@@ -32,6 +32,7 @@ import { pipelineInputSchema } from "../contracts/pipelineInput";
 import { stepFunctionsRunningExecutions } from "../lambdas/shared/aws/runningExecutions";
 import { busyMessage } from "../lambdas/startRun/handler";
 import { PIPELINE_STAGES } from "../stateMachines/stages";
+import { requireDeclaredRuntime } from "../lib/runtime";
 import { AWS_REGION } from "../contracts/awsNames";
 
 export interface Output {
@@ -428,6 +429,7 @@ async function ask(question: string): Promise<string> {
 }
 
 export async function main(): Promise<void> {
+  requireDeclaredRuntime("pipeline");
   process.exitCode = await runCli(process.argv.slice(2), defaultEnvironment());
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
 import * as pulumi from "@pulumi/pulumi";
+import { ESBUILD_NODE_TARGET } from "../contracts/runtime";
 
 /**
  * Bundles `lambdas/<entry>/index.ts` with esbuild into one `index.js` per function — only the code it imports, not
@@ -10,10 +11,6 @@ import * as pulumi from "@pulumi/pulumi";
  */
 export const LAMBDAS_DIR = path.resolve(__dirname, "..", "lambdas");
 const NODE_MODULES = path.resolve(__dirname, "..", "node_modules");
-
-/** Lambda runs Node 22 on x86_64; bundles target it. */
-export const LAMBDA_RUNTIME = "nodejs22.x";
-const ESBUILD_TARGET = "node22";
 
 /** Native packages a function loads at run time, with the files it needs of each (relative to the package). */
 const NATIVE_PACKAGES: Record<string, { packages: Record<string, string[]> }> = {
@@ -77,7 +74,7 @@ async function build(entry: string): Promise<LambdaBundle> {
     entryPoints: [entryPoint],
     bundle: true,
     platform: "node",
-    target: ESBUILD_TARGET,
+    target: ESBUILD_NODE_TARGET,
     format: "cjs",
     // The AWS SDK's ES module build lets esbuild drop the commands a function does not send.
     mainFields: ["module", "main"],

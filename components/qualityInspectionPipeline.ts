@@ -16,7 +16,8 @@ import { pipelineDefinitionArgs } from "../stateMachines/definitionArgs";
 import { buildPipelineDefinition } from "../stateMachines/qualityInspection";
 import { partitionOf } from "./deepLearningContainers";
 import { objectsUnder, PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
-import { LAMBDA_RUNTIME, lambdaArchive } from "./lambdaBundle";
+import { lambdaArchive } from "./lambdaBundle";
+import { LAMBDA_RUNTIME } from "../contracts/runtime";
 import { TRAINING_ENTRY_POINT, trainingCodeArchive } from "./trainingCode";
 
 export interface QualityInspectionPipelineArgs {

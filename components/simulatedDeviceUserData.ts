@@ -1,7 +1,6 @@
 import { z } from "zod";
+import { NODE_VERSION } from "../contracts/runtime";
 
-/** The Node.js the device runs the inference component with: the version this repository is tested on. */
-export const DEVICE_NODE_VERSION = "20.20.2";
 /** Where Greengrass keeps its root on the device. */
 export const GREENGRASS_ROOT = "/greengrass/v2";
 
@@ -41,7 +40,7 @@ export function simulatedDeviceUserData(input: UserDataArgs): string {
   const a = userDataArgsSchema.parse(input);
   const nucleusZip =
     a.nucleusVersion === "latest" ? "greengrass-nucleus-latest.zip" : `greengrass-${a.nucleusVersion}.zip`;
-  const node = `node-v${DEVICE_NODE_VERSION}-linux-${NODE_ARCH[a.architecture]}`;
+  const node = `node-v${NODE_VERSION}-linux-${NODE_ARCH[a.architecture]}`;
   return `#!/bin/bash
 # Simulated Greengrass core device ${a.thingName} of thing group ${a.thingGroupName} (${a.region}).
 set -euxo pipefail
@@ -51,7 +50,7 @@ ROOT=${GREENGRASS_ROOT}
 dnf install -y java-17-amazon-corretto-headless unzip tar xz
 
 # Node.js for the inference component (it runs "node main.js"), from nodejs.org.
-curl -fsSL https://nodejs.org/dist/v${DEVICE_NODE_VERSION}/${node}.tar.xz | tar -xJ -C /opt
+curl -fsSL https://nodejs.org/dist/v${NODE_VERSION}/${node}.tar.xz | tar -xJ -C /opt
 ln -sf /opt/${node}/bin/node /usr/bin/node
 
 # The device's identity, created by Pulumi; only this instance's role may read it.

@@ -3,13 +3,14 @@ import { existsSync, promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 import { zip, ZipEntry } from "./zip";
+import { ESBUILD_NODE_TARGET } from "../contracts/runtime";
 
 /**
  * Packages the edge detector as the Greengrass component's one artifact: a ZIP holding `main.js` (the detector
  * bundled by esbuild, every pure-JavaScript dependency included), the two native packages for one Linux CPU
  * architecture — onnxruntime-node with its libonnxruntime, and aws-crt (MQTT, TLS, Greengrass IPC) — and the
  * WebAssembly JPEG decoder main.js loads from a file. Nothing else: no other platforms' binaries, no sources, no type
- * declarations. The device needs only Node.js 20+ and glibc.
+ * declarations. The device needs only Node.js (contracts/runtime.ts `NODE_MAJOR` or newer) and glibc.
  */
 
 const ROOT = path.resolve(__dirname, "..");
@@ -107,7 +108,7 @@ export async function packageEdge(options: { arch?: Architecture; outDir?: strin
     entryPoints: [path.join(ROOT, "edge", "src", "main.ts")],
     bundle: true,
     platform: "node",
-    target: "node20",
+    target: ESBUILD_NODE_TARGET,
     format: "cjs",
     external: NATIVE_PACKAGES,
     write: false,

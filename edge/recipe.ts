@@ -4,6 +4,7 @@ import { DEFAULT_RESULT_TOPIC, errorTopicOf, mqttTopicSchema } from "../contract
 import { RECIPE_FORMAT_VERSION } from "../contracts/modelComponent";
 import { EdgeConfigField, envNameOf } from "./src/config";
 import { AWS_REGION, S3_BUCKET_NAME } from "../contracts/awsNames";
+import { deviceNodeCheckScript } from "../contracts/runtime";
 
 /**
  * The Greengrass recipe of the inference component, built as a typed object from its inputs (never a JSON file
@@ -216,8 +217,9 @@ export function inferenceComponentRecipe(input: InferenceRecipeArgs): Greengrass
         Platform: { os: "linux", architecture: GREENGRASS_ARCHITECTURES[args.architecture] },
         Lifecycle: {
           Setenv: setenv,
-          // Fails the deployment early when the native modules, the model or the configuration are wrong.
-          Install: { Script: `node ${main} --check`, Timeout: 120 },
+          // Fails the deployment early when the device's Node.js is too old, or the native modules, the model or the
+          // configuration are wrong.
+          Install: { Script: `${deviceNodeCheckScript()}; node ${main} --check`, Timeout: 120 },
           // exec: node itself receives Greengrass's SIGTERM and shuts down cleanly.
           Run: { Script: `exec node ${main}` },
         },

@@ -132,7 +132,7 @@ export async function seedDataset(context: SeedContext, datasetDir: string): Pro
       createdAt: new Date(),
     });
   } catch (error) {
-    if (error instanceof LabelRowError) throw new Error(`--dataset ${labelsFile}, ${error.message}`);
+    if (error instanceof LabelRowError) throw new Error(`--dataset ${labelsFile}, ${error.message}`, { cause: error });
     throw error;
   }
   const labeled = new Set(conversion.images.map((image) => image.imageFile));

@@ -1,7 +1,6 @@
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "../stateMachines/asl";
 import type { LocalEventLogEntry } from "../stateMachines/progress";
-import "./promisePolyfill";
 
 /** A local implementation of a Task's resource: takes the Task's effective input, returns its result. */
 export type TaskHandler = (input: unknown) => unknown;

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ConfigError } from "../config/schema";
 import { DEFAULT_IMAGES, OfflineOptions, OfflineResult, runOffline } from "./run";
 import { parseConfigAssignment } from "./settings";
+import { requireDeclaredRuntime } from "../lib/runtime";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -161,6 +162,7 @@ export async function main(argv: string[], env: MainEnvironment): Promise<number
 }
 
 if (require.main === module) {
+  requireDeclaredRuntime("npm start");
   // Ctrl-C reaches the training and detector processes too (same process group) and ends them. While the run keeps
   // the detector running after its summary, Ctrl-C ends that normally; at any other time it ends the run at once.
   let keeping = false;

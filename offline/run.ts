@@ -38,6 +38,7 @@ import { clock, detectorLinePrinter, displayPath, Print, printSummary, trainingL
 import { ServiceError } from "./serviceError";
 import { ConfigChange, offlineConfig } from "./settings";
 import { startViewer, Viewer } from "../viewer";
+import { runtimeDescription } from "../lib/runtime";
 
 /** Seconds between the deployment's checks locally: the local device answers in seconds, not minutes. */
 export const LOCAL_POLL_SECONDS = 2;
@@ -233,7 +234,9 @@ export async function runOffline(options: OfflineOptions, environment: OfflineEn
   );
   const { namePrefix, region } = config;
   const names = componentNames(namePrefix);
-  print(`npm start: the ${namePrefix} pipeline on this machine — stack ${options.stack}, no AWS account`);
+  print(
+    `npm start: the ${namePrefix} pipeline on this machine — stack ${options.stack}, no AWS account, ${runtimeDescription()}`,
+  );
   print(`config: Pulumi.${options.stack}.yaml${changes.length ? ", changed for this run:" : ""}`);
   for (const c of changes) print(`  ${c.key} ${c.from ?? "(unset)"} → ${c.to} (${c.why})`);
   if (options.clean) await rm(workDir, { recursive: true, force: true });

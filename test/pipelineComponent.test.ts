@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { inferenceComponentVersion } from "../contracts/modelComponent";
+import { LAMBDA_RUNTIME } from "../contracts/runtime";
 import { parseStackConfig, PROJECT } from "../config/schema";
 import { createInfrastructure } from "../infrastructure";
 import type { StateMachineDefinition, TaskState } from "../stateMachines/asl";
@@ -98,7 +99,7 @@ for (const stack of ["dev", "prod"] as const) {
       expect(roles.size, "one role per function").to.equal(functions.length);
       for (const fn of functions) {
         expect(fn.inputs, fn.name).to.deep.include({
-          runtime: "nodejs22.x",
+          runtime: LAMBDA_RUNTIME,
           handler: "index.handler",
           tracingConfig: { mode: "Active" },
         });

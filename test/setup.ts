@@ -1,2 +1,4 @@
-// The product's polyfill for aws-local-stepfunctions on Node 20, loaded before any test.
-import "../offline/promisePolyfill";
+// Loaded before any test: say which Node runs them (the one npm ci brought along, contracts/runtime.ts).
+import { runtimeDescription } from "../lib/runtime";
+
+process.stdout.write(`runtime: ${runtimeDescription()}\n`);

@@ -67,7 +67,7 @@ function main(argv: string[]): void {
       createdAt: new Date(),
     });
   } catch (error) {
-    if (error instanceof LabelRowError) throw new Error(`${flags.labels}, ${error.message}`);
+    if (error instanceof LabelRowError) throw new Error(`${flags.labels}, ${error.message}`, { cause: error });
     throw error;
   }
   writeDataset(conversion, flags.images, flags.out);

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { addFieldOptions, parseFieldFlags } from "../cli/fieldTable";
 import { startParsedViewer, Viewer } from "./index";
+import { requireDeclaredRuntime } from "../lib/runtime";
 import { parseViewerOptions, ViewerField, viewerFields, ViewerOptionsError } from "./src/options";
 
 /** Bad flags; the same code as the edge detector's. */
@@ -45,6 +46,7 @@ export async function main(argv: string[], started?: (viewer: Viewer) => void): 
 }
 
 if (require.main === module) {
+  requireDeclaredRuntime("viewer");
   main(process.argv).then(
     (code) => {
       process.exitCode = code;

@@ -131,7 +131,7 @@ export class EdgeApp {
     courier.start();
     this.feedback?.start();
 
-    let exitCode = EXIT_OK;
+    let exitCode: number;
     try {
       exitCode = await this.inspectLoop();
     } finally {

@@ -3,6 +3,7 @@ import { addFieldOptions, parseFieldFlags } from "../../cli/fieldTable";
 import { EdgeApp, EXIT_BAD_CONFIG, EXIT_FAILED } from "./app";
 import { EdgeConfigError, EdgeConfigField, edgeConfigFields, envNameOf, parseEdgeConfig } from "./config";
 import { consoleLog } from "./log";
+import { requireDeclaredRuntime } from "../../lib/runtime";
 import { ModelError } from "./model";
 
 /** The command line: one flag per config field (each also settable as QI_EDGE_<FIELD>), plus --check. */
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  requireDeclaredRuntime("edge");
   main(process.argv).then(
     (code) => {
       process.exitCode = code;

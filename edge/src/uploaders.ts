@@ -77,6 +77,7 @@ export class S3ImageUploader implements ImageUploader {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       throw new Error(
         `PutObject ${this.target}/${key} failed: ${name}${status ? ` (HTTP ${status})` : ""}: ${message}`,
+        { cause: error },
       );
     }
   }

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { componentNames } from "../../contracts/modelComponent";
+import { deviceNodeCheckScript } from "../../contracts/runtime";
 import { parseEdgeConfig } from "../../edge/src/config";
 import {
   CONFIGURABLE_FIELDS,
@@ -95,7 +96,9 @@ describe("edge Greengrass recipe", () => {
       { URI: args.artifactUri, Unarchive: "ZIP", Permission: { Read: "OWNER", Execute: "NONE" } },
     ]);
     expect(manifest.Lifecycle.Run.Script).to.equal("exec node {artifacts:decompressedPath}/4f2a9c/main.js");
-    expect(manifest.Lifecycle.Install.Script).to.equal("node {artifacts:decompressedPath}/4f2a9c/main.js --check");
+    expect(manifest.Lifecycle.Install.Script).to.equal(
+      `${deviceNodeCheckScript()}; node {artifacts:decompressedPath}/4f2a9c/main.js --check`,
+    );
     for (const script of [manifest.Lifecycle.Run.Script, manifest.Lifecycle.Install.Script]) {
       expect(script).to.not.match(/\b(npm|npx|pip|curl|wget|apt|yarn)\b|https?:/);
     }

@@ -99,7 +99,7 @@ export class Mosquitto {
       if (this.tls) await waitForPort(this.tls.port, 5000);
     } catch (error) {
       await this.stop();
-      throw new Error(`${(error as Error).message}\n${stderr}`);
+      throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
     }
   }
 

@@ -61,7 +61,7 @@ export class GreengrassIpcTransport extends EventEmitter implements Transport {
         "PublishToIoTCore",
       );
     } catch (error) {
-      throw new Error(`PublishToIoTCore on ${topic} failed: ${describeRpcError(error)}`);
+      throw new Error(`PublishToIoTCore on ${topic} failed: ${describeRpcError(error)}`, { cause: error });
     } finally {
       client.off("disconnection", onDisconnect!);
     }
