@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import layers from "./eslint/layers.mjs";
 
 export default tseslint.config(
   { ignores: ["node_modules/", "bin/", "dist/", ".local/", "test-artifacts/"] },
@@ -10,6 +11,10 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", ignoreRestSiblings: true }],
       "@typescript-eslint/no-explicit-any": "error",
     },
+  },
+  {
+    plugins: { layers },
+    rules: { "layers/imports": "error" },
   },
   {
     files: ["**/*.mjs", "**/*.js"],

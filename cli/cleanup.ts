@@ -25,7 +25,7 @@ import {
 import { ListExecutionsCommand, SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import type { StackConfig } from "../config/schema";
 import { componentNames } from "../contracts/modelComponent";
-import { jobNamePattern } from "../lambdas/startRun/names";
+import { jobNamePattern } from "../lib/runNames";
 import { EXIT, UsageError } from "./errors";
 import { allPages, PageFetch } from "./pages";
 

@@ -29,8 +29,8 @@ import {
   stateMachineArnFromStack,
 } from "./stack";
 import { pipelineInputSchema } from "../contracts/pipelineInput";
-import { stepFunctionsRunningExecutions } from "../lambdas/shared/aws/runningExecutions";
-import { busyMessage } from "../lambdas/startRun/handler";
+import { stepFunctionsRunningExecutions } from "../lib/aws/runningExecutions";
+import { busyMessage } from "../lib/busyPipeline";
 import { PIPELINE_STAGES } from "../stateMachines/stages";
 import { requireDeclaredRuntime } from "../lib/runtime";
 import { AWS_REGION } from "../contracts/awsNames";

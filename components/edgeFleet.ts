@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { componentArtifactKey, INFERENCE_RECIPE_FILE, inferenceComponentVersion } from "../contracts/modelComponent";
 import { inferenceComponentRecipe } from "../edge/recipe";
-import { partitionOf } from "./deepLearningContainers";
+import { partitionOf } from "../lib/deepLearningContainers";
 import { coreDevicePolicyStatements, tokenExchangeStatements } from "./edgePolicies";
 import { policyDocument, serviceTrustPolicy } from "./iam";
 

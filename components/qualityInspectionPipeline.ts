@@ -14,7 +14,7 @@ import {
 } from "../stateMachines/functions";
 import { pipelineDefinitionArgs } from "../stateMachines/definitionArgs";
 import { buildPipelineDefinition } from "../stateMachines/qualityInspection";
-import { partitionOf } from "./deepLearningContainers";
+import { partitionOf } from "../lib/deepLearningContainers";
 import { objectsUnder, PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
 import { lambdaArchive } from "./lambdaBundle";
 import { LAMBDA_RUNTIME } from "../contracts/runtime";

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
-import { deepLearningContainersAccount, partitionOf, PYTORCH_TRAINING_REPOSITORY } from "./deepLearningContainers";
+import { deepLearningContainersAccount, partitionOf, PYTORCH_TRAINING_REPOSITORY } from "../lib/deepLearningContainers";
 import { objectsUnder, policyDocument, serviceTrustPolicy } from "./iam";
 
 export interface SageMakerExecutionRoleArgs {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
-import { createTarGz, TarEntry } from "../lambdas/shared/tar";
+import { createTarGz, TarEntry } from "../lib/tar";
 
 /**
  * The training code as SageMaker's framework containers take it (`sagemaker_submit_directory`): a tar.gz of the

@@ -3,14 +3,14 @@ import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises"
 import * as path from "node:path";
 import { DATA_LAKE_PREFIXES, isImageKey } from "../contracts/dataLake";
 import { imageIdFromKey, LabelRecord } from "../contracts/labelRecord";
-import type { LabelStore } from "../lambdas/shared/ports";
-import { s3Uri } from "../lambdas/shared/s3Uri";
+import type { LabelStore } from "../lib/ports";
+import { s3Uri } from "../lib/s3Uri";
 import { convertExport, LabelRowError } from "../training/convertLabels";
 import { filesBelow } from "../training/datasetFromLabels";
 import type { FileObjectStore } from "./fileObjectStore";
 import { GroundTruth, TrueLabel } from "./labelingWorkforce";
 import { syntheticImage } from "./synthetic";
-import { imageObjects } from "../lambdas/shared/images";
+import { imageObjects } from "../lib/images";
 
 /** The labeling job name on label records that the offline run puts into a new label store as earlier labels. */
 export const EARLIER_LABELS_JOB = "earlier-labels-npm-start";

@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { LabelRecord, labelRecordSchema } from "../contracts/labelRecord";
-import type { LabelLookup, LabelStore } from "../lambdas/shared/ports";
+import type { LabelLookup, LabelStore } from "../lib/ports";
 
 /**
  * The label store as a JSON-lines file: one label record (contracts/labelRecord.ts) per line, appended on every put.

@@ -2,8 +2,8 @@ import { createReadStream } from "node:fs";
 import { copyFile, mkdir, readdir, rename, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
-import { ObjectNotFoundError } from "../lambdas/shared/errors";
-import type { ObjectStore, StoredObject } from "../lambdas/shared/ports";
+import { ObjectNotFoundError } from "../lib/errors";
+import type { ObjectStore, StoredObject } from "../lib/ports";
 
 /**
  * The data lake bucket as a folder: the object `images/a.jpg` is the file `<root>/images/a.jpg`. Lists in key order

@@ -3,10 +3,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { z } from "zod";
 import type { Annotation } from "../contracts/labelRecord";
-import { LABEL_ATTRIBUTE, VERIFICATION_CHOICES } from "../lambdas/shared/labeling";
-import type { ObjectStore } from "../lambdas/shared/ports";
-import { keyInBucket, s3Uri } from "../lambdas/shared/s3Uri";
-import { lines, readAll } from "../lambdas/shared/streams";
+import { LABEL_ATTRIBUTE, VERIFICATION_CHOICES } from "../lib/labeling";
+import type { ObjectStore } from "../lib/ports";
+import { keyInBucket, s3Uri } from "../lib/s3Uri";
+import { lines, readAll } from "../lib/streams";
 import { parseRequest, ServiceError } from "./serviceError";
 
 /** What the labelers know about one image: its size and the true boxes (the synthetic set's, or labels.csv's). */

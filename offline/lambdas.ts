@@ -7,7 +7,7 @@ import { evaluateModel } from "../lambdas/evaluateModel/handler";
 import { findUnlabeledImages } from "../lambdas/findUnlabeledImages/handler";
 import { ingestLabels } from "../lambdas/ingestLabels/handler";
 import { prepareLabelingJob } from "../lambdas/prepareLabelingJob/handler";
-import type { ComponentRegistry, LabelStore, Log, ObjectStore, RunningExecutions } from "../lambdas/shared/ports";
+import type { ComponentRegistry, LabelStore, Log, ObjectStore, RunningExecutions } from "../lib/ports";
 import { startRun } from "../lambdas/startRun/handler";
 import type { PipelineFunction } from "../stateMachines/functions";
 import type { TaskHandler } from "./localExecution";

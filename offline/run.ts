@@ -11,7 +11,7 @@ import type { BuildDatasetResult } from "../lambdas/buildDataset/handler";
 import type { CompileOnnxResult } from "../lambdas/compileOnnx/handler";
 import type { EvaluateModelResult } from "../lambdas/evaluateModel/handler";
 import type { IngestLabelsResult } from "../lambdas/ingestLabels/handler";
-import type { Log } from "../lambdas/shared/ports";
+import type { Log } from "../lib/ports";
 import type { StateMachineDefinition } from "../stateMachines/asl";
 import { pipelineDefinitionArgs } from "../stateMachines/definitionArgs";
 import {

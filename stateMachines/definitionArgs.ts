@@ -1,5 +1,5 @@
 import type { StackConfig } from "../config/schema";
-import { pytorchTrainingImage } from "../components/deepLearningContainers";
+import { pytorchTrainingImage } from "../lib/deepLearningContainers";
 import type { PipelineFunction } from "./functions";
 import type { PipelineDefinitionArgs } from "./qualityInspection";
 

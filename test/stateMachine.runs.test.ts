@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { componentNames, modelComponentVersion } from "../contracts/modelComponent";
 import { pipelineOutputSchema } from "../contracts/pipelineInput";
 import { evaluateModel } from "../lambdas/evaluateModel/handler";
-import { runNames } from "../lambdas/startRun/names";
+import { runNames } from "../lib/runNames";
 import { failedStateOf, STATES } from "../stateMachines/qualityInspection";
 import { MODEL_INPUT } from "./helpers/fakeCloud";
 import { recordingLog } from "./helpers/memoryPorts";

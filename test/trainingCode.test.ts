@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { trainingCodeArchive } from "../components/trainingCode";
-import { readTarEntries } from "../lambdas/shared/tar";
+import { readTarEntries } from "../lib/tar";
 
 describe("the training code archive", () => {
   let dir: string;

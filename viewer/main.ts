@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { addFieldOptions, parseFieldFlags } from "../cli/fieldTable";
+import { addFieldOptions, parseFieldFlags } from "../lib/fields";
 import { startParsedViewer, Viewer } from "./index";
 import { requireDeclaredRuntime } from "../lib/runtime";
 import { parseViewerOptions, ViewerField, viewerFields, ViewerOptionsError } from "./src/options";

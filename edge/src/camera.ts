@@ -1,5 +1,5 @@
 import { promises as fs } from "node:fs";
-import { isImageFile } from "./imageFiles";
+import { isImageFile } from "../../lib/imageFiles";
 
 /**
  * The "camera": a folder of images, listed afresh on every pass so images can be added or removed while the

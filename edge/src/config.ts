@@ -1,6 +1,6 @@
 import os from "node:os";
 import { z } from "zod";
-import { clientCertificateFields, existingPath } from "../../cli/fieldTable";
+import { clientCertificateFields, existingPath } from "../../lib/fields";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
 import { MQTT_PROTOCOLS } from "./transports/mqtt";

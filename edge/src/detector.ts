@@ -4,7 +4,7 @@ import { decodeImage } from "./image";
 import { Log, silentLog } from "./log";
 import { BareModelDefaults, loadModel, ModelSpec } from "./model";
 import { decodeTorchvision, decodeYolov8, DecodeOptions, Detection, toImagePixels } from "./postprocess";
-import { Bitmap, Letterboxer } from "./preprocess";
+import { Bitmap, Letterboxer } from "../../lib/letterbox";
 
 export interface DetectorOptions {
   /** onnxruntime intra-op threads; 0 lets onnxruntime choose (one per physical core). */

@@ -6,7 +6,7 @@ import { InferenceResult } from "../../contracts/inferenceMessages";
 import { EdgeConfig } from "./config";
 import { Courier, Link } from "./courier";
 import { writeAtomically } from "./files";
-import { imageContentType } from "./imageFiles";
+import { imageContentType } from "../../lib/imageFiles";
 import { Log } from "./log";
 import { Outbox } from "./outbox";
 import { decideSample, SampleReason, UncertaintyRule } from "./sampling";

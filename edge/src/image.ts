@@ -1,7 +1,7 @@
 import { createJimp } from "@jimp/core";
 import { defaultFormats } from "jimp";
 import { decodeJpeg } from "./jpeg";
-import { Bitmap } from "./preprocess";
+import { Bitmap } from "../../lib/letterbox";
 
 /**
  * jimp with its JPEG decoder swapped for libjpeg-turbo (./jpeg); PNG and BMP as jimp decodes them. No plugins: the

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { addFieldOptions, parseFieldFlags } from "../../cli/fieldTable";
+import { addFieldOptions, parseFieldFlags } from "../../lib/fields";
 import { EdgeApp, EXIT_BAD_CONFIG, EXIT_FAILED } from "./app";
 import { EdgeConfigError, EdgeConfigField, edgeConfigFields, envNameOf, parseEdgeConfig } from "./config";
 import { consoleLog } from "./log";

@@ -12,12 +12,12 @@ import {
   toDatasetRecord,
 } from "../../contracts/dataset";
 import { imageIdFromKey } from "../../contracts/labelRecord";
-import { DatasetTooSmallError } from "../shared/errors";
+import { DatasetTooSmallError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
-import type { LabelStore, Log, ObjectStore } from "../shared/ports";
+import type { LabelStore, Log, ObjectStore } from "../../lib/ports";
 import { datasetKeys } from "../shared/datasets";
-import { s3Uri } from "../shared/s3Uri";
-import { imageObjects } from "../shared/images";
+import { s3Uri } from "../../lib/s3Uri";
+import { imageObjects } from "../../lib/images";
 
 export const buildDatasetEventSchema = z.object({
   datasetId: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),

@@ -1,5 +1,5 @@
-import { labelStoreFromEnv } from "../shared/aws/featureStoreLabelStore";
-import { dataLakeFromEnv } from "../shared/aws/s3ObjectStore";
+import { labelStoreFromEnv } from "../../lib/aws/featureStoreLabelStore";
+import { dataLakeFromEnv } from "../../lib/aws/s3ObjectStore";
 import { createLogger } from "../shared/logger";
 import { buildDataset } from "./handler";
 

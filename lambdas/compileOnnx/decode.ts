@@ -1,5 +1,5 @@
 import { Jimp } from "jimp";
-import type { Bitmap } from "../../edge/src/preprocess";
+import type { Bitmap } from "../../lib/letterbox";
 
 /** Decodes a JPEG or PNG into RGBA pixels. */
 export async function decodeImage(bytes: Buffer): Promise<Bitmap> {

@@ -5,15 +5,15 @@ import type { InferenceSession } from "onnxruntime-node";
 import { z } from "zod";
 import { datasetRecordSchema, Split } from "../../contracts/dataset";
 import type { ModelManifest } from "../../contracts/modelManifest";
-import { ModelArtifactError, OptimisedModelMismatchError } from "../shared/errors";
+import { ModelArtifactError, OptimisedModelMismatchError } from "../../lib/errors";
 import { datasetKeys } from "../shared/datasets";
 import { parseEvent } from "../shared/events";
 import { parseJson } from "../shared/json";
-import { compiledKeys, parseModelManifest } from "../shared/models";
-import type { Log, ObjectStore } from "../shared/ports";
-import { lines, readAll } from "../shared/streams";
+import { compiledKeys, parseModelManifest } from "../../lib/models";
+import type { Log, ObjectStore } from "../../lib/ports";
+import { lines, readAll } from "../../lib/streams";
 import { compareOutputs, OutputTensor } from "./compare";
-import { Bitmap, Letterboxer } from "../../edge/src/preprocess";
+import { Bitmap, Letterboxer } from "../../lib/letterbox";
 
 export const compileOnnxEventSchema = z.object({
   modelKey: z.string().min(1),

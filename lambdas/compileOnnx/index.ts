@@ -1,5 +1,5 @@
 import * as ort from "onnxruntime-node";
-import { dataLakeFromEnv } from "../shared/aws/s3ObjectStore";
+import { dataLakeFromEnv } from "../../lib/aws/s3ObjectStore";
 import { createLogger } from "../shared/logger";
 import { decodeImage } from "./decode";
 import { compileOnnx } from "./handler";

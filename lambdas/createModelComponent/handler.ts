@@ -1,11 +1,11 @@
 import { setTimeout as wait } from "node:timers/promises";
 import { z } from "zod";
 import { componentArtifactKey, MODEL_FILES } from "../../contracts/modelComponent";
-import { ComponentFailedError, ComponentNotReadyError } from "../shared/errors";
+import { ComponentFailedError, ComponentNotReadyError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
-import type { ComponentRegistry, ComponentVersionStatus, Log, ObjectStore } from "../shared/ports";
-import { keyInBucket, s3Uri } from "../shared/s3Uri";
-import { readAll } from "../shared/streams";
+import type { ComponentRegistry, ComponentVersionStatus, Log, ObjectStore } from "../../lib/ports";
+import { keyInBucket, s3Uri } from "../../lib/s3Uri";
+import { readAll } from "../../lib/streams";
 import { modelComponentRecipe } from "./recipe";
 
 export const createModelComponentEventSchema = z.object({

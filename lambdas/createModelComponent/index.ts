@@ -1,8 +1,8 @@
 import { GreengrassV2Client } from "@aws-sdk/client-greengrassv2";
 import { z } from "zod";
-import { greengrassComponentRegistry } from "../shared/aws/greengrassComponentRegistry";
-import { dataLakeFromEnv } from "../shared/aws/s3ObjectStore";
-import { readEnv } from "../shared/env";
+import { greengrassComponentRegistry } from "../../lib/aws/greengrassComponentRegistry";
+import { dataLakeFromEnv } from "../../lib/aws/s3ObjectStore";
+import { readEnv } from "../../lib/env";
 import { createLogger } from "../shared/logger";
 import { createModelComponent } from "./handler";
 

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { MODEL_MANIFEST_FILE, ModelManifest } from "../../contracts/modelManifest";
-import { ModelArtifactError } from "../shared/errors";
+import { ModelArtifactError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
-import { modelKeys, parseModelManifest } from "../shared/models";
-import type { Log, ObjectStore } from "../shared/ports";
-import { keyInBucket, s3Uri } from "../shared/s3Uri";
-import { createTarGz, readTarEntries } from "../shared/tar";
+import { modelKeys, parseModelManifest } from "../../lib/models";
+import type { Log, ObjectStore } from "../../lib/ports";
+import { keyInBucket, s3Uri } from "../../lib/s3Uri";
+import { createTarGz, readTarEntries } from "../../lib/tar";
 
 export const APPROVAL_STATUSES = ["Approved", "PendingManualApproval"] as const;
 

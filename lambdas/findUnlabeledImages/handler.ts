@@ -2,9 +2,9 @@ import { z } from "zod";
 import { DATA_LAKE_PREFIXES } from "../../contracts/dataLake";
 import { imageIdFromKey } from "../../contracts/labelRecord";
 import { parseEvent } from "../shared/events";
-import { labelingJobKeys } from "../shared/labeling";
-import type { LabelStore, Log, ObjectStore, StoredObject } from "../shared/ports";
-import { imageObjects } from "../shared/images";
+import { labelingJobKeys } from "../../lib/labeling";
+import type { LabelStore, Log, ObjectStore, StoredObject } from "../../lib/ports";
+import { imageObjects } from "../../lib/images";
 
 export const findUnlabeledImagesEventSchema = z.object({
   imagesPrefix: z.string().startsWith(DATA_LAKE_PREFIXES.images),

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { isImageKey } from "../../contracts/dataLake";
 import { imageIdFromKey, LabelRecord, labelRecordSchema } from "../../contracts/labelRecord";
-import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE, VERIFICATION_CHOICES } from "../shared/labeling";
-import { s3Location } from "../shared/s3Uri";
+import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE, VERIFICATION_CHOICES } from "../../lib/labeling";
+import { s3Location } from "../../lib/s3Uri";
 
 /**
  * One line of a Ground Truth bounding-box output manifest, turned into a label record. The line format is Ground

@@ -1,12 +1,12 @@
 import { setTimeout as wait } from "node:timers/promises";
 import { z } from "zod";
 import type { LabelRecord } from "../../contracts/labelRecord";
-import { LabelStoreThrottledError, NoValidLabelsError } from "../shared/errors";
+import { LabelStoreThrottledError, NoValidLabelsError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
-import { labelingJobKeys } from "../shared/labeling";
-import type { LabelStore, Log, ObjectStore } from "../shared/ports";
-import { keyInBucket } from "../shared/s3Uri";
-import { lines, mapConcurrently } from "../shared/streams";
+import { labelingJobKeys } from "../../lib/labeling";
+import type { LabelStore, Log, ObjectStore } from "../../lib/ports";
+import { keyInBucket } from "../../lib/s3Uri";
+import { lines, mapConcurrently } from "../../lib/streams";
 import { labelFromLine, RejectionCode } from "./groundTruth";
 
 export const ingestLabelsEventSchema = z.object({

@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { isImageKey } from "../../contracts/dataLake";
-import { InvalidEventError } from "../shared/errors";
+import { InvalidEventError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
 import { parseJson } from "../shared/json";
-import { LABEL_ATTRIBUTE, labelingJobKeys, VERIFICATION_CHOICES } from "../shared/labeling";
-import type { Log, ObjectStore } from "../shared/ports";
-import { s3Uri } from "../shared/s3Uri";
-import { readAll } from "../shared/streams";
+import { LABEL_ATTRIBUTE, labelingJobKeys, VERIFICATION_CHOICES } from "../../lib/labeling";
+import type { Log, ObjectStore } from "../../lib/ports";
+import { s3Uri } from "../../lib/s3Uri";
+import { readAll } from "../../lib/streams";
 import { boundingBoxTemplate, verificationTemplate } from "./templates";
 
 export const prepareLabelingJobEventSchema = z.object({

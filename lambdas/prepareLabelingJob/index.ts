@@ -1,4 +1,4 @@
-import { dataLakeFromEnv } from "../shared/aws/s3ObjectStore";
+import { dataLakeFromEnv } from "../../lib/aws/s3ObjectStore";
 import { createLogger } from "../shared/logger";
 import { prepareLabelingJob } from "./handler";
 

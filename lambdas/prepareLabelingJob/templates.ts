@@ -1,4 +1,4 @@
-import { LABEL_ATTRIBUTE, VERIFICATION_CHOICES } from "../shared/labeling";
+import { LABEL_ATTRIBUTE, VERIFICATION_CHOICES } from "../../lib/labeling";
 
 /**
  * The worker UIs of the labeling jobs: Liquid templates with Ground Truth's crowd HTML elements. Ground Truth fills

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { InvalidEventError } from "./errors";
+import { InvalidEventError } from "../../lib/errors";
 
 /** Parses a Lambda event; a mismatch names every bad field and what it expected. */
 export function parseEvent<S extends z.ZodType>(

@@ -1,5 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { Log } from "./ports";
+import type { Log } from "../../lib/ports";
 
 /** The Powertools logger every Lambda uses: JSON lines with the function name, request id and our fields. */
 export function createLogger(serviceName: string): Log {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PipelineInputFields, pipelineInputSchema } from "../../contracts/pipelineInput";
 import { parseEvent } from "../shared/events";
-import type { ExecutionStarter, Log } from "../shared/ports";
+import type { ExecutionStarter, Log } from "../../lib/ports";
 
 /**
  * EventBridge cannot name the executions it starts, so this function does: one deterministic name per trigger, and a

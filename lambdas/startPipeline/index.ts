@@ -1,7 +1,7 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { z } from "zod";
-import { stepFunctionsStarter } from "../shared/aws/stepFunctionsStarter";
-import { readEnv } from "../shared/env";
+import { stepFunctionsStarter } from "../../lib/aws/stepFunctionsStarter";
+import { readEnv } from "../../lib/env";
 import { createLogger } from "../shared/logger";
 import { startPipeline } from "./handler";
 

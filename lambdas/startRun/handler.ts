@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { pipelineInputSchema, PipelineInput } from "../../contracts/pipelineInput";
-import { InvalidPipelineInputError, PipelineBusyError } from "../shared/errors";
+import { InvalidPipelineInputError, PipelineBusyError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
-import type { Log, RunningExecution, RunningExecutions } from "../shared/ports";
-import { RunNames, runNames } from "./names";
+import type { Log, RunningExecutions } from "../../lib/ports";
+import { busyMessage, startedBefore } from "../../lib/busyPipeline";
+import { RunNames, runNames } from "../../lib/runNames";
 
 export const startRunEventSchema = z.object({
   /** The execution's input, as the user or a trigger gave it. */
@@ -34,22 +35,6 @@ export interface RunInfo {
 export interface StartRunResult {
   run: RunInfo;
   model: { packageArn?: string };
-}
-
-/** Earlier start first; the name breaks a tie, so of two runs started at once exactly one goes on. */
-function startedBefore(a: RunningExecution, b: RunningExecution): boolean {
-  const [ta, tb] = [Date.parse(a.startTime), Date.parse(b.startTime)];
-  return ta < tb || (ta === tb && a.name < b.name);
-}
-
-/** Names the runs that have not ended, earliest first, and says how to wait for or stop the earliest. */
-export function busyMessage(running: RunningExecution[]): string {
-  const sorted = [...running].sort((a, b) => (startedBefore(a, b) ? -1 : 1));
-  const [first] = sorted;
-  return (
-    `another run of the pipeline has not ended: ${sorted.map((r) => `${r.name} (started ${r.startTime})`).join(", ")}. ` +
-    `Let it finish (npm run pipeline -- watch ${first.name}) or stop it (npm run pipeline -- stop ${first.name}), then start again`
-  );
 }
 
 /**

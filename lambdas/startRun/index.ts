@@ -1,5 +1,5 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { stepFunctionsRunningExecutions } from "../shared/aws/runningExecutions";
+import { stepFunctionsRunningExecutions } from "../../lib/aws/runningExecutions";
 import { createLogger } from "../shared/logger";
 import { startRun } from "./handler";
 

@@ -19,7 +19,7 @@ import {
 } from "../../cli/cleanup";
 import { CliEnvironment, runCli } from "../../cli/main";
 import { parseStackConfig } from "../../config/schema";
-import { runNames } from "../../lambdas/startRun/names";
+import { runNames } from "../../lib/runNames";
 import { awsError, componentVersionArn, FakeGreengrass, thingGroupArn } from "../helpers/fakeGreengrass";
 import { FakeBucket } from "../helpers/fakeVersionedBucket";
 import { FakeSageMaker, FakeJob, modelPackageArn } from "../helpers/fakeSageMaker";

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { expect } from "chai";
 import { letterboxGeometry } from "../../contracts/modelManifest";
 import { decodeImage } from "../../edge/src/image";
-import { Bitmap, Letterboxer } from "../../edge/src/preprocess";
+import { Bitmap, Letterboxer } from "../../lib/letterbox";
 import { gradientJpeg, NO_SCRATCHES_DATA, realSampleImages } from "../helpers/images";
 import { skipBecause } from "../helpers/skip";
 

@@ -1,8 +1,8 @@
 import { Jimp } from "jimp";
-import { parseS3Uri } from "../../lambdas/shared/s3Uri";
-import { lines, readAll } from "../../lambdas/shared/streams";
-import { createTarGz } from "../../lambdas/shared/tar";
-import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../../lambdas/shared/labeling";
+import { parseS3Uri } from "../../lib/s3Uri";
+import { lines, readAll } from "../../lib/streams";
+import { createTarGz } from "../../lib/tar";
+import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../../lib/labeling";
 import type { MemoryObjectStore } from "./memoryPorts";
 import { manifestFor } from "./models";
 import { convModel } from "./onnxModels";

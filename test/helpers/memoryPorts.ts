@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { LabelRecord } from "../../contracts/labelRecord";
-import { LabelStoreThrottledError, ObjectNotFoundError } from "../../lambdas/shared/errors";
+import { LabelStoreThrottledError, ObjectNotFoundError } from "../../lib/errors";
 import type {
   ComponentRegistry,
   ComponentVersionStatus,
@@ -9,7 +9,7 @@ import type {
   Log,
   ObjectStore,
   StoredObject,
-} from "../../lambdas/shared/ports";
+} from "../../lib/ports";
 
 /** The data lake in memory: what a handler wrote can be read back and inspected. */
 export class MemoryObjectStore implements ObjectStore {

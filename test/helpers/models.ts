@@ -1,5 +1,5 @@
 import type { ModelManifest } from "../../contracts/modelManifest";
-import { createTarGz } from "../../lambdas/shared/tar";
+import { createTarGz } from "../../lib/tar";
 
 export function manifestFor(overrides: Partial<ModelManifest> = {}): ModelManifest {
   return {

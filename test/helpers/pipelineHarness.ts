@@ -2,7 +2,7 @@ import { componentArtifactKey, componentNames, INFERENCE_RECIPE_FILE } from "../
 import { inferenceComponentRecipe } from "../../edge/recipe";
 import { lambdaResources, pipelineLambdas } from "../../offline/lambdas";
 import { handlersByState, runLocally, TaskHandler } from "../../offline/localExecution";
-import type { RunningExecution } from "../../lambdas/shared/ports";
+import type { RunningExecution } from "../../lib/ports";
 import { buildPipelineDefinition, PipelineDefinitionArgs } from "../../stateMachines/qualityInspection";
 import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "./fakeCloud";
 import { labelFor } from "./labels";

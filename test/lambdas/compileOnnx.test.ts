@@ -7,7 +7,7 @@ import { Jimp } from "jimp";
 import { compareOutputs } from "../../lambdas/compileOnnx/compare";
 import { decodeImage } from "../../lambdas/compileOnnx/decode";
 import { compileOnnx, CompileOnnxEvent } from "../../lambdas/compileOnnx/handler";
-import { Letterboxer } from "../../edge/src/preprocess";
+import { Letterboxer } from "../../lib/letterbox";
 import { MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
 import { manifestFor } from "../helpers/models";
 import { convModel } from "../helpers/onnxModels";

@@ -7,7 +7,7 @@ import {
 import { componentNames, modelComponentVersion } from "../../contracts/modelComponent";
 import { createModelComponent, CreateModelComponentEvent } from "../../lambdas/createModelComponent/handler";
 import { modelComponentRecipe } from "../../lambdas/createModelComponent/recipe";
-import { greengrassComponentRegistry } from "../../lambdas/shared/aws/greengrassComponentRegistry";
+import { greengrassComponentRegistry } from "../../lib/aws/greengrassComponentRegistry";
 import { MemoryComponentRegistry, MemoryObjectStore, noSleep, recordingLog } from "../helpers/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";
 import { mockedClient } from "../helpers/sdkMock";

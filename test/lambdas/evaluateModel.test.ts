@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { evaluateModel, EvaluateModelEvent } from "../../lambdas/evaluateModel/handler";
-import { readTarEntries } from "../../lambdas/shared/tar";
+import { readTarEntries } from "../../lib/tar";
 import { MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
 import { manifestFor, modelTarball } from "../helpers/models";
 import { failureOf } from "../helpers/failure";

@@ -6,7 +6,7 @@ import {
 import { deviceImageKey } from "../../contracts/dataLake";
 import { imageIdFromKey, toFeatureValues } from "../../contracts/labelRecord";
 import { findUnlabeledImages } from "../../lambdas/findUnlabeledImages/handler";
-import { featureStoreLabelStore } from "../../lambdas/shared/aws/featureStoreLabelStore";
+import { featureStoreLabelStore } from "../../lib/aws/featureStoreLabelStore";
 import { labelFor } from "../helpers/labels";
 import { MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "../helpers/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";

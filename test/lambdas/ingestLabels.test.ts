@@ -5,8 +5,8 @@ import { PutRecordCommand, SageMakerFeatureStoreRuntimeClient } from "@aws-sdk/c
 import { fromFeatureValues, imageIdFromKey, LabelRecord } from "../../contracts/labelRecord";
 import { labelFromLine } from "../../lambdas/ingestLabels/groundTruth";
 import { ingestLabels, IngestLabelsEvent } from "../../lambdas/ingestLabels/handler";
-import { featureStoreLabelStore } from "../../lambdas/shared/aws/featureStoreLabelStore";
-import { LabelStoreThrottledError } from "../../lambdas/shared/errors";
+import { featureStoreLabelStore } from "../../lib/aws/featureStoreLabelStore";
+import { LabelStoreThrottledError } from "../../lib/errors";
 import { MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "../helpers/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";
 import { mockedClient } from "../helpers/sdkMock";

@@ -7,8 +7,8 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { s3ObjectStore } from "../../lambdas/shared/aws/s3ObjectStore";
-import { readAll } from "../../lambdas/shared/streams";
+import { s3ObjectStore } from "../../lib/aws/s3ObjectStore";
+import { readAll } from "../../lib/streams";
 import { mockClient } from "aws-sdk-client-mock";
 import { mockedClient } from "../helpers/sdkMock";
 import { failureOf } from "../helpers/failure";

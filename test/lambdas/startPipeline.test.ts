@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { pipelineInputSchema } from "../../contracts/pipelineInput";
-import { stepFunctionsStarter } from "../../lambdas/shared/aws/stepFunctionsStarter";
+import { stepFunctionsStarter } from "../../lib/aws/stepFunctionsStarter";
 import { startPipeline } from "../../lambdas/startPipeline/handler";
 import { recordingLog } from "../helpers/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";

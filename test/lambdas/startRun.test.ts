@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { stepFunctionsRunningExecutions } from "../../lambdas/shared/aws/runningExecutions";
-import { InvalidPipelineInputError, PipelineBusyError } from "../../lambdas/shared/errors";
-import type { RunningExecution } from "../../lambdas/shared/ports";
+import { stepFunctionsRunningExecutions } from "../../lib/aws/runningExecutions";
+import { InvalidPipelineInputError, PipelineBusyError } from "../../lib/errors";
+import type { RunningExecution } from "../../lib/ports";
 import { startRun, StartRunEvent } from "../../lambdas/startRun/handler";
-import { jobNamePattern, runNames } from "../../lambdas/startRun/names";
+import { jobNamePattern, runNames } from "../../lib/runNames";
 import { recordingLog } from "../helpers/memoryPorts";
 import { failureOf } from "../helpers/failure";
 import { FakeStepFunctions } from "../helpers/fakeStepFunctions";

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import * as path from "node:path";
 import { Readable } from "node:stream";
-import { createTarGz, readTarEntries } from "../../lambdas/shared/tar";
+import { createTarGz, readTarEntries } from "../../lib/tar";
 import { skipBecause } from "../helpers/skip";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "python-tarfile.tar.gz");

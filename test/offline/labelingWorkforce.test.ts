@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { imageIdFromKey } from "../../contracts/labelRecord";
 import { ingestLabels } from "../../lambdas/ingestLabels/handler";
 import { prepareLabelingJob } from "../../lambdas/prepareLabelingJob/handler";
-import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../../lambdas/shared/labeling";
+import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../../lib/labeling";
 import { FileLabelStore } from "../../offline/fileLabelStore";
 import { FileObjectStore } from "../../offline/fileObjectStore";
 import { GroundTruth, labelsAgree, LocalLabelingWorkforce } from "../../offline/labelingWorkforce";

@@ -1,8 +1,8 @@
 import { appendFileSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { ObjectNotFoundError } from "../../lambdas/shared/errors";
-import { readAll } from "../../lambdas/shared/streams";
+import { ObjectNotFoundError } from "../../lib/errors";
+import { readAll } from "../../lib/streams";
 import { FileLabelStore } from "../../offline/fileLabelStore";
 import { FileObjectStore } from "../../offline/fileObjectStore";
 import { LocalModelRegistry } from "../../offline/localModelRegistry";

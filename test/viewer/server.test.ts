@@ -7,7 +7,7 @@ import { DEFAULT_RESULT_TOPIC, errorTopicOf } from "../../contracts/inferenceMes
 import { startViewer, Viewer } from "../../viewer";
 import { BrokerStatus } from "../../viewer/src/broker";
 import { ResultEntry, Snapshot, Totals } from "../../viewer/src/state";
-import { IMAGE_CONTENT_TYPES } from "../../edge/src/imageFiles";
+import { IMAGE_CONTENT_TYPES } from "../../lib/imageFiles";
 import { AedesBroker } from "../helpers/aedesBroker";
 import { gradientJpeg } from "../helpers/images";
 import { freePort } from "../helpers/mosquitto";

@@ -1,7 +1,7 @@
 import { createReadStream, promises as fs } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { imageContentType } from "../../edge/src/imageFiles";
+import { imageContentType } from "../../lib/imageFiles";
 import { BrokerStatus } from "./broker";
 import { Snapshot, Update } from "./state";
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { clientCertificateFields, existingPath } from "../../cli/fieldTable";
+import { clientCertificateFields, existingPath } from "../../lib/fields";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 
 /**

@@ -1,4 +1,4 @@
-import { DATA_LAKE_PREFIXES } from "../../contracts/dataLake";
+import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 
 /**
  * Where one labeling job's files live in the data lake: everything under `labeling/<job>/`, so a job can be inspected

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { LabelRecord } from "../../contracts/labelRecord";
+import type { LabelRecord } from "../contracts/labelRecord";
 
 /**
  * The few outside services the Lambdas talk to, as small interfaces. `lambdas/shared/aws/` implements them with the

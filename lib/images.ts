@@ -1,4 +1,4 @@
-import { isImageKey } from "../../contracts/dataLake";
+import { isImageKey } from "../contracts/dataLake";
 import type { ObjectStore, StoredObject } from "./ports";
 
 /** The images under a prefix of the data lake, as the store lists them: only keys the data lake contract calls images. */

@@ -4,7 +4,7 @@ import {
   PutRecordCommand,
   SageMakerFeatureStoreRuntimeClient,
 } from "@aws-sdk/client-sagemaker-featurestore-runtime";
-import { fromFeatureValues, toFeatureValues } from "../../../contracts/labelRecord";
+import { fromFeatureValues, toFeatureValues } from "../../contracts/labelRecord";
 import { z } from "zod";
 import { readEnv } from "../env";
 import { LabelStoreThrottledError } from "../errors";

@@ -1,4 +1,4 @@
-import { letterboxGeometry, LetterboxGeometry } from "../../contracts/modelManifest";
+import { letterboxGeometry, LetterboxGeometry } from "../contracts/modelManifest";
 
 /** A decoded image: RGBA, 8 bits per channel, rows top to bottom (jimp's bitmap). */
 export interface Bitmap {

@@ -1,5 +1,5 @@
-import { DATA_LAKE_PREFIXES } from "../../contracts/dataLake";
-import { MODEL_MANIFEST_FILE, ModelManifest, modelManifestSchema } from "../../contracts/modelManifest";
+import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
+import { MODEL_MANIFEST_FILE, ModelManifest, modelManifestSchema } from "../contracts/modelManifest";
 import { ModelArtifactError } from "./errors";
 
 /** Where the pipeline keeps the files of one trained model (training job), next to SageMaker's `output/`. */
