@@ -1,7 +1,44 @@
 import type { StackConfig } from "../config/schema";
 import { pytorchTrainingImage } from "../lib/deepLearningContainers";
 import type { PipelineFunction } from "./functions";
-import type { PipelineDefinitionArgs } from "./qualityInspection";
+
+/** Everything the definition depends on: ARNs and names of what the component created, and the stack's settings. */
+export interface PipelineDefinitionArgs {
+  namePrefix: string;
+  region: string;
+  /** The stack's common tags; every job, component version and deployment a run creates carries them. */
+  tags: Record<string, string>;
+  bucketName: string;
+  /** ARN of each Lambda function the state machine invokes. */
+  functions: Record<PipelineFunction, string>;
+  alertsTopicArn: string;
+  roles: { sagemaker: string; labeling: string };
+  labeling: {
+    classes: string[];
+    maxImagesPerJob: number;
+    /** A private workteam, or the public Mechanical Turk crowd. */
+    workforce: { kind: "private"; workteamArn: string } | { kind: "public" };
+    verification: boolean;
+  };
+  dataset: { minImages: number };
+  /** The stack's training settings, the PyTorch image, and the code bundle. */
+  training: StackConfig["training"] & {
+    image: string;
+    /** `s3://…/code/….tar.gz` with train.py (the SageMaker framework container's submit directory). */
+    sourceUri: string;
+  };
+  evaluation: { minMap50_95: number };
+  registry: { modelPackageGroupName: string; approvalStatus: "Approved" | "PendingManualApproval" };
+  compilation: { target: string; pollIntervalSeconds: number; maxPolls: number };
+  deploy: {
+    thingGroupArn: string;
+    modelComponentName: string;
+    /** The inference component: its version and the data lake key of its recipe (see EdgeFleet). */
+    inferenceComponent: { name: string; version: string; recipeKey: string };
+    pollIntervalSeconds: number;
+    maxPolls: number;
+  };
+}
 
 /** The stack settings the definition depends on, as the pipeline component receives them. */
 export interface DefinitionSettings {

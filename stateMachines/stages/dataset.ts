@@ -1,0 +1,12 @@
+import { defineStage } from "../builder";
+import { STATES } from "../states";
+
+/** Dataset: split the approved labels into the training, validation and test manifests. */
+export const datasetStage = defineStage({ name: "Dataset", tasks: [STATES.buildDataset] }, (stage) => {
+  const { labeling, dataset } = stage.args;
+  stage.lambda(STATES.buildDataset, "buildDataset", {
+    Parameters: { "datasetId.$": "$.run.names.dataset", classes: labeling.classes, minImages: dataset.minImages },
+    ResultPath: "$.dataset",
+    Next: STATES.trainModel,
+  });
+});

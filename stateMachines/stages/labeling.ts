@@ -1,0 +1,163 @@
+import { ERROR_NAMES } from "../../lib/errors";
+import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../../lib/labeling";
+import type { Json } from "../asl";
+import { defineStage, StageBuilder } from "../builder";
+import { GroundTruthTask, groundTruthLambdas, publicWorkteamArn } from "../groundTruth";
+import { SAGEMAKER_RETRY } from "../retries";
+import { STATES } from "../states";
+
+/** A labeling task stays with workers this long: up to 10 days for a private team, 12 hours for the public crowd. */
+const TASK_AVAILABILITY_SECONDS = { private: 10 * 24 * 3600, public: 12 * 3600 } as const;
+/** The public crowd's price per image: USD 0.036, Ground Truth's lowest bounding-box tier. */
+const PUBLIC_TASK_PRICE = { AmountInUsd: { Dollars: 0, Cents: 3, TenthFractionsOfACent: 6 } };
+
+/** JSONPaths of a Ground Truth job's inputs and outputs in the run's state. */
+interface LabelingJobPaths {
+  jobName: string;
+  manifest: string;
+  output: string;
+  categories: string;
+  template: string;
+}
+
+/** A createLabelingJob request: bounding boxes drawn by the workforce, or their verification. */
+function labelingJob(
+  stage: StageBuilder,
+  kind: GroundTruthTask,
+  paths: LabelingJobPaths,
+  title: string,
+  description: string,
+): Record<string, Json> {
+  const { region, labeling, roles } = stage.args;
+  const isPublic = labeling.workforce.kind === "public";
+  const workteamArn = labeling.workforce.kind === "public" ? publicWorkteamArn(region) : labeling.workforce.workteamArn;
+  const lambdas = groundTruthLambdas(region, kind);
+  return {
+    "LabelingJobName.$": paths.jobName,
+    LabelAttributeName: kind === "BoundingBox" ? LABEL_ATTRIBUTE : VERIFICATION_ATTRIBUTE,
+    InputConfig: {
+      DataSource: { S3DataSource: { "ManifestS3Uri.$": paths.manifest } },
+      ...(isPublic
+        ? {
+            DataAttributes: { ContentClassifiers: ["FreeOfPersonallyIdentifiableInformation", "FreeOfAdultContent"] },
+          }
+        : {}),
+    },
+    OutputConfig: { "S3OutputPath.$": paths.output },
+    RoleArn: roles.labeling,
+    "LabelCategoryConfigS3Uri.$": paths.categories,
+    HumanTaskConfig: {
+      WorkteamArn: workteamArn,
+      UiConfig: { "UiTemplateS3Uri.$": paths.template },
+      PreHumanTaskLambdaArn: lambdas.preHumanTask,
+      TaskTitle: title,
+      TaskDescription: description,
+      TaskKeywords: ["image", "bounding box", "quality inspection"],
+      NumberOfHumanWorkersPerDataObject: 1,
+      TaskTimeLimitInSeconds: 600,
+      TaskAvailabilityLifetimeInSeconds: TASK_AVAILABILITY_SECONDS[isPublic ? "public" : "private"],
+      MaxConcurrentTaskCount: 1000,
+      AnnotationConsolidationConfig: { AnnotationConsolidationLambdaArn: lambdas.annotationConsolidation },
+      ...(isPublic ? { PublicWorkforceTaskPrice: PUBLIC_TASK_PRICE } : {}),
+    },
+    Tags: stage.sageMakerTags,
+  };
+}
+
+const labelingSelector = {
+  "outputManifestUri.$": "$.LabelingJobOutput.OutputDatasetS3Uri",
+  "counters.$": "$.LabelCounters",
+  "jobArn.$": "$.LabelingJobArn",
+};
+
+/** The Ground Truth jobs: workers draw boxes, and (where the stack asks for it) other workers check them. */
+function groundTruthJobs(stage: StageBuilder): void {
+  const { labeling } = stage.args;
+  // Humans take their time: the task lifetime, plus a day for stragglers and consolidation.
+  const labelingTimeout = TASK_AVAILABILITY_SECONDS[labeling.workforce.kind] + 24 * 3600;
+  stage.task(STATES.labelImages, {
+    Resource: "arn:aws:states:::sagemaker:createLabelingJob.sync",
+    Parameters: labelingJob(
+      stage,
+      "BoundingBox",
+      {
+        jobName: "$.run.names.labelingJob",
+        manifest: "$.labelingJob.manifestUri",
+        output: "$.labelingJob.outputUri",
+        categories: "$.labelingJob.categoriesUri",
+        template: "$.labelingJob.uiTemplateUri",
+      },
+      "Mark defects on machined parts",
+      `Draw a box around every defect (${labeling.classes.join(", ")}) on photos of metal parts.`,
+    ),
+    ResultSelector: labelingSelector,
+    ResultPath: "$.labeling",
+    TimeoutSeconds: labelingTimeout,
+    Retry: SAGEMAKER_RETRY,
+    Next: labeling.verification ? STATES.verifyLabels : STATES.ingestLabels,
+  });
+  if (!labeling.verification) return;
+  stage.task(STATES.verifyLabels, {
+    Resource: "arn:aws:states:::sagemaker:createLabelingJob.sync",
+    Parameters: labelingJob(
+      stage,
+      "VerificationBoundingBox",
+      {
+        jobName: "$.run.names.verificationJob",
+        manifest: "$.labeling.outputManifestUri",
+        output: "$.labelingJob.verification.outputUri",
+        categories: "$.labelingJob.verification.categoriesUri",
+        template: "$.labelingJob.verification.uiTemplateUri",
+      },
+      "Check defect boxes on machined parts",
+      "Say whether the boxes mark every defect, and only defects.",
+    ),
+    ResultSelector: labelingSelector,
+    ResultPath: "$.verification",
+    TimeoutSeconds: labelingTimeout,
+    Retry: SAGEMAKER_RETRY,
+    Next: STATES.ingestLabels,
+  });
+}
+
+/** Labeling: new images → Ground Truth → label store. */
+export const labelingStage = defineStage(
+  {
+    name: "Labeling",
+    tasks: [STATES.prepareLabelingJob, STATES.labelImages, STATES.verifyLabels, STATES.ingestLabels],
+  },
+  (stage) => {
+    const { labeling } = stage.args;
+    stage.lambda(STATES.prepareLabelingJob, "prepareLabelingJob", {
+      Parameters: {
+        "labelingJobName.$": "$.run.names.labelingJob",
+        "selectionKey.$": "$.unlabeled.selectionKey",
+        classes: labeling.classes,
+        verification: labeling.verification,
+      },
+      ResultPath: "$.labelingJob",
+      Next: STATES.labelImages,
+    });
+    groundTruthJobs(stage);
+    stage.lambda(STATES.ingestLabels, "ingestLabels", {
+      Parameters: {
+        "manifestUri.$": labeling.verification ? "$.verification.outputManifestUri" : "$.labeling.outputManifestUri",
+        "labelingJobName.$": "$.run.names.labelingJob",
+        classes: labeling.classes,
+        verified: labeling.verification,
+      },
+      ResultPath: "$.ingest",
+      // Ingestion is idempotent, so a label store that kept throttling is simply asked again later.
+      Retry: [
+        {
+          ErrorEquals: [ERROR_NAMES.labelStoreThrottled],
+          IntervalSeconds: 30,
+          MaxAttempts: 3,
+          BackoffRate: 2,
+          JitterStrategy: "FULL",
+        },
+      ],
+      Next: STATES.buildDataset,
+    });
+  },
+);
