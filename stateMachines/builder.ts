@@ -6,10 +6,8 @@ import type { StageDefinition } from "./progress";
 import { LAMBDA_RETRY } from "./retries";
 import { failedStateOf, STATES } from "./states";
 
-/**
- * The shared context every stage module builds its states with. `task()` and `lambda()` are the only ways to add a
- * Task without a Catch of its own: each gets the Catch and the failure-recording state by construction.
- */
+// The shared context every stage module builds its states with. `task()` and `lambda()` are the only ways to add a
+// Task without a Catch of its own: each gets the Catch and the failure-recording state by construction.
 
 /** A value in a failure record: a constant, or a JSONPath / intrinsic function evaluated at run time. */
 export type Expr = { value: string } | { path: string };
