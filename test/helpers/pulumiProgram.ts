@@ -17,10 +17,22 @@ const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") a
 };
 
 interface MockMonitor {
-  registerResource(
-    request: { getType(): string; getName(): string; getProvidersMap(): { toObject(): [string, string][] } },
-    callback: unknown,
-  ): Promise<void>;
+  registerResource(request: RegisterResourceRequest, callback: unknown): Promise<void>;
+}
+
+/** The parts of the SDK's registration request (a protobuf message) the recorder reads. */
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProvidersMap(): { toObject(): [string, string][] };
+  getAliasesList(): { toObject(): AliasMessage }[];
+}
+
+/** An alias as the SDK sends it: a whole URN, or a spec whose empty fields mean "as the resource's own". */
+interface AliasMessage {
+  urn: string;
+  spec?: { name: string; type: string; stack: string; project: string; parenturn: string; noparent: boolean };
 }
 
 export const ACCOUNT_ID = "123456789012";
@@ -57,6 +69,11 @@ export interface RecordedResource {
   provider?: string;
   /** Providers handed to a component by package, as remote (multi-language) components receive them. */
   providers?: Record<string, string>;
+  /** Its URN, and the URN of its parent (empty for the stack's direct children). */
+  urn?: string;
+  parent?: string;
+  /** The URNs its aliases stand for: the URNs an existing stack may know it by. */
+  aliases?: string[];
 }
 
 /** A data source the program called, and the provider it went through (empty for the default one). */
@@ -100,6 +117,20 @@ function mockOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unkn
   }
 }
 
+/** A URN as the engine builds it: the parent's type chain, then the resource's own type and name. */
+function urnOf(parent: string, type: string, name: string, stack = pulumi.getStack(), project = pulumi.getProject()) {
+  const chain = parent ? `${parent.split("::")[2]}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${chain}::${name}`;
+}
+
+/** The URN an alias stands for, for a resource registered as `type` `name` under `parent`. */
+function aliasUrn(alias: AliasMessage, parent: string, type: string, name: string): string {
+  const spec = alias.spec;
+  if (!spec) return alias.urn;
+  const aliasParent = spec.noparent ? "" : spec.parenturn || parent;
+  return urnOf(aliasParent, spec.type || type, spec.name || name, spec.stack || undefined, spec.project || undefined);
+}
+
 /** Invokes the program may make; any other call fails the test, so a new data source is a deliberate change. */
 function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
   switch (args.token) {
@@ -131,7 +162,7 @@ export async function runProgram<T>(
 ): Promise<ProgramRun<T>> {
   const resources: RecordedResource[] = [];
   const calls: RecordedCall[] = [];
-  const providersOf = new Map<string, Record<string, string>>();
+  const registrations = new Map<string, Pick<RecordedResource, "providers" | "urn" | "parent" | "aliases">>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -141,7 +172,8 @@ export async function runProgram<T>(
           inputs: args.inputs,
           custom: args.custom ?? true,
           provider: args.provider,
-          providers: providersOf.get(`${args.type}::${args.name}`) ?? {},
+          providers: {},
+          ...registrations.get(`${args.type}::${args.name}`),
         });
         const state = { ...args.inputs, ...mockOutputs(args) };
         return { id: `${args.name}-id`, state };
@@ -158,10 +190,13 @@ export async function runProgram<T>(
   const monitor = getMonitor();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (request, callback) => {
-    providersOf.set(
-      `${request.getType()}::${request.getName()}`,
-      Object.fromEntries(request.getProvidersMap().toObject()),
-    );
+    const [type, name, parent] = [request.getType(), request.getName(), request.getParent()];
+    registrations.set(`${type}::${name}`, {
+      providers: Object.fromEntries(request.getProvidersMap().toObject()),
+      urn: urnOf(parent, type, name),
+      parent,
+      aliases: request.getAliasesList().map((alias) => aliasUrn(alias.toObject(), parent, type, name)),
+    });
     return register(request, callback);
   };
   pulumi.runtime.setAllConfig(config);
