@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
-import { policyDocument } from "./iam";
+import { policyDocument } from "../cloud/iam";
 
 export interface DataLakeArgs {
   /** Delete the bucket with its objects on `pulumi destroy` (dev); keep it otherwise (prod). */

@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { componentArtifactKey, INFERENCE_RECIPE_FILE, inferenceComponentVersion } from "../contracts/modelComponent";
 import { inferenceComponentRecipe } from "../edge/recipe";
 import { partitionOf } from "../lib/deepLearningContainers";
-import { coreDevicePolicyStatements, tokenExchangeStatements } from "./edgePolicies";
-import { policyDocument, serviceTrustPolicy } from "./iam";
+import { coreDevicePolicyStatements, tokenExchangeStatements } from "../cloud/edgePolicies";
+import { policyDocument, serviceTrustPolicy } from "../cloud/iam";
 
 /** The packaged inference component (edge/package.ts): a ZIP and its SHA-256. */
 export interface EdgeArtifact {

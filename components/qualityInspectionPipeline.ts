@@ -15,10 +15,10 @@ import {
 import { pipelineDefinitionArgs } from "../stateMachines/definitionArgs";
 import { buildPipelineDefinition } from "../stateMachines/qualityInspection";
 import { partitionOf } from "../lib/deepLearningContainers";
-import { objectsUnder, PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
-import { lambdaArchive } from "./lambdaBundle";
+import { objectsUnder, PolicyStatement, policyDocument, serviceTrustPolicy } from "../cloud/iam";
+import { lambdaArchive } from "../cloud/lambdaBundle";
 import { LAMBDA_RUNTIME } from "../contracts/runtime";
-import { TRAINING_ENTRY_POINT, trainingCodeArchive } from "./trainingCode";
+import { TRAINING_ENTRY_POINT, trainingCodeArchive } from "../cloud/trainingCode";
 
 export interface QualityInspectionPipelineArgs {
   namePrefix: string;

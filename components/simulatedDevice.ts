@@ -3,8 +3,8 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import type { CoreDevice } from "./edgeFleet";
-import { objectsUnder, policyDocument, serviceTrustPolicy } from "./iam";
-import { simulatedDeviceUserData } from "./simulatedDeviceUserData";
+import { objectsUnder, policyDocument, serviceTrustPolicy } from "../cloud/iam";
+import { simulatedDeviceUserData } from "../cloud/simulatedDeviceUserData";
 
 export interface SimulatedDeviceArgs {
   region: string;

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
-import { trainingCodeArchive } from "../components/trainingCode";
+import { trainingCodeArchive } from "../cloud/trainingCode";
 import { readTarEntries } from "../lib/tar";
 
 describe("the training code archive", () => {
