@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { EdgeArtifact } from "../../components/edgeFleet";
+import type { EdgeArtifact } from "../../cloud/fleet";
 import { parseStackConfig, PROJECT } from "../../config/schema";
 import { readStackConfig } from "../../config/stackFiles";
 import { createInfrastructure } from "../../infrastructure";
@@ -17,8 +17,10 @@ const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") a
 };
 
 interface MockMonitor {
-  registerResource(request: RegisterResourceRequest, callback: unknown): Promise<void>;
+  registerResource(request: RegisterResourceRequest, callback: RegisterCallback): Promise<void>;
 }
+
+type RegisterCallback = (error: unknown, response?: { getUrn(): string }) => void;
 
 /** The parts of the SDK's registration request (a protobuf message) the recorder reads. */
 interface RegisterResourceRequest {
@@ -69,7 +71,7 @@ export interface RecordedResource {
   provider?: string;
   /** Providers handed to a component by package, as remote (multi-language) components receive them. */
   providers?: Record<string, string>;
-  /** Its URN, and the URN of its parent (empty for the stack's direct children). */
+  /** Its URN as the engine builds it, and its parent's (empty for the stack's direct children). */
   urn?: string;
   parent?: string;
   /** The URNs its aliases stand for: the URNs an existing stack may know it by. */
@@ -117,7 +119,10 @@ function mockOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unkn
   }
 }
 
-/** A URN as the engine builds it: the parent's type chain, then the resource's own type and name. */
+/**
+ * A URN as the engine builds it: the parent's whole type chain, then the resource's own type and name. (The mock
+ * monitor keeps only the parent's own type, so its URNs of resources three components deep are not the engine's.)
+ */
 function urnOf(parent: string, type: string, name: string, stack = pulumi.getStack(), project = pulumi.getProject()) {
   const chain = parent ? `${parent.split("::")[2]}$${type}` : type;
   return `urn:pulumi:${stack}::${project}::${chain}::${name}`;
@@ -189,15 +194,27 @@ export async function runProgram<T>(
   );
   const monitor = getMonitor();
   const register = monitor.registerResource.bind(monitor);
+  // The mock monitor's URN of each resource → the engine's.
+  const engineUrns = new Map<string, string>();
+  const engineUrn = (mockUrn: string) => engineUrns.get(mockUrn) ?? mockUrn;
   monitor.registerResource = (request, callback) => {
-    const [type, name, parent] = [request.getType(), request.getName(), request.getParent()];
+    const [type, name] = [request.getType(), request.getName()];
+    const parent = request.getParent() && engineUrn(request.getParent());
+    const urn = urnOf(parent, type, name);
     registrations.set(`${type}::${name}`, {
       providers: Object.fromEntries(request.getProvidersMap().toObject()),
-      urn: urnOf(parent, type, name),
+      urn,
       parent,
-      aliases: request.getAliasesList().map((alias) => aliasUrn(alias.toObject(), parent, type, name)),
+      aliases: request.getAliasesList().map((message) => {
+        const alias = message.toObject();
+        if (alias.spec?.parenturn) alias.spec.parenturn = engineUrn(alias.spec.parenturn);
+        return aliasUrn(alias, parent, type, name);
+      }),
     });
-    return register(request, callback);
+    return register(request, (error, response) => {
+      if (response) engineUrns.set(response.getUrn(), urn);
+      callback(error, response);
+    });
   };
   pulumi.runtime.setAllConfig(config);
   const result = await program();
