@@ -9,7 +9,7 @@
 import "../test/setup";
 import { readFileSync } from "node:fs";
 import { deflateRawSync } from "node:zlib";
-import { bundleLambda } from "../components/lambdaBundle";
+import { bundleLambda } from "../cloud/lambdaBundle";
 import { buildDataset } from "../lambdas/buildDataset/handler";
 import { functionSlug, PIPELINE_FUNCTIONS, STARTER_FUNCTION } from "../stateMachines/functions";
 import { labelFor } from "../test/helpers/labels";

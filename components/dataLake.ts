@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
-import { policyDocument } from "./iam";
+import { policyDocument } from "../cloud/iam";
 
 export interface DataLakeArgs {
   /** Delete the bucket with its objects on `pulumi destroy` (dev); keep it otherwise (prod). */
@@ -10,16 +10,26 @@ export interface DataLakeArgs {
   noncurrentVersionDays: number;
   /** Days objects under the `tmp/` prefix live. */
   tmpExpirationDays: number;
+  /**
+   * Origins whose web pages may GET objects: Ground Truth's worker UI fetches the images in the worker's browser.
+   * Empty: no CORS rule.
+   */
+  browserReadOrigins: string[];
+  /** URNs the CORS rule had before (it was the pipeline component's), so an existing stack keeps it. */
+  corsAliases?: pulumi.Input<string | pulumi.Alias>[];
 }
 
-/** One private, versioned, encrypted bucket holding images, labels, datasets, models and artifacts. */
+/**
+ * One private, versioned, encrypted bucket holding images, labels, datasets, models and artifacts; web pages of the
+ * configured origins may GET its objects (CORS), nothing more.
+ */
 export class DataLake extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
   public readonly bucketArn: pulumi.Output<string>;
 
   constructor(name: string, args: DataLakeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qualityinspection:storage:DataLake", name, {}, opts);
-    const { forceDestroy, noncurrentVersionDays, tmpExpirationDays } = args;
+    const { forceDestroy, noncurrentVersionDays, tmpExpirationDays, browserReadOrigins } = args;
 
     // The bucket name is generated (globally unique); everything else finds it through the stack output.
     const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy }, { parent: this });
@@ -103,8 +113,35 @@ export class DataLake extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    if (browserReadOrigins.length > 0) this.browserReads(name, bucket, browserReadOrigins, args.corsAliases);
+
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+  }
+
+  /** The CORS rule that lets web pages of `origins` GET objects (and read the Access-Control-Allow-Origin header). */
+  private browserReads(
+    name: string,
+    bucket: aws.s3.Bucket,
+    origins: string[],
+    aliases: DataLakeArgs["corsAliases"],
+  ): aws.s3.BucketCorsConfiguration {
+    return new aws.s3.BucketCorsConfiguration(
+      `${name}-cors`,
+      {
+        bucket: bucket.bucket,
+        corsRules: [
+          {
+            allowedMethods: ["GET"],
+            allowedOrigins: origins,
+            allowedHeaders: [],
+            exposeHeaders: ["Access-Control-Allow-Origin"],
+            maxAgeSeconds: 3000,
+          },
+        ],
+      },
+      { parent: this, aliases },
+    );
   }
 }

@@ -4,14 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { componentArtifactKey, INFERENCE_RECIPE_FILE, inferenceComponentVersion } from "../contracts/modelComponent";
 import { inferenceComponentRecipe } from "../edge/recipe";
 import { partitionOf } from "../lib/deepLearningContainers";
-import { coreDevicePolicyStatements, tokenExchangeStatements } from "./edgePolicies";
-import { policyDocument, serviceTrustPolicy } from "./iam";
-
-/** The packaged inference component (edge/package.ts): a ZIP and its SHA-256. */
-export interface EdgeArtifact {
-  zipPath: string;
-  sha256: string;
-}
+import { coreDevicePolicyStatements, tokenExchangeStatements } from "../cloud/edgePolicies";
+import type { CoreDevice, EdgeArtifact } from "../cloud/fleet";
+import { policyDocument, serviceTrustPolicy } from "../cloud/iam";
 
 export interface EdgeFleetArgs {
   namePrefix: string;
@@ -33,17 +28,6 @@ export interface EdgeFleetArgs {
   artifact: pulumi.Input<EdgeArtifact>;
 }
 
-export interface CoreDevice {
-  thingName: string;
-  /** SSM SecureString parameters holding the device's certificate and private key. */
-  certificateParameterName: pulumi.Output<string>;
-  certificateParameterArn: pulumi.Output<string>;
-  privateKeyParameterName: pulumi.Output<string>;
-  privateKeyParameterArn: pulumi.Output<string>;
-  /** Resources that must exist before the device first connects. */
-  ready: pulumi.Resource[];
-}
-
 /**
  * The edge side of a stack, ready for the pipeline's deployments: the fleet's thing group, its core devices (each an
  * IoT thing with a certificate whose policy lets it act only as itself), the token exchange role and its alias, and
@@ -63,7 +47,7 @@ export class EdgeFleet extends pulumi.ComponentResource {
 
   constructor(name: string, args: EdgeFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qualityinspection:edge:EdgeFleet", name, {}, opts);
-    const { namePrefix, region, accountId, bucketName, bucketArn } = args;
+    const { namePrefix, region, accountId } = args;
     const partition = partitionOf(region);
     const parent = { parent: this };
 
@@ -74,27 +58,7 @@ export class EdgeFleet extends pulumi.ComponentResource {
     );
 
     // Components on a device get AWS credentials through this role, via the IoT credentials provider.
-    const tokenExchangeRole = new aws.iam.Role(
-      `${name}-token-exchange-role`,
-      {
-        description: "Greengrass token exchange role of the fleet's core devices",
-        assumeRolePolicy: serviceTrustPolicy("credentials.iot.amazonaws.com", accountId),
-      },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-token-exchange-access`,
-      {
-        role: tokenExchangeRole.id,
-        policy: policyDocument(tokenExchangeStatements({ partition, region, accountId, bucketArn })),
-      },
-      parent,
-    );
-    const roleAlias = new aws.iot.RoleAlias(
-      `${name}-role-alias`,
-      { alias: `${namePrefix}-token-exchange`, roleArn: tokenExchangeRole.arn, credentialDuration: 3600 },
-      parent,
-    );
+    const { tokenExchangeRole, roleAlias } = this.tokenExchange(name, args);
 
     const policy = new aws.iot.Policy(
       `${name}-core-device-policy`,
@@ -124,8 +88,59 @@ export class EdgeFleet extends pulumi.ComponentResource {
     this.iotDataEndpoint = endpoint("iot:Data-ATS");
     this.iotCredentialsEndpoint = endpoint("iot:CredentialProvider");
 
-    // The inference component's artifact, content-addressed: a new build is a new version and key, an unchanged build
-    // the same object, so `pulumi up` uploads it only when it changed.
+    const { version, artifactUri, recipeObject } = this.inferenceComponent(name, args);
+
+    this.thingGroupName = thingGroup.name;
+    this.thingGroupArn = thingGroup.arn;
+    this.roleAliasName = roleAlias.alias;
+    this.tokenExchangeRoleArn = tokenExchangeRole.arn;
+    this.inferenceComponentVersion = version;
+    this.inferenceArtifactUri = artifactUri;
+    this.inferenceRecipeKey = recipeObject.key;
+    this.registerOutputs({
+      thingGroupName: this.thingGroupName,
+      roleAliasName: this.roleAliasName,
+      inferenceComponentVersion: this.inferenceComponentVersion,
+      inferenceArtifactUri: this.inferenceArtifactUri,
+    });
+  }
+
+  /** The token exchange role, its access, and the role alias the devices' certificates may assume it through. */
+  private tokenExchange(name: string, args: EdgeFleetArgs) {
+    const { namePrefix, region, accountId, bucketArn } = args;
+    const partition = partitionOf(region);
+    const parent = { parent: this };
+    const tokenExchangeRole = new aws.iam.Role(
+      `${name}-token-exchange-role`,
+      {
+        description: "Greengrass token exchange role of the fleet's core devices",
+        assumeRolePolicy: serviceTrustPolicy("credentials.iot.amazonaws.com", accountId),
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-token-exchange-access`,
+      {
+        role: tokenExchangeRole.id,
+        policy: policyDocument(tokenExchangeStatements({ partition, region, accountId, bucketArn })),
+      },
+      parent,
+    );
+    const roleAlias = new aws.iot.RoleAlias(
+      `${name}-role-alias`,
+      { alias: `${namePrefix}-token-exchange`, roleArn: tokenExchangeRole.arn, credentialDuration: 3600 },
+      parent,
+    );
+    return { tokenExchangeRole, roleAlias };
+  }
+
+  /**
+   * The inference component's artifact, content-addressed: a new build is a new version and key, an unchanged build
+   * the same object, so `pulumi up` uploads it only when it changed. Its recipe travels beside it.
+   */
+  private inferenceComponent(name: string, args: EdgeFleetArgs) {
+    const { region, bucketName } = args;
+    const parent = { parent: this };
     const artifact = pulumi.output(args.artifact);
     const version = artifact.apply((a) => inferenceComponentVersion(a.sha256));
     const artifactKey = pulumi
@@ -176,20 +191,7 @@ export class EdgeFleet extends pulumi.ComponentResource {
       },
       parent,
     );
-
-    this.thingGroupName = thingGroup.name;
-    this.thingGroupArn = thingGroup.arn;
-    this.roleAliasName = roleAlias.alias;
-    this.tokenExchangeRoleArn = tokenExchangeRole.arn;
-    this.inferenceComponentVersion = version;
-    this.inferenceArtifactUri = artifactUri;
-    this.inferenceRecipeKey = recipeObject.key;
-    this.registerOutputs({
-      thingGroupName: this.thingGroupName,
-      roleAliasName: this.roleAliasName,
-      inferenceComponentVersion: this.inferenceComponentVersion,
-      inferenceArtifactUri: this.inferenceArtifactUri,
-    });
+    return { version, artifactUri, recipeObject };
   }
 
   /** A core device: thing, certificate (AWS-generated key pair), policy, group membership, and its secrets in SSM. */

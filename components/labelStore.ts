@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import { EVENT_TIME_FEATURE, labelFeatureDefinitions, RECORD_IDENTIFIER_FEATURE } from "../contracts/labelRecord";
-import { objectsUnder, policyDocument, serviceTrustPolicy } from "./iam";
+import { objectsUnder, policyDocument, serviceTrustPolicy } from "../cloud/iam";
 
 export interface LabelStoreArgs {
   featureGroupName: string;

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import { deepLearningContainersAccount, partitionOf, PYTORCH_TRAINING_REPOSITORY } from "../lib/deepLearningContainers";
-import { objectsUnder, policyDocument, serviceTrustPolicy } from "./iam";
+import { objectsUnder, policyDocument, serviceTrustPolicy } from "../cloud/iam";
 
 export interface SageMakerExecutionRoleArgs {
   bucketArn: pulumi.Input<string>;

@@ -2,9 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
-import type { CoreDevice } from "./edgeFleet";
-import { objectsUnder, policyDocument, serviceTrustPolicy } from "./iam";
-import { simulatedDeviceUserData } from "./simulatedDeviceUserData";
+import type { CoreDevice } from "../cloud/fleet";
+import { objectsUnder, policyDocument, serviceTrustPolicy } from "../cloud/iam";
+import { simulatedDeviceUserData } from "../cloud/simulatedDeviceUserData";
 
 export interface SimulatedDeviceArgs {
   region: string;
@@ -35,10 +35,37 @@ export class SimulatedDevice extends pulumi.ComponentResource {
 
   constructor(name: string, args: SimulatedDeviceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qualityinspection:edge:SimulatedDevice", name, {}, opts);
-    const { device, bucketName, bucketArn } = args;
-    const parent = { parent: this };
+    const { device } = args;
 
-    // One public subnet and no NAT gateway: the device reaches AWS through the internet gateway; nothing reaches it.
+    const { vpc, securityGroup } = this.network(name);
+    const profile = this.instanceProfile(name, args);
+
+    const instance = new aws.ec2.Instance(
+      `${name}-instance`,
+      {
+        ami: this.amazonLinux(args.architecture).id,
+        instanceType: args.instanceType,
+        subnetId: vpc.publicSubnetIds.apply((ids) => ids[0]),
+        vpcSecurityGroupIds: [securityGroup.id],
+        associatePublicIpAddress: true,
+        iamInstanceProfile: profile.name,
+        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
+        rootBlockDevice: { volumeSize: 20, volumeType: "gp3", encrypted: true },
+        userData: this.userData(args),
+        userDataReplaceOnChange: true,
+        tags: { Name: device.thingName },
+      },
+      // The device connects as soon as it boots: its certificate, policy and group membership must exist first.
+      { parent: this, dependsOn: device.ready },
+    );
+
+    this.instanceId = instance.id;
+    this.registerOutputs({ instanceId: this.instanceId });
+  }
+
+  /** One public subnet and no NAT gateway: the device reaches AWS through the internet gateway; nothing reaches it. */
+  private network(name: string) {
+    const parent = { parent: this };
     const vpc = new awsx.ec2.Vpc(
       `${name}-vpc`,
       {
@@ -67,7 +94,13 @@ export class SimulatedDevice extends pulumi.ComponentResource {
       },
       parent,
     );
+    return { vpc, securityGroup };
+  }
 
+  /** The instance's role: Session Manager, the device's own identity parameters, and the sample images. */
+  private instanceProfile(name: string, args: SimulatedDeviceArgs) {
+    const { device, bucketArn } = args;
+    const parent = { parent: this };
     const role = new aws.iam.Role(
       `${name}-role`,
       {
@@ -107,11 +140,13 @@ export class SimulatedDevice extends pulumi.ComponentResource {
       },
       parent,
     );
-    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, parent);
+    return new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, parent);
+  }
 
-    // The current Amazon Linux 2023 image of the device's CPU, looked up in the stack's region.
-    const amiArchitecture = args.architecture === "x64" ? "x86_64" : "arm64";
-    const ami = aws.ec2.getAmiOutput(
+  /** The current Amazon Linux 2023 image of the device's CPU, looked up in the stack's region. */
+  private amazonLinux(architecture: SimulatedDeviceArgs["architecture"]) {
+    const amiArchitecture = architecture === "x64" ? "x86_64" : "arm64";
+    return aws.ec2.getAmiOutput(
       {
         owners: ["amazon"],
         mostRecent: true,
@@ -123,8 +158,12 @@ export class SimulatedDevice extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+  }
 
-    const userData = pulumi
+  /** Cloud-init script that installs Greengrass as the device and copies sample images (cloud/simulatedDeviceUserData.ts). */
+  private userData(args: SimulatedDeviceArgs): pulumi.Output<string> {
+    const { device } = args;
+    return pulumi
       .all([
         args.thingGroupName,
         args.roleAliasName,
@@ -132,7 +171,7 @@ export class SimulatedDevice extends pulumi.ComponentResource {
         args.iotCredentialsEndpoint,
         device.certificateParameterName,
         device.privateKeyParameterName,
-        bucketName,
+        args.bucketName,
       ])
       .apply(([thingGroupName, roleAliasName, iotDataEndpoint, iotCredentialsEndpoint, cert, key, bucket]) =>
         simulatedDeviceUserData({
@@ -152,27 +191,5 @@ export class SimulatedDevice extends pulumi.ComponentResource {
           sampleImages: SAMPLE_IMAGES,
         }),
       );
-
-    const instance = new aws.ec2.Instance(
-      `${name}-instance`,
-      {
-        ami: ami.id,
-        instanceType: args.instanceType,
-        subnetId: vpc.publicSubnetIds.apply((ids) => ids[0]),
-        vpcSecurityGroupIds: [securityGroup.id],
-        associatePublicIpAddress: true,
-        iamInstanceProfile: profile.name,
-        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
-        rootBlockDevice: { volumeSize: 20, volumeType: "gp3", encrypted: true },
-        userData,
-        userDataReplaceOnChange: true,
-        tags: { Name: device.thingName },
-      },
-      // The device connects as soon as it boots: its certificate, policy and group membership must exist first.
-      { parent: this, dependsOn: device.ready },
-    );
-
-    this.instanceId = instance.id;
-    this.registerOutputs({ instanceId: this.instanceId });
   }
 }

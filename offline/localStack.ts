@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { trainingCodeArchive } from "../components/trainingCode";
+import { trainingCodeArchive } from "../cloud/trainingCode";
 import type { StackConfig } from "../config/schema";
 import {
   componentArtifactKey,

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { expect } from "chai";
-import { simulatedDeviceUserData, UserDataArgs } from "../components/simulatedDeviceUserData";
+import { simulatedDeviceUserData, UserDataArgs } from "../cloud/simulatedDeviceUserData";
 import { parseStackConfig } from "../config/schema";
 import { inferenceComponentVersion } from "../contracts/modelComponent";
 import { GreengrassRecipe } from "../edge/recipe";

@@ -1,9 +1,11 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
-import { parseStackConfig } from "../config/schema";
+import { parseStackConfig, PROJECT } from "../config/schema";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import { labelFeatureDefinitions } from "../contracts/labelRecord";
 import { createInfrastructure } from "../infrastructure";
-import { ProgramRun, promiseOf, readStack, runProgram, runStack } from "./helpers/pulumiProgram";
+import { ProgramRun, PROJECT_DIR, promiseOf, readStack, runProgram, runStack } from "./helpers/pulumiProgram";
 
 const STACKS = ["dev", "prod"] as const;
 
@@ -24,6 +26,15 @@ const FOUNDATION_INVENTORY = [
   "aws:sagemaker/modelPackageGroup:ModelPackageGroup models-group",
 ];
 
+/**
+ * The URNs (after `urn:pulumi:<stack>::<project>::`) of the custom resources each stack held before the components
+ * were split into smaller ones: an existing stack knows its resources by these.
+ */
+const STACK_URNS = JSON.parse(readFileSync(path.join(PROJECT_DIR, "test/fixtures/stackUrns.json"), "utf8")) as Record<
+  (typeof STACKS)[number],
+  string[]
+>;
+
 for (const stack of STACKS) {
   describe(`the ${stack} stack`, () => {
     let run: ProgramRun<ReturnType<typeof createInfrastructure>>;
@@ -34,6 +45,22 @@ for (const stack of STACKS) {
     it("creates the foundation resources", () => {
       const inventory = run.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
       expect(inventory).to.include.members(FOUNDATION_INVENTORY);
+    });
+
+    it("answers to every URN an existing stack knows, itself or by an alias, so `pulumi up` replaces nothing", () => {
+      const prefix = `urn:pulumi:${stack}::${PROJECT}::`;
+      const known = new Set(
+        run.resources.flatMap((r) => [r.urn!, ...r.aliases!]).map((urn) => urn.slice(prefix.length)),
+      );
+      expect(STACK_URNS[stack]).to.have.length.greaterThan(80);
+      expect(STACK_URNS[stack].filter((urn) => !known.has(urn))).to.deep.equal([]);
+    });
+
+    it("parents every resource to a component or to the stack itself", () => {
+      const components = new Set(run.resources.filter((r) => !r.custom).map((r) => r.urn));
+      const strays = run.resources.filter((r) => r.parent && !components.has(r.parent));
+      expect(strays.map((r) => `${r.type} ${r.name} (parent ${r.parent})`)).to.deep.equal([]);
+      expect(run.resources.filter((r) => r.parent).length, "parents are recorded").to.be.greaterThan(80);
     });
 
     describe("the data lake bucket", () => {
@@ -88,6 +115,27 @@ for (const stack of STACKS) {
         expect(versions?.noncurrentVersionExpiration).to.deep.equal({
           noncurrentDays: config.dataLake.noncurrentVersionDays,
         });
+      });
+
+      it("lets browsers GET objects, for Ground Truth's worker UI, with the rule the pipeline component used to own", () => {
+        const cors = run.one("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration");
+        expect(cors.name).to.equal("data-lake-cors");
+        expect(cors.inputs).to.deep.equal({
+          bucket: "data-lake-bucket-0a1b2c3d",
+          corsRules: [
+            {
+              allowedMethods: ["GET"],
+              allowedOrigins: ["*"],
+              allowedHeaders: [],
+              exposeHeaders: ["Access-Control-Allow-Origin"],
+              maxAgeSeconds: 3000,
+            },
+          ],
+        });
+        expect(cors.aliases).to.include(
+          `urn:pulumi:${stack}::${PROJECT}::qualityinspection:pipeline:QualityInspectionPipeline$aws:s3/bucketCorsConfiguration:BucketCorsConfiguration::pipeline-labeling-cors`,
+        );
+        expect(run.resources.find((r) => r.urn === cors.parent)?.type).to.equal("qualityinspection:storage:DataLake");
       });
 
       it(`is ${stack === "dev" ? "" : "not "}force-destroyed with the stack`, () => {

@@ -92,6 +92,27 @@ for (const stack of ["dev", "prod"] as const) {
       });
     });
 
+    it("is built of a component per function, one for the state machine and one for the triggers", () => {
+      const parentOf = (resource: RecordedResource) => run.resources.find((r) => r.urn === resource.parent)!;
+      const pipeline = run.one("qualityinspection:pipeline:QualityInspectionPipeline");
+      for (const fn of run.ofType("aws:lambda/function:Function")) {
+        const component = parentOf(fn);
+        expect(component.type, fn.name).to.equal("qualityinspection:pipeline:PipelineFunction");
+        for (const part of ["logs", "role", "access"]) {
+          expect(run.resources.find((r) => r.name === `${fn.name}-${part}`)?.parent, part).to.equal(component.urn);
+        }
+      }
+      const machine = run.one("aws:sfn/stateMachine:StateMachine");
+      expect(parentOf(machine).type).to.equal("qualityinspection:pipeline:PipelineStateMachine");
+      expect(parentOf(parentOf(machine))).to.equal(pipeline);
+      expect(run.one("aws:cloudwatch/logGroup:LogGroup", "pipeline-logs").parent).to.equal(machine.parent);
+      for (const rule of run.ofType("aws:cloudwatch/eventRule:EventRule")) {
+        expect(parentOf(rule).type, rule.name).to.equal("qualityinspection:pipeline:PipelineTriggers");
+      }
+      const starter = run.one("aws:lambda/function:Function", "pipeline-start-pipeline");
+      expect(parentOf(parentOf(starter)).type).to.equal("qualityinspection:pipeline:PipelineTriggers");
+    });
+
     it("gives every function its own role, log group, X-Ray tracing and a bundle of its own", () => {
       const functions = run.ofType("aws:lambda/function:Function");
       expect(functions).to.have.length(Object.keys(PIPELINE_FUNCTIONS).length + 1);

@@ -11,7 +11,7 @@ import {
   NODE_VERSION,
   nodeMajorOf,
 } from "../contracts/runtime";
-import { simulatedDeviceUserData } from "../components/simulatedDeviceUserData";
+import { simulatedDeviceUserData } from "../cloud/simulatedDeviceUserData";
 import { inferenceComponentRecipe } from "../edge/recipe";
 import { runtimeProblem } from "../lib/runtime";
 import { tempDir } from "./helpers/modelFolders";

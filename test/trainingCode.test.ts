@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
-import { trainingCodeArchive } from "../components/trainingCode";
+import { trainingCodeArchive, writeTrainingCodeArchive } from "../cloud/trainingCode";
 import { readTarEntries } from "../lib/tar";
 
 describe("the training code archive", () => {
@@ -45,5 +45,18 @@ describe("the training code archive", () => {
     rmSync(path.join(dir, "train.py"));
     expect(trainingCodeArchive(dir).hasEntryPoint).to.equal(false);
     expect(trainingCodeArchive(path.join(dir, "absent")).files).to.deep.equal([]);
+  });
+
+  it("is written to a file named like its key, for the upload", () => {
+    const out = mkdtempSync(path.join(tmpdir(), "training-archive-"));
+    try {
+      const file = writeTrainingCodeArchive(dir, path.join(out, "code"));
+      expect(file.key).to.equal(trainingCodeArchive(dir).key);
+      expect(file.path).to.equal(path.join(out, "code", path.basename(file.key)));
+      expect(readFileSync(file.path)).to.deep.equal(trainingCodeArchive(dir).tarball);
+      expect(file.hasEntryPoint).to.equal(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

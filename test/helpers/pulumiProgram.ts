@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { EdgeArtifact } from "../../components/edgeFleet";
+import type { EdgeArtifact } from "../../cloud/fleet";
 import { parseStackConfig, PROJECT } from "../../config/schema";
 import { readStackConfig } from "../../config/stackFiles";
 import { createInfrastructure } from "../../infrastructure";
@@ -17,10 +17,24 @@ const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") a
 };
 
 interface MockMonitor {
-  registerResource(
-    request: { getType(): string; getName(): string; getProvidersMap(): { toObject(): [string, string][] } },
-    callback: unknown,
-  ): Promise<void>;
+  registerResource(request: RegisterResourceRequest, callback: RegisterCallback): Promise<void>;
+}
+
+type RegisterCallback = (error: unknown, response?: { getUrn(): string }) => void;
+
+/** The parts of the SDK's registration request (a protobuf message) the recorder reads. */
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProvidersMap(): { toObject(): [string, string][] };
+  getAliasesList(): { toObject(): AliasMessage }[];
+}
+
+/** An alias as the SDK sends it: a whole URN, or a spec whose empty fields mean "as the resource's own". */
+interface AliasMessage {
+  urn: string;
+  spec?: { name: string; type: string; stack: string; project: string; parenturn: string; noparent: boolean };
 }
 
 export const ACCOUNT_ID = "123456789012";
@@ -57,6 +71,11 @@ export interface RecordedResource {
   provider?: string;
   /** Providers handed to a component by package, as remote (multi-language) components receive them. */
   providers?: Record<string, string>;
+  /** Its URN as the engine builds it, and its parent's (empty for the stack's direct children). */
+  urn?: string;
+  parent?: string;
+  /** The URNs its aliases stand for: the URNs an existing stack may know it by. */
+  aliases?: string[];
 }
 
 /** A data source the program called, and the provider it went through (empty for the default one). */
@@ -100,6 +119,23 @@ function mockOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unkn
   }
 }
 
+/**
+ * A URN as the engine builds it: the parent's whole type chain, then the resource's own type and name. (The mock
+ * monitor keeps only the parent's own type, so its URNs of resources three components deep are not the engine's.)
+ */
+function urnOf(parent: string, type: string, name: string, stack = pulumi.getStack(), project = pulumi.getProject()) {
+  const chain = parent ? `${parent.split("::")[2]}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${chain}::${name}`;
+}
+
+/** The URN an alias stands for, for a resource registered as `type` `name` under `parent`. */
+function aliasUrn(alias: AliasMessage, parent: string, type: string, name: string): string {
+  const spec = alias.spec;
+  if (!spec) return alias.urn;
+  const aliasParent = spec.noparent ? "" : spec.parenturn || parent;
+  return urnOf(aliasParent, spec.type || type, spec.name || name, spec.stack || undefined, spec.project || undefined);
+}
+
 /** Invokes the program may make; any other call fails the test, so a new data source is a deliberate change. */
 function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
   switch (args.token) {
@@ -131,7 +167,7 @@ export async function runProgram<T>(
 ): Promise<ProgramRun<T>> {
   const resources: RecordedResource[] = [];
   const calls: RecordedCall[] = [];
-  const providersOf = new Map<string, Record<string, string>>();
+  const registrations = new Map<string, Pick<RecordedResource, "providers" | "urn" | "parent" | "aliases">>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -141,7 +177,8 @@ export async function runProgram<T>(
           inputs: args.inputs,
           custom: args.custom ?? true,
           provider: args.provider,
-          providers: providersOf.get(`${args.type}::${args.name}`) ?? {},
+          providers: {},
+          ...registrations.get(`${args.type}::${args.name}`),
         });
         const state = { ...args.inputs, ...mockOutputs(args) };
         return { id: `${args.name}-id`, state };
@@ -157,12 +194,27 @@ export async function runProgram<T>(
   );
   const monitor = getMonitor();
   const register = monitor.registerResource.bind(monitor);
+  // The mock monitor's URN of each resource → the engine's.
+  const engineUrns = new Map<string, string>();
+  const engineUrn = (mockUrn: string) => engineUrns.get(mockUrn) ?? mockUrn;
   monitor.registerResource = (request, callback) => {
-    providersOf.set(
-      `${request.getType()}::${request.getName()}`,
-      Object.fromEntries(request.getProvidersMap().toObject()),
-    );
-    return register(request, callback);
+    const [type, name] = [request.getType(), request.getName()];
+    const parent = request.getParent() && engineUrn(request.getParent());
+    const urn = urnOf(parent, type, name);
+    registrations.set(`${type}::${name}`, {
+      providers: Object.fromEntries(request.getProvidersMap().toObject()),
+      urn,
+      parent,
+      aliases: request.getAliasesList().map((message) => {
+        const alias = message.toObject();
+        if (alias.spec?.parenturn) alias.spec.parenturn = engineUrn(alias.spec.parenturn);
+        return aliasUrn(alias, parent, type, name);
+      }),
+    });
+    return register(request, (error, response) => {
+      if (response) engineUrns.set(response.getUrn(), urn);
+      callback(error, response);
+    });
   };
   pulumi.runtime.setAllConfig(config);
   const result = await program();

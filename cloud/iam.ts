@@ -47,3 +47,15 @@ export function serviceTrustPolicy(service: string, accountId?: pulumi.Input<str
 export function objectsUnder(bucketArn: pulumi.Input<string>, prefix: string): pulumi.Output<string> {
   return pulumi.interpolate`${bucketArn}/${prefix}*`;
 }
+
+/** The account and region a stack's own ARNs are in. */
+export interface AccountScope {
+  partition: string;
+  region: string;
+  accountId: pulumi.Input<string>;
+}
+
+/** `arn:<partition>:<service>:<region>:<account>:<resource>`: an ARN of the stack's account and region. */
+export function arnIn(scope: AccountScope, service: string, resource: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.interpolate`arn:${scope.partition}:${service}:${scope.region}:${scope.accountId}:${resource}`;
+}

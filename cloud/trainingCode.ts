@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import { createTarGz, TarEntry } from "../lib/tar";
@@ -49,4 +50,26 @@ export function trainingCodeArchive(sourceDir: string): TrainingCodeArchive {
     files: entries.map((entry) => entry.name).sort(),
     hasEntryPoint: entries.some((entry) => entry.name === TRAINING_ENTRY_POINT),
   };
+}
+
+/** The archive as a file, for an upload (Pulumi's FileAsset): its data lake key, path, and whether it has the entry point. */
+export interface TrainingCodeFile {
+  key: string;
+  path: string;
+  hasEntryPoint: boolean;
+}
+
+/**
+ * Builds the archive of `sourceDir` and writes it under `outDir`, named by its content hash, so every `pulumi up` of
+ * the same code writes (and uploads) the same file.
+ */
+export function writeTrainingCodeArchive(
+  sourceDir: string,
+  outDir = path.join(tmpdir(), "qi-training-code"),
+): TrainingCodeFile {
+  const code = trainingCodeArchive(sourceDir);
+  const file = path.join(outDir, path.basename(code.key));
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(file, code.tarball);
+  return { key: code.key, path: file, hasEntryPoint: code.hasEntryPoint };
 }

@@ -1,0 +1,304 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
+import type { PipelineFunction } from "../stateMachines/functions";
+import { AccountScope, arnIn, objectsUnder, PolicyStatement } from "./iam";
+
+/**
+ * What the pipeline's roles may do: each Lambda function, the state machine, and the role Ground Truth runs labeling
+ * jobs as. Every statement has a name, and every Resource "*" says why AWS requires it.
+ */
+export interface PipelineScope extends AccountScope {
+  namePrefix: string;
+  bucketArn: pulumi.Input<string>;
+}
+
+/** Ground Truth's labeling and verification jobs: read the images, write labeling/ only, log and publish metrics. */
+export function labelingRoleStatements(scope: PipelineScope): PolicyStatement[] {
+  const { bucketArn } = scope;
+  return [
+    {
+      sid: "ReadImagesAndJobFiles",
+      actions: ["s3:GetObject"],
+      resources: [
+        objectsUnder(bucketArn, DATA_LAKE_PREFIXES.images),
+        objectsUnder(bucketArn, DATA_LAKE_PREFIXES.labeling),
+      ],
+    },
+    {
+      sid: "WriteJobOutput",
+      actions: ["s3:PutObject"],
+      resources: [objectsUnder(bucketArn, DATA_LAKE_PREFIXES.labeling)],
+    },
+    {
+      sid: "ListJobFiles",
+      actions: ["s3:ListBucket"],
+      resources: [bucketArn],
+      conditions: {
+        StringLike: { "s3:prefix": [`${DATA_LAKE_PREFIXES.labeling}*`, `${DATA_LAKE_PREFIXES.images}*`] },
+      },
+    },
+    {
+      sid: "WriteLabelingLogs",
+      actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      resources: [
+        arnIn(scope, "logs", "log-group:/aws/sagemaker/LabelingJobs"),
+        arnIn(scope, "logs", "log-group:/aws/sagemaker/LabelingJobs:*"),
+      ],
+    },
+    {
+      // PutMetricData has no resource-level permissions: AWS requires Resource "*"; the namespace is pinned.
+      sid: "PublishLabelingMetrics",
+      actions: ["cloudwatch:PutMetricData"],
+      resources: ["*"],
+      conditions: { StringEquals: { "cloudwatch:namespace": ["/aws/sagemaker/LabelingJobs"] } },
+    },
+  ];
+}
+
+/** What every function may do: write its own log group and X-Ray traces. */
+export function functionBaseStatements(logGroupArn: pulumi.Input<string>): PolicyStatement[] {
+  return [
+    {
+      sid: "WriteOwnLogs",
+      actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      resources: [pulumi.interpolate`${logGroupArn}:*`],
+    },
+    {
+      // X-Ray's write actions have no resource-level permissions: AWS requires Resource "*".
+      sid: "WriteTraces",
+      actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+      resources: ["*"],
+    },
+  ];
+}
+
+export interface FunctionAccessArgs extends PipelineScope {
+  featureGroupArn: pulumi.Input<string>;
+  stateMachineName: string;
+  modelComponentName: string;
+  inferenceComponentName: string;
+}
+
+/** What each function of the state machine may do beyond writing its own logs and traces. */
+export function pipelineFunctionAccess(args: FunctionAccessArgs): Record<PipelineFunction, PolicyStatement[]> {
+  const { bucketArn, featureGroupArn } = args;
+  const objects = (prefix: string) => objectsUnder(bucketArn, prefix);
+  const listUnder = (...prefixes: string[]): PolicyStatement => ({
+    sid: "ListObjects",
+    actions: ["s3:ListBucket"],
+    resources: [bucketArn],
+    conditions: { StringLike: { "s3:prefix": prefixes.map((prefix) => `${prefix}*`) } },
+  });
+  const read = (...prefixes: string[]): PolicyStatement => ({
+    sid: "ReadObjects",
+    actions: ["s3:GetObject"],
+    resources: prefixes.map(objects),
+  });
+  const write = (...prefixes: string[]): PolicyStatement => ({
+    sid: "WriteObjects",
+    actions: ["s3:PutObject"],
+    resources: prefixes.map(objects),
+  });
+  const lookUpLabels: PolicyStatement = {
+    sid: "LookUpLabels",
+    actions: ["sagemaker:BatchGetRecord"],
+    resources: [featureGroupArn],
+  };
+  const { images, labeling, datasets, models, compiled, components } = DATA_LAKE_PREFIXES;
+  return {
+    // Sees whether an earlier run is still going (one run at a time).
+    startRun: [
+      {
+        sid: "ListRunningRuns",
+        actions: ["states:ListExecutions"],
+        resources: [arnIn(args, "states", `stateMachine:${args.stateMachineName}`)],
+      },
+    ],
+    findUnlabeledImages: [listUnder(images), write(labeling), lookUpLabels],
+    prepareLabelingJob: [read(labeling), write(labeling)],
+    ingestLabels: [
+      read(labeling),
+      write(labeling),
+      { sid: "WriteLabels", actions: ["sagemaker:PutRecord"], resources: [featureGroupArn] },
+    ],
+    buildDataset: [listUnder(images), write(datasets), lookUpLabels],
+    evaluateModel: [read(models), write(models)],
+    compileOnnx: [read(models, datasets, images), write(compiled)],
+    createModelComponent: [
+      // Copies read the source and write the target; Greengrass reads the artifacts with the caller's rights.
+      read(models, compiled, components),
+      write(components),
+      { sid: "LocateArtifacts", actions: ["s3:GetBucketLocation"], resources: [bucketArn] },
+      ...componentVersionStatements(args),
+    ],
+  };
+}
+
+/** Creating, tagging and describing versions of the stack's two Greengrass components, and no others. */
+function componentVersionStatements(args: FunctionAccessArgs): PolicyStatement[] {
+  const modelComponentArn = arnIn(args, "greengrass", `components:${args.modelComponentName}`);
+  const inferenceComponentArn = arnIn(args, "greengrass", `components:${args.inferenceComponentName}`);
+  const versions = [
+    pulumi.interpolate`${modelComponentArn}:versions:*`,
+    pulumi.interpolate`${inferenceComponentArn}:versions:*`,
+  ];
+  return [
+    {
+      sid: "CreateComponentVersions",
+      actions: ["greengrass:CreateComponentVersion"],
+      resources: [modelComponentArn, inferenceComponentArn],
+    },
+    {
+      // Creating a version with tags is also a TagResource call on it.
+      sid: "TagComponentVersions",
+      actions: ["greengrass:TagResource"],
+      resources: [modelComponentArn, inferenceComponentArn, ...versions],
+    },
+    { sid: "DescribeComponentVersions", actions: ["greengrass:DescribeComponent"], resources: versions },
+  ];
+}
+
+/** The trigger starter: it starts runs of the one state machine. */
+export function starterStatements(stateMachineArn: pulumi.Input<string>): PolicyStatement[] {
+  return [{ sid: "StartRuns", actions: ["states:StartExecution"], resources: [stateMachineArn] }];
+}
+
+export interface StateMachineAccessArgs extends PipelineScope {
+  /** The functions it invokes. */
+  functionArns: pulumi.Input<string>[];
+  modelPackageGroupName: pulumi.Input<string>;
+  modelPackageGroupArn: pulumi.Input<string>;
+  /** The roles its SageMaker jobs run as. */
+  sagemakerRoleArn: pulumi.Input<string>;
+  labelingRoleArn: pulumi.Input<string>;
+  alertsTopicArn: pulumi.Input<string>;
+  thingGroupName: string;
+}
+
+/** The state machine: invoke its functions, run the stack's SageMaker jobs, register models, deploy to the fleet. */
+export function stateMachineStatements(args: StateMachineAccessArgs): PolicyStatement[] {
+  const arn = (service: string, resource: pulumi.Input<string>) => arnIn(args, service, resource);
+  const job = (kind: string) => arn("sagemaker", `${kind}/${args.namePrefix}-*`);
+  return [
+    {
+      sid: "InvokePipelineFunctions",
+      actions: ["lambda:InvokeFunction"],
+      resources: args.functionArns.flatMap((fn) => [fn, pulumi.interpolate`${fn}:*`]),
+    },
+    {
+      sid: "RunLabelingJobs",
+      actions: ["sagemaker:CreateLabelingJob", "sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"],
+      resources: [job("labeling-job")],
+    },
+    {
+      sid: "RunTrainingJobs",
+      actions: ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"],
+      resources: [job("training-job")],
+    },
+    {
+      sid: "RunCompilationJobs",
+      actions: ["sagemaker:CreateCompilationJob", "sagemaker:DescribeCompilationJob", "sagemaker:StopCompilationJob"],
+      resources: [job("compilation-job")],
+    },
+    {
+      // Creating a job with Tags needs AddTags on it; the condition allows tagging only as part of the create.
+      sid: "TagJobsOnCreate",
+      actions: ["sagemaker:AddTags"],
+      resources: [job("labeling-job"), job("training-job"), job("compilation-job")],
+      conditions: {
+        StringEquals: {
+          "sagemaker:TaggingAction": ["CreateLabelingJob", "CreateTrainingJob", "CreateCompilationJob"],
+        },
+      },
+    },
+    // The .sync integrations read the jobs' tags.
+    { sid: "ReadJobTags", actions: ["sagemaker:ListTags"], resources: [job("labeling-job"), job("training-job")] },
+    {
+      sid: "RegisterModels",
+      actions: ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage"],
+      resources: [
+        args.modelPackageGroupArn,
+        arn("sagemaker", pulumi.interpolate`model-package/${args.modelPackageGroupName}/*`),
+      ],
+    },
+    {
+      sid: "PassJobRoles",
+      actions: ["iam:PassRole"],
+      resources: [args.sagemakerRoleArn, args.labelingRoleArn],
+      conditions: { StringEquals: { "iam:PassedToService": ["sagemaker.amazonaws.com"] } },
+    },
+    {
+      // .sync learns that a SageMaker job ended from EventBridge rules that Step Functions manages itself.
+      sid: "ManageSyncEventRules",
+      actions: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+      resources: [
+        arn("events", "rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
+        arn("events", "rule/StepFunctionsGetEventsForSageMakerLabelingJobsRule"),
+      ],
+    },
+    ...fleetDeploymentStatements(args),
+    { sid: "NotifyFailures", actions: ["sns:Publish"], resources: [args.alertsTopicArn] },
+    ...stateMachineTelemetryStatements(),
+  ];
+}
+
+/** Greengrass deployments to the fleet's thing group, and the IoT jobs and shadows they work through. */
+function fleetDeploymentStatements(args: StateMachineAccessArgs): PolicyStatement[] {
+  const thingGroupArn = arnIn(args, "iot", `thinggroup/${args.thingGroupName}`);
+  const jobs = arnIn(args, "iot", "job/*");
+  return [
+    {
+      // CreateDeployment has no resource-level permissions: AWS requires Resource "*". The IoT actions it
+      // performs on our behalf are limited to the fleet's thing group, its things and jobs below.
+      sid: "DeployToFleet",
+      actions: ["greengrass:CreateDeployment"],
+      resources: ["*"],
+    },
+    {
+      // Deployment ids are generated, so the fleet's deployments cannot be named more narrowly than this.
+      sid: "TagDeployments",
+      actions: ["greengrass:TagResource"],
+      resources: [arnIn(args, "greengrass", "deployments:*")],
+    },
+    { sid: "CreateDeploymentJobs", actions: ["iot:CreateJob"], resources: [jobs, thingGroupArn] },
+    { sid: "FollowDeploymentJobs", actions: ["iot:DescribeJob", "iot:UpdateJob", "iot:CancelJob"], resources: [jobs] },
+    { sid: "ReadFleet", actions: ["iot:DescribeThingGroup"], resources: [thingGroupArn] },
+    {
+      sid: "UpdateDeviceShadows",
+      actions: ["iot:DescribeThing", "iot:GetThingShadow", "iot:UpdateThingShadow", "iot:DeleteThingShadow"],
+      resources: [arnIn(args, "iot", "thing/*")],
+    },
+  ];
+}
+
+/** The state machine's execution logs and X-Ray traces. */
+function stateMachineTelemetryStatements(): PolicyStatement[] {
+  return [
+    {
+      // Log delivery actions have no resource-level permissions: AWS requires Resource "*".
+      sid: "DeliverExecutionLogs",
+      actions: [
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+      ],
+      resources: ["*"],
+    },
+    {
+      // X-Ray has no resource-level permissions: AWS requires Resource "*".
+      sid: "WriteTraces",
+      actions: [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+      ],
+      resources: ["*"],
+    },
+  ];
+}
