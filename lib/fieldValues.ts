@@ -4,7 +4,8 @@ import { z } from "zod";
 /**
  * Value schemas for settings that arrive as text: stack config (Pulumi hands every value over as a string), the edge
  * detector's flags and environment (an unset Greengrass value interpolates to ""), and command lines. Numbers are
- * digits with at most one decimal point: no sign, exponent, hex or blanks, which `Number()` alone would take.
+ * digits with at most one decimal point: no sign, exponent, hex or blanks, which `Number()` alone would take (only
+ * `numberRead` takes those, for the flags that always have).
  */
 const wholeText = z.string().regex(/^\d+$/).transform(Number);
 const decimalText = z
@@ -28,6 +29,12 @@ export const decimal = (min: number, max: number) => decimalText.pipe(within(min
  */
 export const numberFrom = (min: number, max: number, whole: boolean) =>
   z.union([z.number(), decimalText]).pipe(within(min, max, whole));
+
+/**
+ * Whatever `Number()` reads as a number from `min` to `max` (`1e3`, `0x10`, ` 7 `, and empty text as 0): npm start's
+ * number flags have always taken these. `whole` asks for a whole number.
+ */
+export const numberRead = (min: number, max: number, whole: boolean) => z.coerce.number().pipe(within(min, max, whole));
 
 /** A path to an existing file or folder. */
 export const existingPath = (kind: "file" | "directory") =>

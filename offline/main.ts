@@ -7,7 +7,7 @@ import { DEFAULT_IMAGES, OfflineOptions, OfflineResult, runOffline } from "./run
 import { parseConfigAssignment } from "./settings";
 import { requireDeclaredRuntime } from "../lib/runtime";
 import { field, schemaNamed } from "../lib/fields";
-import { decimal, wholeNumber } from "../lib/fieldValues";
+import { numberRead } from "../lib/fieldValues";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -15,9 +15,9 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Flags are validated here; each message names the flag and the form it wants. */
 const whole = (flag: string, min: number, max: number) =>
-  schemaNamed(flag, field(`be a whole number from ${min} to ${max}`, wholeNumber(min, max)));
+  schemaNamed(flag, field(`be a whole number from ${min} to ${max}`, numberRead(min, max, true)));
 const seconds = (flag: string, min: number, max: number) =>
-  schemaNamed(flag, field(`be a number of seconds from ${min} to ${max}`, decimal(min, max)));
+  schemaNamed(flag, field(`be a number of seconds from ${min} to ${max}`, numberRead(min, max, false)));
 
 const flagsSchema = z.object({
   stack: z

@@ -14,7 +14,7 @@ import {
   pemFile,
   schemaNamed,
 } from "../../lib/fields";
-import { bool, decimal, existingPath, numberFrom, scoreBand, wholeNumber } from "../../lib/fieldValues";
+import { bool, decimal, existingPath, numberFrom, numberRead, scoreBand, wholeNumber } from "../../lib/fieldValues";
 
 const accepts = (schema: z.ZodType, value: unknown) => schema.safeParse(value).success;
 const valueOf = (schema: z.ZodType, value: unknown) => schema.parse(value);
@@ -58,6 +58,28 @@ describe("lib/fieldValues: values that arrive as text", () => {
     expect(valueOf(share, 0.75)).to.equal(0.75);
     expect(valueOf(share, "0.75")).to.equal(0.75);
     expect(accepts(share, "1.5")).to.equal(false);
+  });
+
+  it("numberRead takes whatever Number() reads, within its bounds, whole when asked", () => {
+    const count = numberRead(0, 1000, true);
+    for (const [text, value] of [
+      ["12", 12],
+      ["1e3", 1000],
+      ["0x10", 16],
+      [" 7 ", 7],
+      ["", 0],
+      ["5.0", 5],
+      [9, 9],
+    ]) {
+      expect(valueOf(count, text), JSON.stringify(text)).to.equal(value);
+    }
+    for (const bad of ["x", "5.5", "-1", "1001", "Infinity", "NaN", "1,000"]) {
+      expect(accepts(count, bad), JSON.stringify(bad)).to.equal(false);
+    }
+    const seconds = numberRead(0, 60, false);
+    expect(valueOf(seconds, "0.25")).to.equal(0.25);
+    expect(valueOf(seconds, "6e1")).to.equal(60);
+    expect(accepts(seconds, "60.5")).to.equal(false);
   });
 
   it("scoreBand reads <low>-<high> within 0..1, or off", () => {

@@ -12,23 +12,43 @@ async function refusal(...args: string[]) {
 }
 
 describe("offline: npm start's number flags", () => {
-  it("take numbers written the way every other setting takes them: digits and one decimal point", async () => {
+  it("refuse what is not a number within the flag's range, naming the flag and the form it wants", async () => {
     const cases: [string, string, string][] = [
-      ["--seed", "1e3", "--seed must be a whole number from 0 to 2147483647"],
+      ["--seed", "x", "--seed must be a whole number from 0 to 2147483647"],
       ["--seed", "-1", "--seed must be a whole number from 0 to 2147483647"],
-      ["--camera-images", "0x10", "--camera-images must be a whole number from 1 to 10000"],
-      ["--camera-images", "5.0", "--camera-images must be a whole number from 1 to 10000"],
-      ["--viewer-port", "", "--viewer-port must be a whole number from 0 to 65535"],
-      ["--viewer-port", " 80", "--viewer-port must be a whole number from 0 to 65535"],
+      ["--seed", "2147483648", "--seed must be a whole number from 0 to 2147483647"],
+      ["--camera-images", "0", "--camera-images must be a whole number from 1 to 10000"],
+      ["--camera-images", "5.5", "--camera-images must be a whole number from 1 to 10000"],
+      ["--viewer-port", "65536", "--viewer-port must be a whole number from 0 to 65535"],
+      ["--viewer-port", "Infinity", "--viewer-port must be a whole number from 0 to 65535"],
       ["--images", "100001", "--images must be a whole number from 1 to 100000"],
       ["--edge-seconds", "soon", "--edge-seconds must be a number of seconds from 0 to 86400"],
-      ["--edge-seconds", "1e2", "--edge-seconds must be a number of seconds from 0 to 86400"],
+      ["--edge-seconds", "-0.5", "--edge-seconds must be a number of seconds from 0 to 86400"],
       ["--edge-interval", "86400.5", "--edge-interval must be a number of seconds from 0 to 86400"],
     ];
     for (const [flag, value, message] of cases) {
       expect(await refusal(flag, value), `${flag} ${JSON.stringify(value)}`).to.deep.equal({
         code: 2,
         err: `npm start: ${message} (got ${JSON.stringify(value)})\n`,
+      });
+    }
+  });
+
+  // Flags are checked in order, so a later bad flag is what gets named when the earlier one passes.
+  it("take whatever Number() reads, as they always have: exponents, hex, blanks, 5.0 as a whole number", async () => {
+    const cases: [string, string][] = [
+      ["--images", "1e3"],
+      ["--images", "0x10"],
+      ["--seed", " 7 "],
+      ["--seed", ""],
+      ["--camera-images", "5.0"],
+      ["--edge-seconds", "1e2"],
+      ["--edge-interval", "0.25"],
+    ];
+    for (const [flag, value] of cases) {
+      expect(await refusal(flag, value, "--viewer-port", "y"), `${flag} ${JSON.stringify(value)}`).to.deep.equal({
+        code: 2,
+        err: 'npm start: --viewer-port must be a whole number from 0 to 65535 (got "y")\n',
       });
     }
   });
