@@ -2,7 +2,7 @@ import { z } from "zod";
 import { mqttTopicSchema } from "../contracts/inferenceMessages";
 import { NEO_TARGET_DEVICES, NeoTargetDevice } from "./neoTargets";
 import { AWS_REGION, THING_NAME } from "../contracts/awsNames";
-import { field, fieldProblem } from "../lib/fields";
+import { field, fieldProblem, FieldProblems } from "../lib/fields";
 import { bool, decimal, scoreBand, wholeNumber } from "../lib/fieldValues";
 
 /** The Pulumi project name; it is also the namespace of every project config key. */
@@ -216,9 +216,9 @@ export interface StackConfig {
 /** Who labels images: an existing private workteam, one the program creates, or Mechanical Turk. */
 export type LabelingWorkforce = { kind: "existing"; workteamArn: string } | { kind: "create" } | { kind: "public" };
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+export class ConfigError extends FieldProblems {
+  constructor(problems: string[]) {
+    super("stack configuration", problems);
     this.name = "ConfigError";
   }
 }

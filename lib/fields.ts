@@ -21,6 +21,16 @@ export function fieldProblem(name: string, f: Field, got: unknown): string {
   return `${name} must ${f.must} (got ${JSON.stringify(got)})`;
 }
 
+/** The problems of a table of fields, all at once: "Invalid <what>:" and one line a problem. */
+export class FieldProblems extends Error {
+  constructor(
+    what: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid ${what}:\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
 /** The field's schema with every problem told as "<name> must <must>", for callers that report zod's messages. */
 export function schemaNamed<T extends z.ZodType>(name: string, f: Field<T>) {
   return z.unknown().transform((value, ctx): z.output<T> => {
@@ -48,6 +58,9 @@ export const flagFieldWith =
 
 /** A flag field whose default, if any, is a value. */
 export const flagField = flagFieldWith();
+
+/** `--interval <seconds>` → `--interval`. */
+export const flagName = (f: FlagField<z.ZodType, unknown>): string => f.flag.split(" ")[0];
 
 /** Adds one option per field (help text from `help`); returns the commander attribute of each field. */
 export function addFieldOptions<K extends string>(

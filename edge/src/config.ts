@@ -1,6 +1,14 @@
 import os from "node:os";
 import { z } from "zod";
-import { clientCertificateFields, fieldProblem, FlagField, flagFieldWith, pemFile } from "../../lib/fields";
+import {
+  clientCertificateFields,
+  fieldProblem,
+  FieldProblems,
+  FlagField,
+  flagFieldWith,
+  flagName,
+  pemFile,
+} from "../../lib/fields";
 import { bool, decimal, existingPath, scoreBand, wholeNumber } from "../../lib/fieldValues";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
@@ -278,12 +286,12 @@ export function envNameOf(fieldName: EdgeConfigField): string {
 
 /** `--interval <seconds>` → `--interval`. */
 export function flagNameOf(fieldName: EdgeConfigField): string {
-  return edgeConfigFields[fieldName].flag.split(" ")[0];
+  return flagName(edgeConfigFields[fieldName]);
 }
 
-export class EdgeConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid edge configuration:\n  - ${problems.join("\n  - ")}`);
+export class EdgeConfigError extends FieldProblems {
+  constructor(problems: string[]) {
+    super("edge configuration", problems);
     this.name = "EdgeConfigError";
   }
 }

@@ -9,7 +9,9 @@ import {
   clientCertificateFields,
   field,
   fieldProblem,
+  FieldProblems,
   flagField,
+  flagName,
   parseFieldFlags,
   pemFile,
   schemaNamed,
@@ -128,6 +130,13 @@ describe("lib/fields: settings that name themselves in every problem", () => {
     );
   });
 
+  it("reports every problem of a table at once, one line each, and keeps them for callers", () => {
+    const error = new FieldProblems("widget settings", ["a must be b", "c must be d"]);
+    expect(error).to.be.instanceOf(Error);
+    expect(error.message).to.equal("Invalid widget settings:\n  - a must be b\n  - c must be d");
+    expect(error.problems).to.deep.equal(["a must be b", "c must be d"]);
+  });
+
   it("schemaNamed reports every problem of a field as one sentence, and passes good values through", () => {
     const seed = schemaNamed("--seed", epochs);
     expect(seed.parse("12")).to.equal(12);
@@ -151,6 +160,11 @@ describe("lib/fields: settings that name themselves in every problem", () => {
       const attributes = addFieldOptions(p, fields, (name) => `${fields[name].description} (${name})`);
       return { p, attributes };
     };
+
+    it("names a flag without its value", () => {
+      expect(flagName(fields.port)).to.equal("--port");
+      expect(flagName(fields.dryRun)).to.equal("--dry-run");
+    });
 
     it("adds one option per field, with the help text the caller makes", () => {
       const { p, attributes } = program();

@@ -1,6 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { clientCertificateFields, fieldProblem, FlagField, flagField as field, pemFile } from "../../lib/fields";
+import {
+  clientCertificateFields,
+  fieldProblem,
+  FieldProblems,
+  FlagField,
+  flagField as field,
+  flagName,
+  pemFile,
+} from "../../lib/fields";
 import { existingPath, numberFrom } from "../../lib/fieldValues";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 
@@ -118,16 +126,16 @@ export type ViewerOptionsInput = { broker: string | URL } & {
   [K in Exclude<ViewerField, "broker">]?: z.input<(typeof viewerFields)[K]["schema"]>;
 };
 
-export class ViewerOptionsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid viewer options:\n  - ${problems.join("\n  - ")}`);
+export class ViewerOptionsError extends FieldProblems {
+  constructor(problems: string[]) {
+    super("viewer options", problems);
     this.name = "ViewerOptionsError";
   }
 }
 
 /** `--pass-threshold <0..1>` → `--pass-threshold`. */
 export function flagNameOf(name: ViewerField): string {
-  return viewerFields[name].flag.split(" ")[0];
+  return flagName(viewerFields[name]);
 }
 
 /** `<region>` of an AWS IoT endpoint `<prefix>-ats.iot.<region>.amazonaws.com` (or `.amazonaws.com.cn`). */
