@@ -4,8 +4,8 @@ import { Jimp } from "jimp";
 import sharp from "sharp";
 import { letterboxGeometry } from "../contracts/modelManifest";
 import { Detector } from "../edge/src/detector";
-import { gradientJpeg, realSampleImages } from "../test/helpers/images";
-import { convDetectorModel } from "../test/helpers/onnxModels";
+import { gradientJpeg, realSampleImages } from "../test/harness/images";
+import { convDetectorModel } from "../test/harness/onnxModels";
 
 /**
  * `npm run bench:edge -- [model dir or .onnx] [--frames N] [--threads N]`

@@ -15,10 +15,10 @@ import { CliEnvironment, runCli } from "../../cli/main";
 import type { JobKind } from "../../cli/ports";
 import { parseStackConfig } from "../../config/schema";
 import { runNames } from "../../lib/runNames";
-import { awsError, componentVersionArn, thingGroupArn } from "../helpers/fakeGreengrass";
-import { modelPackageArn } from "../helpers/fakeSageMaker";
-import { PROJECT_DIR, readStack } from "../helpers/pulumiProgram";
-import { MemoryAccount, MemoryBucket, MemoryJob } from "./memoryCleanup";
+import { awsError, componentVersionArn, thingGroupArn } from "../fakes/fakeGreengrass";
+import { modelPackageArn } from "../fakes/fakeSageMaker";
+import { PROJECT_DIR, readStack } from "../harness/pulumiProgram";
+import { MemoryAccount, MemoryBucket, MemoryJob } from "../fakes/memoryCleanup";
 
 // Cleanup's logic against an AWS account in memory (its ports, cli/ports.ts), through the command line. The SDK
 // adapters behind those ports are tested against the SDK fakes in cleanupAws.test.ts.

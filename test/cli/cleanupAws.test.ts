@@ -7,12 +7,12 @@ import { expect } from "chai";
 import { z } from "zod";
 import { runCli } from "../../cli/main";
 import { runNames } from "../../lib/runNames";
-import { componentVersionArn, FakeGreengrass, thingGroupArn } from "../helpers/fakeGreengrass";
-import { FakeSageMaker, jobArn, modelPackageArn } from "../helpers/fakeSageMaker";
-import { FakeStepFunctions } from "../helpers/fakeStepFunctions";
-import { FakeBucket } from "../helpers/fakeVersionedBucket";
-import { mockedClient } from "../helpers/sdkMock";
-import { HistoryBuilder } from "../helpers/sfnHistory";
+import { componentVersionArn, FakeGreengrass, thingGroupArn } from "../fakes/fakeGreengrass";
+import { FakeSageMaker, jobArn, modelPackageArn } from "../fakes/fakeSageMaker";
+import { FakeStepFunctions } from "../fakes/fakeStepFunctions";
+import { FakeBucket } from "../fakes/fakeVersionedBucket";
+import { mockedClient } from "../fakes/sdkMock";
+import { HistoryBuilder } from "../harness/sfnHistory";
 
 // Cleanup's ports on the AWS SDK (cli/aws/cleanupPorts.ts), against the SDK fakes: the requests they send, the
 // answers they read, and the SDK's errors passed on by name. Cleanup's logic is tested on memory ports

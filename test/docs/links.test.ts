@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { anchorsOf, brokenLinks, linksOf, MarkdownFile, repositoryMarkdown, slugOf } from "../helpers/markdown";
+import { anchorsOf, brokenLinks, linksOf, MarkdownFile, repositoryMarkdown, slugOf } from "../harness/markdown";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { repositoryMarkdown, wideTableRows } from "../helpers/markdown";
+import { repositoryMarkdown, wideTableRows } from "../harness/markdown";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { EdgeConfigError, edgeConfigFields, envNameOf, flagNameOf, parseEdgeConfig } from "../../edge/src/config";
-import { tempDir } from "../helpers/modelFolders";
+import { tempDir } from "../harness/modelFolders";
 
 describe("edge config", () => {
   const dir = tempDir("config");

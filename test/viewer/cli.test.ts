@@ -5,8 +5,8 @@ import path from "node:path";
 import readline from "node:readline";
 import { expect } from "chai";
 import { flagNameOf, ViewerField, viewerFields } from "../../viewer/src/options";
-import { AedesBroker } from "../helpers/aedesBroker";
-import { eventually } from "../helpers/wait";
+import { AedesBroker } from "../processes/aedesBroker";
+import { eventually } from "../harness/wait";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 

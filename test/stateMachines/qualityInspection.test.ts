@@ -1,15 +1,15 @@
 import { expect } from "chai";
-import { TaskState } from "../stateMachines/asl";
-import { PIPELINE_FUNCTIONS } from "../stateMachines/functions";
-import { groundTruthLambdas, groundTruthRegions } from "../stateMachines/groundTruth";
+import { TaskState } from "../../stateMachines/asl";
+import { PIPELINE_FUNCTIONS } from "../../stateMachines/functions";
+import { groundTruthLambdas, groundTruthRegions } from "../../stateMachines/groundTruth";
 import {
   buildPipelineDefinition,
   failedStateOf,
   PipelineDefinitionArgs,
   STATES,
   TRAINING_METRICS,
-} from "../stateMachines/qualityInspection";
-import { testDefinitionArgs } from "./helpers/pipelineHarness";
+} from "../../stateMachines/qualityInspection";
+import { testDefinitionArgs } from "../harness/pipelineHarness";
 
 // asl-validator ships without types; it returns { isValid, errors, errorsText }.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

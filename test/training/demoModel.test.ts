@@ -3,12 +3,12 @@ import { Jimp } from "jimp";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
-import { letterboxGeometry, ModelManifest, modelManifestSchema } from "../contracts/modelManifest";
-import { PROJECT_DIR } from "./helpers/pulumiProgram";
-import { NO_SCRATCHES_DATA } from "./helpers/images";
-import { SCRATCHES_DIR } from "./helpers/scratches";
-import { SCRATCHES_IMAGES, scratchesConversion } from "./helpers/trainingData";
-import { skipBecause } from "./helpers/skip";
+import { letterboxGeometry, ModelManifest, modelManifestSchema } from "../../contracts/modelManifest";
+import { PROJECT_DIR } from "../harness/pulumiProgram";
+import { NO_SCRATCHES_DATA } from "../harness/images";
+import { SCRATCHES_DIR } from "../harness/scratches";
+import { SCRATCHES_IMAGES, scratchesConversion } from "../harness/trainingData";
+import { skipBecause } from "../harness/skip";
 
 const DEMO_DIR = path.join(PROJECT_DIR, "models", "demo");
 type Box = [number, number, number, number];

@@ -1,6 +1,6 @@
 import type { CleanupPorts, DeleteFailure, JobKind, ObjectVersion, Page, VersionMarker } from "../../cli/ports";
-import { awsError, componentArn, componentVersionArn, FakeDeployment } from "../helpers/fakeGreengrass";
-import { modelPackageArn } from "../helpers/fakeSageMaker";
+import { awsError, componentArn, componentVersionArn, FakeDeployment } from "./fakeGreengrass";
+import { modelPackageArn } from "./fakeSageMaker";
 
 export interface MemoryExecution {
   arn: string;

@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { DatasetRecord, datasetRecordSchema, labelsHash } from "../contracts/dataset";
-import { imageIdFromKey } from "../contracts/labelRecord";
-import { letterboxGeometry } from "../contracts/modelManifest";
-import { findPython, TRAINING_DIR } from "../training/python";
-import { NO_SCRATCHES_DATA } from "./helpers/images";
-import { SCRATCHES_DIR } from "./helpers/scratches";
-import { scratchesConversion } from "./helpers/trainingData";
-import { requireAllTests, skipBecause } from "./helpers/skip";
+import { DatasetRecord, datasetRecordSchema, labelsHash } from "../../contracts/dataset";
+import { imageIdFromKey } from "../../contracts/labelRecord";
+import { letterboxGeometry } from "../../contracts/modelManifest";
+import { findPython, TRAINING_DIR } from "../../training/python";
+import { NO_SCRATCHES_DATA } from "../harness/images";
+import { SCRATCHES_DIR } from "../harness/scratches";
+import { scratchesConversion } from "../harness/trainingData";
+import { requireAllTests, skipBecause } from "../harness/skip";
 
 const python = findPython();
 const pythonRuns = spawnSync(python, ["--version"]).status === 0;

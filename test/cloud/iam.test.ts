@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { MANAGED_POLICY_ALLOW_LIST, RESOURCE_WILDCARD_ALLOW_LIST } from "./helpers/iamAllowList";
-import { checkIam, checkPolicyDocument, findPolicyDocuments } from "./helpers/iamChecker";
-import { RecordedResource, runStack } from "./helpers/pulumiProgram";
+import { MANAGED_POLICY_ALLOW_LIST, RESOURCE_WILDCARD_ALLOW_LIST } from "../harness/iamAllowList";
+import { checkIam, checkPolicyDocument, findPolicyDocuments } from "../harness/iamChecker";
+import { RecordedResource, runStack } from "../harness/pulumiProgram";
 
 const rules = {
   resourceWildcardAllowList: RESOURCE_WILDCARD_ALLOW_LIST,

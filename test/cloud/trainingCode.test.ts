@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
-import { trainingCodeArchive, writeTrainingCodeArchive } from "../cloud/trainingCode";
-import { readTarEntries } from "../lib/tar";
+import { trainingCodeArchive, writeTrainingCodeArchive } from "../../cloud/trainingCode";
+import { readTarEntries } from "../../lib/tar";
 
 describe("the training code archive", () => {
   let dir: string;

@@ -4,9 +4,15 @@ import { lambdaResources, pipelineLambdas } from "../../offline/lambdas";
 import { handlersByState, runLocally, TaskHandler } from "../../offline/localExecution";
 import type { RunningExecution } from "../../lib/ports";
 import { buildPipelineDefinition, PipelineDefinitionArgs } from "../../stateMachines/qualityInspection";
-import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "./fakeCloud";
+import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "../fakes/fakeCloud";
 import { labelFor } from "./labels";
-import { MemoryComponentRegistry, MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "./memoryPorts";
+import {
+  MemoryComponentRegistry,
+  MemoryLabelStore,
+  MemoryObjectStore,
+  noSleep,
+  recordingLog,
+} from "../fakes/memoryPorts";
 
 const INFERENCE_VERSION = "1.0.4242";
 

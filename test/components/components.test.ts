@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import ts from "typescript";
-import { PROJECT_DIR } from "./helpers/pulumiProgram";
+import { PROJECT_DIR } from "../harness/pulumiProgram";
 
 const COMPONENTS_DIR = path.join(PROJECT_DIR, "components");
 

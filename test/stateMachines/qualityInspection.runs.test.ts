@@ -1,14 +1,14 @@
 import { expect } from "chai";
-import { componentNames, modelComponentVersion } from "../contracts/modelComponent";
-import { pipelineOutputSchema } from "../contracts/pipelineInput";
-import { evaluateModel } from "../lambdas/evaluateModel/handler";
-import { runNames } from "../lib/runNames";
-import { failedStateOf, STATES } from "../stateMachines/qualityInspection";
-import { MODEL_INPUT } from "./helpers/fakeCloud";
-import { recordingLog } from "./helpers/memoryPorts";
-import { manifestFor, modelTarball } from "./helpers/models";
-import { convModel } from "./helpers/onnxModels";
-import { DEPLOYMENT, PipelineRun, runPipeline, World } from "./helpers/pipelineHarness";
+import { componentNames, modelComponentVersion } from "../../contracts/modelComponent";
+import { pipelineOutputSchema } from "../../contracts/pipelineInput";
+import { evaluateModel } from "../../lambdas/evaluateModel/handler";
+import { runNames } from "../../lib/runNames";
+import { failedStateOf, STATES } from "../../stateMachines/qualityInspection";
+import { MODEL_INPUT } from "../fakes/fakeCloud";
+import { recordingLog } from "../fakes/memoryPorts";
+import { manifestFor, modelTarball } from "../harness/models";
+import { convModel } from "../harness/onnxModels";
+import { DEPLOYMENT, PipelineRun, runPipeline, World } from "../harness/pipelineHarness";
 
 const MODEL_COMPONENT = componentNames("qi-dev").model;
 const NEO_LOOP = [STATES.waitForNeoCompilation, STATES.describeNeoCompilation, STATES.neoCompilationDone];

@@ -1,7 +1,14 @@
 import { expect } from "chai";
-import { configFields, ConfigError, isArmInstanceType, parseStackConfig, PROJECT, StackConfig } from "../config/schema";
-import { readConfigDeclarations, readStackConfig } from "../config/stackFiles";
-import { PROJECT_DIR } from "./helpers/pulumiProgram";
+import {
+  configFields,
+  ConfigError,
+  isArmInstanceType,
+  parseStackConfig,
+  PROJECT,
+  StackConfig,
+} from "../../config/schema";
+import { readConfigDeclarations, readStackConfig } from "../../config/stackFiles";
+import { PROJECT_DIR } from "../harness/pulumiProgram";
 
 function problemsOf(raw: Record<string, string | undefined>, stack = "dev"): string[] {
   try {

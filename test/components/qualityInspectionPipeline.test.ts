@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
-import { inferenceComponentVersion } from "../contracts/modelComponent";
-import { LAMBDA_RUNTIME } from "../contracts/runtime";
-import { parseStackConfig, PROJECT } from "../config/schema";
-import { createInfrastructure } from "../infrastructure";
-import type { StateMachineDefinition, TaskState } from "../stateMachines/asl";
-import { functionSlug, PIPELINE_FUNCTIONS } from "../stateMachines/functions";
-import { STATES } from "../stateMachines/qualityInspection";
-import { ProgramRun, readStack, RecordedResource, runStack } from "./helpers/pulumiProgram";
+import { inferenceComponentVersion } from "../../contracts/modelComponent";
+import { LAMBDA_RUNTIME } from "../../contracts/runtime";
+import { parseStackConfig, PROJECT } from "../../config/schema";
+import { createInfrastructure } from "../../infrastructure";
+import type { StateMachineDefinition, TaskState } from "../../stateMachines/asl";
+import { functionSlug, PIPELINE_FUNCTIONS } from "../../stateMachines/functions";
+import { STATES } from "../../stateMachines/qualityInspection";
+import { ProgramRun, readStack, RecordedResource, runStack } from "../harness/pulumiProgram";
 
 const runPipelineStack = (stack: string, overrides: Record<string, string> = {}) =>
   runStack(stack, { ...readStack(stack), ...overrides });

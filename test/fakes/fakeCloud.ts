@@ -4,8 +4,8 @@ import { lines, readAll } from "../../lib/streams";
 import { createTarGz } from "../../lib/tar";
 import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../../lib/labeling";
 import type { MemoryObjectStore } from "./memoryPorts";
-import { manifestFor } from "./models";
-import { convModel } from "./onnxModels";
+import { manifestFor } from "../harness/models";
+import { convModel } from "../harness/onnxModels";
 
 /**
  * Just enough of SageMaker, Greengrass, IoT and SNS for the state machine's service tasks, acting on the in-memory data

@@ -6,17 +6,17 @@ import {
   DeviceImageKeyError,
   deviceImagesPrefix,
   isImageKey,
-} from "../contracts/dataLake";
-import { datasetRecordSchema, labelsHash, splitOf, toDatasetRecord } from "../contracts/dataset";
-import { componentArtifactKey, componentNames, modelComponentVersion } from "../contracts/modelComponent";
-import { letterboxGeometry, modelManifestSchema } from "../contracts/modelManifest";
+} from "../../contracts/dataLake";
+import { datasetRecordSchema, labelsHash, splitOf, toDatasetRecord } from "../../contracts/dataset";
+import { componentArtifactKey, componentNames, modelComponentVersion } from "../../contracts/modelComponent";
+import { letterboxGeometry, modelManifestSchema } from "../../contracts/modelManifest";
 import {
   fromFeatureValues,
   imageIdFromKey,
   LabelRecord,
   labelRecordSchema,
   toFeatureValues,
-} from "../contracts/labelRecord";
+} from "../../contracts/labelRecord";
 
 const record: LabelRecord = {
   image_id: imageIdFromKey("images/bad/part-001.jpg"),

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { componentNames } from "../contracts/modelComponent";
+import { componentNames } from "../../contracts/modelComponent";
 import {
   deviceNodeCheckScript,
   ESBUILD_NODE_TARGET,
@@ -10,13 +10,13 @@ import {
   NODE_MAJOR,
   NODE_VERSION,
   nodeMajorOf,
-} from "../contracts/runtime";
-import { simulatedDeviceUserData } from "../cloud/simulatedDeviceUserData";
-import { inferenceComponentRecipe } from "../edge/recipe";
-import { runtimeProblem } from "../lib/runtime";
-import { tempDir } from "./helpers/modelFolders";
+} from "../../contracts/runtime";
+import { simulatedDeviceUserData } from "../../cloud/simulatedDeviceUserData";
+import { inferenceComponentRecipe } from "../../edge/recipe";
+import { runtimeProblem } from "../../lib/runtime";
+import { tempDir } from "../harness/modelFolders";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const EXPR = spawnSync("sh", ["-c", "command -v expr"], { encoding: "utf8" }).stdout.trim();
 const packageJson = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
 

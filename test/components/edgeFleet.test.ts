@@ -1,11 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { expect } from "chai";
-import { simulatedDeviceUserData, UserDataArgs } from "../cloud/simulatedDeviceUserData";
-import { parseStackConfig } from "../config/schema";
-import { inferenceComponentVersion } from "../contracts/modelComponent";
-import { GreengrassRecipe } from "../edge/recipe";
-import { ProgramRun, readStack, RecordedResource, runStack, testEdgeArtifact } from "./helpers/pulumiProgram";
+import { simulatedDeviceUserData, UserDataArgs } from "../../cloud/simulatedDeviceUserData";
+import { parseStackConfig } from "../../config/schema";
+import { inferenceComponentVersion } from "../../contracts/modelComponent";
+import { GreengrassRecipe } from "../../edge/recipe";
+import { ProgramRun, readStack, RecordedResource, runStack, testEdgeArtifact } from "../harness/pulumiProgram";
 
 const THING = "${iot:Connection.Thing.ThingName}";
 const IOT = "arn:aws:iot:eu-west-1:123456789012";

@@ -3,9 +3,9 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { checkTorch, findPython } from "../training/python";
-import { localRun } from "../training/trainLocal";
-import { PROJECT_DIR } from "./helpers/pulumiProgram";
+import { checkTorch, findPython } from "../../training/python";
+import { localRun } from "../../training/trainLocal";
+import { PROJECT_DIR } from "../harness/pulumiProgram";
 
 describe("training: npm run train:local", () => {
   let dir: string;

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { datasetRecordSchema, datasetSummarySchema, labelsHash, splitOf } from "../contracts/dataset";
-import { imageIdFromKey } from "../contracts/labelRecord";
+import { datasetRecordSchema, datasetSummarySchema, labelsHash, splitOf } from "../../contracts/dataset";
+import { imageIdFromKey } from "../../contracts/labelRecord";
 import {
   convertExport,
   ConversionOptions,
@@ -12,11 +12,11 @@ import {
   LabelRowError,
   parseCsv,
   parsePythonLiteral,
-} from "../training/convertLabels";
-import { filesBelow, writeDataset } from "../training/datasetFromLabels";
-import { NO_SCRATCHES_DATA } from "./helpers/images";
-import { SCRATCHES_DIR } from "./helpers/scratches";
-import { skipBecause } from "./helpers/skip";
+} from "../../training/convertLabels";
+import { filesBelow, writeDataset } from "../../training/datasetFromLabels";
+import { NO_SCRATCHES_DATA } from "../harness/images";
+import { SCRATCHES_DIR } from "../harness/scratches";
+import { skipBecause } from "../harness/skip";
 
 const HEADER = "source_ref,image_width,image_height,image_depth,annotations,event_time,labeling_job,status";
 const PREFIX = "s3://${bucket}/pipeline/assets/images/2021-01-28-09-50-34";

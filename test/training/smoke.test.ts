@@ -5,13 +5,13 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
-import { SPLITS } from "../contracts/dataset";
-import { modelManifestSchema } from "../contracts/modelManifest";
-import { Conversion, convertExport } from "../training/convertLabels";
-import { filesBelow, writeDataset } from "../training/datasetFromLabels";
-import { checkTorch, findPython, TORCH_INSTALL_HINT, TRAIN_OUTPUTS, TRAIN_SCRIPT } from "../training/python";
-import { readCheck, readTensor, verifyOnnx } from "../training/verifyOnnx";
-import { skipBecause } from "./helpers/skip";
+import { SPLITS } from "../../contracts/dataset";
+import { modelManifestSchema } from "../../contracts/modelManifest";
+import { Conversion, convertExport } from "../../training/convertLabels";
+import { filesBelow, writeDataset } from "../../training/datasetFromLabels";
+import { checkTorch, findPython, TORCH_INSTALL_HINT, TRAIN_OUTPUTS, TRAIN_SCRIPT } from "../../training/python";
+import { readCheck, readTensor, verifyOnnx } from "../../training/verifyOnnx";
+import { skipBecause } from "../harness/skip";
 
 const IMAGES = 14;
 const WIDTH = 96;

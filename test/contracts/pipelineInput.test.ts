@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { pipelineInputSchema, pipelineOutputSchema } from "../contracts/pipelineInput";
+import { pipelineInputSchema, pipelineOutputSchema } from "../../contracts/pipelineInput";
 
 const packageArn = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/qi-dev-scratch-detector/7";
 

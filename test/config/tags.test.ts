@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { commonTags, parseStackConfig } from "../config/schema";
-import { ProgramRun, readStack, runProgram, runStack } from "./helpers/pulumiProgram";
+import { commonTags, parseStackConfig } from "../../config/schema";
+import { ProgramRun, readStack, runProgram, runStack } from "../harness/pulumiProgram";
 
 const PROVIDER_TYPE = "pulumi:providers:aws";
 

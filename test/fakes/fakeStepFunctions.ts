@@ -1,5 +1,5 @@
 import { AwsJsonFake, Handler } from "./awsJsonFake";
-import type { HistoryEventJson } from "./sfnHistory";
+import type { HistoryEventJson } from "../harness/sfnHistory";
 
 export type { FakeError } from "./awsJsonFake";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { isGpuInstance, pytorchTrainingImage } from "../lib/deepLearningContainers";
+import { isGpuInstance, pytorchTrainingImage } from "../../lib/deepLearningContainers";
 
 describe("the PyTorch training image", () => {
   it("is the CUDA build for GPU families and the CPU build otherwise", () => {

@@ -3,8 +3,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { bundleLambda, LambdaBundle } from "../cloud/lambdaBundle";
-import { PIPELINE_FUNCTIONS, STARTER_FUNCTION } from "../stateMachines/functions";
+import { bundleLambda, LambdaBundle } from "../../cloud/lambdaBundle";
+import { PIPELINE_FUNCTIONS, STARTER_FUNCTION } from "../../stateMachines/functions";
 
 const ENTRIES = [...Object.values(PIPELINE_FUNCTIONS), STARTER_FUNCTION].map((fn) => fn.entry);
 const MAX_BUNDLE_BYTES = 1024 * 1024;
