@@ -78,6 +78,7 @@ export const configFields = {
   "qualityinspection:labeling.allowPublicWorkforce": field("be true or false", bool),
   "qualityinspection:labeling.verification": field("be true or false", bool),
   "qualityinspection:dataset.minImages": field("be a whole number from 1 to 1000000", wholeNumber(1, 1_000_000)),
+  "qualityinspection:dataset.minBoxes": field("be a whole number from 1 to 1000000", wholeNumber(1, 1_000_000)),
   "qualityinspection:training.batchSize": field("be a whole number from 1 to 256", wholeNumber(1, 256)),
   "qualityinspection:training.imageSize": field("be a whole number of pixels from 64 to 1280", wholeNumber(64, 1280)),
   "qualityinspection:training.seed": field("be a whole number from 0 to 2147483647", wholeNumber(0, 2_147_483_647)),
@@ -185,7 +186,7 @@ export interface StackConfig {
     /** Run a Ground Truth verification job after labeling; rejected labels are stored as REJECTED. */
     verification: boolean;
   };
-  dataset: { minImages: number };
+  dataset: { minImages: number; minBoxes: number };
   compilation: { target: "onnx" | NeoTargetDevice; pollIntervalSeconds: number; maxPolls: number };
   deploy: { pollIntervalSeconds: number; maxPolls: number };
   /** EventBridge schedule of the periodic run; null when switched off. */
@@ -391,7 +392,10 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
       workforce: labelingWorkforce(flat),
       verification: k("qualityinspection:labeling.verification"),
     },
-    dataset: { minImages: k("qualityinspection:dataset.minImages") },
+    dataset: {
+      minImages: k("qualityinspection:dataset.minImages"),
+      minBoxes: k("qualityinspection:dataset.minBoxes"),
+    },
     compilation: {
       target: k("qualityinspection:compilation.target"),
       pollIntervalSeconds: k("qualityinspection:compilation.pollIntervalSeconds"),

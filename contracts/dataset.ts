@@ -39,6 +39,17 @@ export type SplitFractions = z.infer<typeof splitFractionsSchema>;
 
 export const DEFAULT_SPLIT_FRACTIONS: SplitFractions = { train: 0.8, validation: 0.1, test: 0.1 };
 
+/**
+ * How a dataset's images were split. `image-id-hash`: each image by `splitOf` (the pipeline's split: stable as the
+ * data grows). `stratified`: by `stratifiedSplit` with this seed, so each split holds the same share of images with
+ * boxes and of images without (the evaluation protocol of the demo model, training/README.md).
+ */
+export const splitMethodSchema = z.discriminatedUnion("method", [
+  z.object({ method: z.literal("image-id-hash") }),
+  z.object({ method: z.literal("stratified"), seed: z.number().int().nonnegative() }),
+]);
+export type SplitMethod = z.infer<typeof splitMethodSchema>;
+
 /** `summary.json` at the dataset's root: what went where, for people and for the pipeline's output. */
 export const datasetSummarySchema = z.object({
   schemaVersion: z.literal(1),
@@ -47,6 +58,8 @@ export const datasetSummarySchema = z.object({
   /** Class names; a box's `class_id` indexes this list. */
   classes: z.array(z.string().min(1)).min(1),
   fractions: splitFractionsSchema,
+  /** Absent in summaries written before it existed: those were split by image id hash. */
+  split: splitMethodSchema.optional(),
   counts: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
   boxes: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
   /** SHA-256 over the sorted image ids and their annotations: equal hashes mean equal training data. */
@@ -63,6 +76,31 @@ export function splitOf(imageId: string, fractions: SplitFractions = DEFAULT_SPL
   if (bucket < fractions.train) return "train";
   if (bucket < fractions.train + fractions.validation) return "validation";
   return "test";
+}
+
+/**
+ * A fixed, seeded split stratified by whether an image has boxes: within each stratum the images are ordered by a
+ * seeded hash of their id, the first `ceil(n × test)` go to test (so test is never below its fraction), the next
+ * `round(n × validation)` to validation, the rest to train. Unlike `splitOf`, adding images may move others, so it
+ * suits a fixed dataset to evaluate on, not a growing one.
+ */
+export function stratifiedSplit(
+  records: readonly Pick<DatasetRecord, "image_id" | "annotations">[],
+  fractions: SplitFractions,
+  seed: number,
+): Map<string, Split> {
+  const rank = (id: string) => createHash("sha256").update(`stratified-split:${seed}:${id}`).digest("hex");
+  const splits = new Map<string, Split>();
+  for (const positive of [true, false]) {
+    const stratum = records
+      .filter((record) => record.annotations.length > 0 === positive)
+      .map((record) => ({ id: record.image_id, rank: rank(record.image_id) }))
+      .sort((a, b) => a.rank.localeCompare(b.rank) || a.id.localeCompare(b.id));
+    const test = Math.min(stratum.length, Math.ceil(stratum.length * fractions.test - 1e-9));
+    const validation = Math.min(stratum.length - test, Math.round(stratum.length * fractions.validation));
+    stratum.forEach(({ id }, i) => splits.set(id, i < test ? "test" : i < test + validation ? "validation" : "train"));
+  }
+  return splits;
 }
 
 /** The `labelsHash` of a set of records, independent of their order. */

@@ -6,12 +6,49 @@ import { z } from "zod";
  */
 export const MODEL_MANIFEST_FILE = "model.json";
 
+const fraction = z.number().min(0).max(1);
+/** [low, high] */
+const bounds = z.tuple([fraction, fraction]).refine(([low, high]) => low <= high, "low must not exceed high");
+
+/**
+ * A percentile bootstrap interval: the split's images drawn with replacement `resamples` times (seeded), the metric
+ * computed on each draw; the bounds are the (1 − level)/2 and (1 + level)/2 quantiles of the draws.
+ */
+const intervalSchema = z.object({
+  level: z.number().gt(0).lt(1),
+  resamples: z.number().int().positive(),
+  seed: z.number().int(),
+  map50_95: bounds,
+  map50: bounds,
+});
+
 const splitMetricsSchema = z.object({
-  map50_95: z.number().min(0).max(1),
-  map50: z.number().min(0).max(1),
-  precision: z.number().min(0).max(1),
-  recall: z.number().min(0).max(1),
+  map50_95: fraction,
+  map50: fraction,
+  precision: fraction,
+  recall: fraction,
   images: z.number().int().nonnegative(),
+  /** How far each mAP could move with another draw of images like these; absent in older manifests. */
+  interval: intervalSchema.optional(),
+});
+
+const perSplit = z.object({
+  train: z.number().int().nonnegative(),
+  validation: z.number().int().nonnegative(),
+  test: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * The data a model was trained and measured on: how the images were split (a dataset's `summary.json`: `method`
+ * `image-id-hash` or `stratified` with its `seed`, and the `fractions`; see contracts/dataset.ts) and how many images,
+ * and images with boxes, each split held.
+ */
+const trainingSplitSchema = z.object({
+  method: z.string().min(1).optional(),
+  seed: z.number().int().optional(),
+  fractions: z.object({ train: fraction, validation: fraction, test: fraction }).optional(),
+  images: perSplit,
+  imagesWithBoxes: perSplit,
 });
 export type SplitMetrics = z.infer<typeof splitMetricsSchema>;
 
@@ -53,6 +90,7 @@ export const modelManifestSchema = z.object({
       seed: z.number().int(),
       /** `labelsHash` of the dataset the model was trained on. */
       dataHash: z.string(),
+      split: trainingSplitSchema.optional(),
       createdAt: z.iso.datetime(),
     })
     .optional(),

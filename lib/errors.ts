@@ -10,6 +10,7 @@ export const ERROR_NAMES = {
   labelStoreThrottled: "LabelStoreThrottledError",
   noValidLabels: "NoValidLabelsError",
   datasetTooSmall: "DatasetTooSmallError",
+  datasetTooFewBoxes: "DatasetTooFewBoxesError",
   modelArtifact: "ModelArtifactError",
   optimisedModelMismatch: "OptimisedModelMismatchError",
   componentNotReady: "ComponentNotReadyError",
@@ -53,7 +54,15 @@ export class DatasetTooSmallError extends Error {
   override readonly name = ERROR_NAMES.datasetTooSmall;
 }
 
-/** The training output lacks a valid model.onnx / model.json. */
+/**
+ * The approved labels hold too few boxes to learn from (`dataset.minBoxes`), or a split holds no image with a box:
+ * training would run and cost money, and its model could detect nothing or its metrics would mean nothing.
+ */
+export class DatasetTooFewBoxesError extends Error {
+  override readonly name = ERROR_NAMES.datasetTooFewBoxes;
+}
+
+/** The training output is not a gzip'd tar, or lacks a valid model.onnx / model.json. */
 export class ModelArtifactError extends Error {
   override readonly name = ERROR_NAMES.modelArtifact;
 }

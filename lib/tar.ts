@@ -8,6 +8,11 @@ import { createGunzip, gzipSync } from "node:zlib";
 
 const BLOCK = 512;
 
+/** The bytes are not a (complete) tar archive; the message says what is wrong and where. */
+export class TarFormatError extends Error {
+  override readonly name = "TarFormatError";
+}
+
 export interface TarEntry {
   name: string;
   data: Buffer;
@@ -21,7 +26,7 @@ function field(header: Buffer, offset: number, length: number): string {
 
 function octal(header: Buffer, offset: number, length: number): number {
   // GNU tar writes sizes over 8 GiB in base-256 (high bit set); nothing we read is that big.
-  if (header[offset] & 0x80) throw new Error("tar entries larger than 8 GiB are not supported");
+  if (header[offset] & 0x80) throw new TarFormatError("tar entries larger than 8 GiB are not supported");
   const text = field(header, offset, length).trim();
   return text === "" ? 0 : parseInt(text, 8);
 }
@@ -43,6 +48,22 @@ function paxRecords(data: Buffer): Record<string, string> {
   return records;
 }
 
+/**
+ * Whether a header's checksum field matches its bytes (summed with the field itself as spaces): what tells a tar
+ * header from any other 512 bytes. Old writers summed signed bytes; both sums are accepted, as Python's tarfile does.
+ */
+function checksumMatches(header: Buffer): boolean {
+  const stored = parseInt(field(header, 148, 8).trim(), 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i += 1) {
+    const byte = i >= 148 && i < 156 ? 0x20 : header[i];
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+
 /** `./model.onnx` and `model.onnx` name the same file. */
 function normalise(name: string): string {
   return name.replace(/^(\.\/)+/, "");
@@ -52,6 +73,8 @@ function normalise(name: string): string {
 class ByteReader {
   private buffered: Buffer[] = [];
   private length = 0;
+  /** Bytes handed out or skipped so far. */
+  position = 0;
   private readonly iterator: AsyncIterator<Buffer>;
 
   constructor(stream: AsyncIterable<Buffer>) {
@@ -69,7 +92,13 @@ class ByteReader {
     const all = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered);
     this.buffered = all.length > count ? [all.subarray(count)] : [];
     this.length = all.length - count;
+    this.position += count;
     return all.subarray(0, count);
+  }
+
+  /** Bytes read from the stream but not handed out: at its end, what is left of an incomplete block. */
+  get leftover(): number {
+    return this.length;
   }
 
   /** Skips `count` bytes without keeping them. */
@@ -77,7 +106,7 @@ class ByteReader {
     let left = count;
     while (left > 0) {
       const step = Math.min(left, 1 << 20);
-      if ((await this.take(step)) === undefined) throw new Error("tar stream ends inside an entry");
+      if ((await this.take(step)) === undefined) throw new TarFormatError("tar stream ends inside an entry");
       left -= step;
     }
   }
@@ -85,7 +114,8 @@ class ByteReader {
 
 /**
  * Reads the regular files whose (normalised) names `wanted` accepts from a tar stream; everything else is skipped
- * without being held in memory. Set `gzipped` for `.tar.gz`.
+ * without being held in memory. Set `gzipped` for `.tar.gz`. Bytes that are not a tar archive throw a
+ * `TarFormatError`; bytes that are not gzip data, zlib's error (its `code` starts with `Z_`).
  */
 export async function readTarEntries(
   stream: Readable,
@@ -96,8 +126,15 @@ export async function readTarEntries(
   const entries = new Map<string, Buffer>();
   let longName: string | undefined;
   for (;;) {
+    const at = reader.position;
     const header = await reader.take(BLOCK);
+    if (header === undefined && reader.leftover > 0) {
+      throw new TarFormatError(`not a tar archive: it ends ${reader.leftover} bytes into a header at byte ${at}`);
+    }
     if (header === undefined || header.every((byte) => byte === 0)) break;
+    if (!checksumMatches(header)) {
+      throw new TarFormatError(`not a tar archive: the 512 bytes at byte ${at} are not a tar header (bad checksum)`);
+    }
     const size = octal(header, 124, 12);
     const type = String.fromCharCode(header[156] || 0x30);
     const padded = Math.ceil(size / BLOCK) * BLOCK;
@@ -106,7 +143,7 @@ export async function readTarEntries(
 
     if (type === "x" || type === "L") {
       const data = await reader.take(padded);
-      if (data === undefined) throw new Error("tar stream ends inside a header");
+      if (data === undefined) throw new TarFormatError("tar stream ends inside a header");
       longName = type === "x" ? paxRecords(data.subarray(0, size)).path : field(data, 0, size);
       continue;
     }
@@ -114,7 +151,7 @@ export async function readTarEntries(
     longName = undefined;
     if ((type === "0" || type === "7") && wanted(name)) {
       const data = await reader.take(padded);
-      if (data === undefined) throw new Error(`tar stream ends inside ${name}`);
+      if (data === undefined) throw new TarFormatError(`tar stream ends inside ${name}`);
       entries.set(name, Buffer.from(data.subarray(0, size)));
     } else {
       await reader.skip(padded);

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { formatDuration, renderStageTable } from "../cli/render";
+import type { SplitMetrics } from "../contracts/modelManifest";
 import type { IngestLabelsResult } from "../lambdas/ingestLabels/handler";
 import type { StageProgress } from "../stateMachines/progress";
 import type { OfflineResult } from "./run";
@@ -49,6 +50,11 @@ export interface SummaryContext {
 export function printSummary(print: Print, result: OfflineResult, context: SummaryContext): void {
   const row = (name: string, text: string) => print(`  ${name.padEnd(11)} ${text}`);
   const fixed = (n: number) => n.toFixed(3);
+  /** An mAP with its 95 % bootstrap interval when the manifest has one: `0.561 (95% CI 0.512-0.608)`. */
+  const withInterval = (metrics: SplitMetrics, name: "map50_95" | "map50") => {
+    const bounds = metrics.interval?.[name];
+    return bounds ? `${fixed(metrics[name])} (95% CI ${fixed(bounds[0])}-${fixed(bounds[1])})` : fixed(metrics[name]);
+  };
   const took = formatDuration(result.wallSeconds * 1000);
   print("");
   print(result.status === "SUCCEEDED" ? `SUCCEEDED in ${took}: ${result.outcome}` : `FAILED after ${took}`);
@@ -81,8 +87,8 @@ export function printSummary(print: Print, result: OfflineResult, context: Summa
     const { validation, test } = result.evaluation.metrics;
     row(
       "model",
-      `validation mAP50-95 ${fixed(validation.map50_95)}, mAP50 ${fixed(validation.map50)}` +
-        `${test ? `; test mAP50-95 ${fixed(test.map50_95)}` : ""} → ${result.evaluation.approvalStatus}`,
+      `validation mAP50-95 ${withInterval(validation, "map50_95")}, mAP50 ${withInterval(validation, "map50")}` +
+        `${test ? `; test mAP50-95 ${withInterval(test, "map50_95")}` : ""} → ${result.evaluation.approvalStatus}`,
     );
     row("gate", result.evaluation.reason);
     if (result.outcome === "awaiting-approval") {

@@ -7,8 +7,10 @@ import {
   labelsHash,
   Split,
   SplitFractions,
+  SplitMethod,
   splitOf,
   SPLITS,
+  stratifiedSplit,
   toDatasetRecord,
 } from "../contracts/dataset";
 import { imageIdFromKey, LabelRecord, labelRecordSchema } from "../contracts/labelRecord";
@@ -262,6 +264,8 @@ export interface ConversionOptions {
   datasetId: string;
   classes: string[];
   fractions: SplitFractions;
+  /** Default: by image id hash, as the pipeline splits. */
+  split?: SplitMethod;
   createdAt: Date;
 }
 
@@ -304,11 +308,24 @@ export function convertExport(csv: string, files: ReadonlySet<string>, options: 
     if (previous) skipped.push({ line: previous.row.line, reason: `line ${row.line} labels the same image later` });
     newest.set(label.image_id, { row, label, imageFile });
   }
-  const images = [...newest.values()]
-    .map(({ label, imageFile }) => ({
-      split: splitOf(label.image_id, options.fractions),
+  const method = options.split ?? { method: "image-id-hash" };
+  const records = [...newest.values()].map(({ label, imageFile }) => ({
+    imageFile,
+    record: toDatasetRecord(label, `${DATA_LAKE_PREFIXES.images}${imageFile}`),
+  }));
+  const stratified =
+    method.method === "stratified"
+      ? stratifiedSplit(
+          records.map((r) => r.record),
+          options.fractions,
+          method.seed,
+        )
+      : undefined;
+  const images = records
+    .map(({ imageFile, record }) => ({
+      split: stratified?.get(record.image_id) ?? splitOf(record.image_id, options.fractions),
       imageFile,
-      record: toDatasetRecord(label, `${DATA_LAKE_PREFIXES.images}${imageFile}`),
+      record,
     }))
     .sort((a, b) => a.imageFile.localeCompare(b.imageFile));
   const count = (of: (image: ConvertedImage) => number) =>
@@ -321,6 +338,7 @@ export function convertExport(csv: string, files: ReadonlySet<string>, options: 
     createdAt: options.createdAt.toISOString(),
     classes: options.classes,
     fractions: options.fractions,
+    split: method,
     counts: count(() => 1),
     boxes: count((image) => image.record.annotations.length),
     labelsHash: labelsHash(images.map((image) => image.record)),
@@ -345,5 +363,7 @@ export const conversionFlagsSchema = z.object({
     })
     .transform(([train, validation, test]) => ({ train, validation, test }))
     .refine((f) => Math.abs(f.train + f.validation + f.test - 1) < 1e-9, "--fractions must add up to 1"),
+  split: z.enum(["image-id-hash", "stratified"], "--split must be image-id-hash or stratified"),
+  seed: z.string().regex(/^\d+$/, "--seed must be a whole number >= 0").transform(Number),
 });
 export type ConversionFlags = z.infer<typeof conversionFlagsSchema>;

@@ -47,6 +47,12 @@ function main(argv: string[]): void {
     .option("--dataset-id <id>", "dataset id for summary.json (default: the name of --out)")
     .option("--classes <names>", "class names, comma separated; a box's class_id indexes them", "scratch")
     .option("--fractions <train,validation,test>", "split fractions", "0.8,0.1,0.1")
+    .option(
+      "--split <method>",
+      "image-id-hash (the pipeline's split) or stratified (by has-boxes, seeded; the evaluation protocol)",
+      "image-id-hash",
+    )
+    .option("--seed <n>", "seed of the stratified split", "0")
     .parse(argv);
   const options = program.opts<Record<string, string>>();
   const parsed = conversionFlagsSchema.safeParse({
@@ -64,6 +70,7 @@ function main(argv: string[]): void {
       datasetId: flags.datasetId,
       classes: flags.classes,
       fractions: flags.fractions,
+      split: flags.split === "stratified" ? { method: "stratified", seed: flags.seed } : { method: "image-id-hash" },
       createdAt: new Date(),
     });
   } catch (error) {
@@ -72,7 +79,10 @@ function main(argv: string[]): void {
   }
   writeDataset(conversion, flags.images, flags.out);
   const { counts, boxes, labelsHash } = conversion.summary;
-  for (const split of SPLITS) console.log(`${split}: ${counts[split]} images, ${boxes[split]} boxes`);
+  for (const split of SPLITS) {
+    const clean = conversion.images.filter((i) => i.split === split && i.record.annotations.length === 0).length;
+    console.log(`${split}: ${counts[split]} images (${clean} without boxes), ${boxes[split]} boxes`);
+  }
   for (const { line, reason } of conversion.skipped) console.log(`skipped line ${line}: ${reason}`);
   console.log(`labelsHash ${labelsHash}; wrote ${flags.out}`);
 }

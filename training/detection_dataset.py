@@ -141,13 +141,18 @@ def evaluation_sample(image, boxes, size, pad_value):
 
 
 class Augmentation:
-    """Augmentations that keep a scratch a scratch: flips, brightness and contrast, a small scale jitter.
+    """Augmentations that keep a scratch a scratch: flips, quarter turns, brightness and contrast, scale jitter.
 
-    Photometric changes touch the image before letterboxing, so the padding keeps the value the edge uses.
+    A scratch has no up or side, so flips and a quarter turn (with the flips: all eight symmetries of the square) show
+    the model new examples. Photometric changes touch the image before letterboxing, so the padding keeps the value
+    the edge uses.
     """
 
-    def __init__(self, flip=0.5, brightness=0.25, contrast=0.25, scale_jitter=0.15, jitter_probability=0.5):
+    def __init__(
+        self, flip=0.5, rotate90=0.0, brightness=0.25, contrast=0.25, scale_jitter=0.15, jitter_probability=0.5
+    ):
         self.flip = flip
+        self.rotate90 = rotate90
         self.brightness = brightness
         self.contrast = contrast
         self.scale_jitter = scale_jitter
@@ -156,6 +161,11 @@ class Augmentation:
     def __call__(self, image, boxes, labels, size, pad_value, rng):
         from PIL import Image, ImageEnhance
 
+        if self.rotate90 and rng.random() < self.rotate90:
+            # A quarter turn counter-clockwise: (x, y) in a w x h image lands on (y, w - x) in the h x w one.
+            w = image.width
+            image = image.transpose(Image.ROTATE_90)
+            boxes = [[y1, w - x2, y2, w - x1] for x1, y1, x2, y2 in boxes]
         w, h = image.size
         if rng.random() < self.flip:
             image = image.transpose(Image.FLIP_LEFT_RIGHT)

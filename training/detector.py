@@ -6,10 +6,14 @@ have (the `weights=` builders since 0.13; `dynamo=False` is passed only where `t
 
 import inspect
 import socket
+from functools import partial
 
 import numpy as np
 import torch
 from torchvision.models.detection import SSDLite320_MobileNet_V3_Large_Weights, ssdlite320_mobilenet_v3_large
+from torchvision.models.detection import _utils as det_utils
+from torchvision.models.detection.anchor_utils import DefaultBoxGenerator
+from torchvision.models.detection.ssdlite import SSDLiteHead
 
 ARCHITECTURE = "ssdlite320_mobilenet_v3_large"
 INPUT_NAME = "images"
@@ -25,6 +29,10 @@ EXPORT_SCORE_FLOOR = 0.05
 DOWNLOAD_TIMEOUT_SECONDS = 30
 OPSET = 13
 CLASS_LOGITS = "head.classification_head."
+HEAD = "head."
+# torchvision's SSDlite anchors: aspect ratios 2 and 3 (and their inverses) on each of the six feature maps, box
+# scales from 0.2 to 0.95 of the input.
+TORCHVISION_ANCHORS = {"ratios": (2.0, 3.0), "min_scale": 0.2, "max_scale": 0.95}
 
 
 def _coco_weights():
@@ -41,12 +49,28 @@ def _coco_weights():
         socket.setdefaulttimeout(previous)
 
 
-def build_model(num_classes, image_size, pretrained, fetch_weights=_coco_weights):
+def _with_anchors(model, anchors, num_classes):
+    """Replaces the anchor generator, and the head whose outputs count anchors, by ones for `anchors`."""
+    generator = DefaultBoxGenerator(
+        [list(anchors["ratios"]) for _ in model.anchor_generator.aspect_ratios],
+        min_ratio=anchors["min_scale"],
+        max_ratio=anchors["max_scale"],
+    )
+    out_channels = det_utils.retrieve_out_channels(model.backbone, (320, 320))
+    norm_layer = partial(torch.nn.BatchNorm2d, eps=0.001, momentum=0.03)
+    model.anchor_generator = generator
+    model.head = SSDLiteHead(out_channels, generator.num_anchors_per_location(), num_classes, norm_layer)
+    return model
+
+
+def build_model(num_classes, image_size, pretrained, fetch_weights=_coco_weights, anchors=None):
     """The detector for num_classes classes and square inputs of image_size pixels, and a description of it.
 
     pretrained: "coco" (COCO weights or fail), "none" (random init), "auto" (COCO when reachable, else random init,
-    saying why).
+    saying why). anchors: {"ratios", "min_scale", "max_scale"}, default torchvision's (TORCHVISION_ANCHORS); other
+    anchors change the head's outputs, so its layers that count anchors start fresh even with COCO weights.
     """
+    anchors = anchors or TORCHVISION_ANCHORS
     if pretrained not in ("auto", "coco", "none"):
         raise ValueError("pretrained must be auto, coco or none (got %r)" % pretrained)
     state = None
@@ -59,14 +83,25 @@ def build_model(num_classes, image_size, pretrained, fetch_weights=_coco_weights
     # With or without COCO weights torchvision builds the same network (MobileNetV3 with the reduced tail); only
     # the class logits depend on the number of classes, so they start fresh and every other weight is COCO's.
     model = ssdlite320_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=num_classes + LABEL_OFFSET)
+    custom = dict(anchors, ratios=tuple(anchors["ratios"])) != TORCHVISION_ANCHORS
+    if custom:
+        model = _with_anchors(model, anchors, num_classes + LABEL_OFFSET)
+    fresh = HEAD if custom else CLASS_LOGITS
     if state is not None:
-        kept = {name: value for name, value in state.items() if not name.startswith(CLASS_LOGITS)}
+        shapes = {name: value.shape for name, value in model.state_dict().items()}
+        kept = {
+            name: value
+            for name, value in state.items()
+            if not (name.startswith(fresh) and shapes.get(name) != value.shape) and not name.startswith(CLASS_LOGITS)
+        }
         missing, unexpected = model.load_state_dict(kept, strict=False)
-        if unexpected or any(not name.startswith(CLASS_LOGITS) for name in missing):
+        if unexpected or any(not name.startswith(fresh) for name in missing):
             raise RuntimeError("COCO weights do not fit the model: missing %s, unexpected %s" % (missing, unexpected))
-        description = "%s (COCO weights, new class logits)" % ARCHITECTURE
+        description = "%s (COCO weights, new %s)" % (ARCHITECTURE, "head" if custom else "class logits")
     else:
         description = "%s (from scratch)" % ARCHITECTURE
+    if custom:
+        description += ", anchors %s" % describe_anchors(anchors)
     # The builder fixes 320 x 320; inputs arrive letterboxed to image_size, so the model's own resize is a no-op.
     model.transform.min_size = (image_size,)
     model.transform.max_size = image_size
@@ -74,6 +109,12 @@ def build_model(num_classes, image_size, pretrained, fetch_weights=_coco_weights
     model.score_thresh = EVALUATION_SCORE_FLOOR
     model.detections_per_img = DETECTIONS_PER_IMAGE
     return model, description
+
+
+def describe_anchors(anchors):
+    """e.g. "ratios 2,3,5 scales 0.15-0.95"."""
+    ratios = ",".join("%g" % r for r in anchors["ratios"])
+    return "ratios %s scales %g-%g" % (ratios, anchors["min_scale"], anchors["max_scale"])
 
 
 def to_tensor(image):

@@ -7,14 +7,14 @@ model artifact: model.onnx, model.json (contracts/modelManifest.ts) and metrics.
 <dataset>/train, <dataset>/validation and <dataset>/test; see training/README.md.
 """
 
-import argparse
-import datetime
-import json
 import math
 import os
 import random
 import sys
 import time
+
+from results import describe, evaluate_splits, iso_now, print_metrics, save_predictions, split_definition, write_json
+from train_args import parse_args, split_dirs, model_version  # noqa: F401 (split_dirs: the tests reach it here)
 
 MODEL_FILE = "model.onnx"
 MANIFEST_FILE = "model.json"
@@ -26,144 +26,12 @@ ONNX_CHECK_FOLLOWS = "QI_ONNX_CHECK_FOLLOWS"
 PAD_VALUE = 114
 # Used when --score-threshold auto finds nothing to choose from (no validation box was found).
 DEFAULT_SCORE_THRESHOLD = 0.5
-SPLIT_CHANNELS = {"train": "SM_CHANNEL_TRAIN", "validation": "SM_CHANNEL_VALIDATION", "test": "SM_CHANNEL_TEST"}
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive integer (got %s)" % text)
-    return value
-
-
-def _fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError("must be a number from 0 to 1 (got %s)" % text)
-    return value
-
-
-def _threshold(text):
-    return "auto" if text == "auto" else _fraction(text)
-
-
-def _image_size(text):
-    value = _positive_int(text)
-    if value < 64 or value % 32:
-        raise argparse.ArgumentTypeError("must be a multiple of 32, at least 64 (got %s)" % text)
-    return value
-
-
-def _class_names(text):
-    names = [name.strip() for name in text.split(",")]
-    if not all(names):
-        raise argparse.ArgumentTypeError("must be comma-separated non-empty names (got %r)" % text)
-    return names
-
-
-def parse_args(argv):
-    """Hyperparameters and locations; SageMaker's own extra arguments are reported and ignored."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add = parser.add_argument
-    add("--epochs", type=_positive_int, default=20)
-    add("--batch-size", "--batch_size", type=_positive_int, default=8)
-    add("--image-size", "--image_size", type=_image_size, default=320, help="square model input, pixels")
-    add("--seed", type=int, default=0)
-    add("--class-names", "--class_names", type=_class_names, help="comma separated (default: summary.json, scratch)")
-    add(
-        "--score-threshold",
-        "--score_threshold",
-        type=_threshold,
-        default="auto",
-        help="the edge's threshold, where P/R are measured (auto: best F1 on validation)",
-    )
-    add("--learning-rate", "--learning_rate", type=float, default=0.003, help="peak of the one-cycle schedule")
-    add("--weight-decay", "--weight_decay", type=float, default=0.01)
-    add("--pretrained", choices=["auto", "coco", "none"], default="auto", help="COCO weights (auto: if reachable)")
-    add("--eval-every", "--eval_every", type=_positive_int, default=5, help="validate every N epochs")
-    add("--check-images", "--check_images", type=_positive_int, default=4, help="images for the ONNX check")
-    add("--threads", type=int, default=0, help="CPU threads (0: all this process may use)")
-    add("--data", help="local dataset folder holding train/, validation/ and test/")
-    for split, channel in SPLIT_CHANNELS.items():
-        add("--" + split, help="split folder (default: $%s, else <data>/%s)" % (channel, split))
-    add("--model-dir", "--model_dir", default=os.environ.get("SM_MODEL_DIR"), help="default: $SM_MODEL_DIR")
-    add("--output-data-dir", "--output_data_dir", default=os.environ.get("SM_OUTPUT_DATA_DIR"))
-    add("--model-name", "--model_name", default="scratch-detector")
-    add("--model-version", "--model_version", help="default: the training job's name, else local-<time>")
-    args, unknown = parser.parse_known_args(argv)
-    if unknown:
-        print("ignoring arguments this script does not use: %s" % " ".join(unknown), flush=True)
-    if not args.model_dir:
-        parser.error("--model-dir is required outside SageMaker (SM_MODEL_DIR is not set)")
-    if not args.output_data_dir:
-        args.output_data_dir = os.path.normpath(os.path.join(args.model_dir, "..", "output"))
-    return args
-
-
-def split_dirs(args):
-    """The folder of each split: argument, else SageMaker channel, else <data>/<split>; None when absent."""
-    dirs = {}
-    for split, channel in SPLIT_CHANNELS.items():
-        folder = getattr(args, split) or os.environ.get(channel)
-        if not folder and args.data:
-            candidate = os.path.join(args.data, split)
-            folder = candidate if os.path.isdir(candidate) else None
-        dirs[split] = folder
-    for split in ("train", "validation"):
-        if not dirs[split]:
-            raise SystemExit(
-                "no %s split: pass --data <dataset folder> or --%s <split folder> (SageMaker: the %s channel)"
-                % (split, split, split)
-            )
-    return dirs
-
-
-def model_version(args):
-    if args.model_version:
-        return args.model_version
-    job = json.loads(os.environ.get("SM_TRAINING_ENV", "{}")).get("job_name")
-    return job or "local-" + datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
-def iso_now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def print_metrics(prefix, metrics):
-    for name in ("map50_95", "map50", "precision", "recall"):
-        print("metric: %s_%s=%.6f" % (prefix, name, metrics[name]), flush=True)
-
-
-def main(argv):
-    args = parse_args(argv)
-    # Imported after argument parsing so that --help and argument errors need no torch.
-    import numpy as np
-    import torch
-    import torchvision
-
-    import detector
-    import export_check
-    from detection_dataset import DatasetError, Augmentation, evaluation_sample, find_summary, load_image
-    from detection_dataset import pixel_boxes, read_split
-    from detection_metrics import best_f1_threshold, evaluate
+def read_dataset(args):
+    """The splits' records, the class names, the data hash and the dataset summary (or None)."""
+    from detection_dataset import DatasetError, find_summary, read_split
     from labels_hash import labels_hash
-
-    started = time.time()
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    threads = args.threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
-    # Some builds (Debian's) start with one thread whatever the machine has.
-    torch.set_num_threads(max(1, threads))
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    framework = "pytorch %s, torchvision %s" % (torch.__version__, torchvision.__version__)
-    print("%s on %s (%d threads)" % (framework, device, torch.get_num_threads()), flush=True)
 
     dirs = split_dirs(args)
     try:
@@ -186,8 +54,7 @@ def main(argv):
     counts = ", ".join("%s %d" % (s, len(r)) for s, r in splits.items() if r is not None)
     print("dataset: %s images; classes %s" % (counts, ",".join(classes)), flush=True)
 
-    all_records = [record for records in splits.values() if records for record in records]
-    data_hash = labels_hash(all_records)
+    data_hash = labels_hash([record for records in splits.values() if records for record in records])
     if summary:
         if summary["labelsHash"] != data_hash:
             print(
@@ -196,114 +63,139 @@ def main(argv):
                 flush=True,
             )
         data_hash = summary["labelsHash"]
+    return splits, classes, data_hash, summary
 
-    size = args.image_size
-    model, architecture = detector.build_model(len(classes), size, args.pretrained)
-    model.to(device)
-    parameters = sum(p.numel() for p in model.parameters())
-    print("model: %s, %d parameters, input %dx%d" % (architecture, parameters, size, size), flush=True)
 
-    def prepared(records):
+class Run:
+    """One training run's settings and the helpers its steps share: device, letterboxing, prediction."""
+
+    def __init__(self, args):
+        import torch
+        import torchvision
+
+        self.args = args
+        threads = args.threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
+        # Some builds (Debian's) start with one thread whatever the machine has.
+        torch.set_num_threads(max(1, threads))
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.framework = "pytorch %s, torchvision %s" % (torch.__version__, torchvision.__version__)
+        print("%s on %s (%d threads)" % (self.framework, self.device, torch.get_num_threads()), flush=True)
+
+    def prepared(self, records):
         """Letterboxed inputs and boxes of records, as the edge would see them."""
+        from detection_dataset import evaluation_sample, load_image, pixel_boxes
+
         for record in records:
             boxes, labels = pixel_boxes(record)
-            canvas, input_boxes = evaluation_sample(load_image(record), boxes, size, PAD_VALUE)
+            canvas, input_boxes = evaluation_sample(load_image(record), boxes, self.args.image_size, PAD_VALUE)
             yield record, canvas, input_boxes, labels
 
-    # Letterboxed once: validation runs every few epochs, after training and for the export check.
-    validation_items = list(prepared(splits["validation"]))
-
-    def predict(items):
+    def predict(self, model, items):
         """Detections and ground truth of prepared items, in input pixels."""
+        import torch
+
+        import detector
+
         model.eval()
         detections, truths = [], []
         with torch.no_grad():
-            for start in range(0, len(items), args.batch_size):
-                batch = items[start : start + args.batch_size]
-                outputs = model([detector.to_tensor(canvas).to(device) for _, canvas, _, _ in batch])
+            for start in range(0, len(items), self.args.batch_size):
+                batch = items[start : start + self.args.batch_size]
+                outputs = model([detector.to_tensor(canvas).to(self.device) for _, canvas, _, _ in batch])
                 for (_, _, boxes, labels), output in zip(batch, outputs):
                     out_boxes, out_scores, out_labels = detector.detections_of(output)
                     detections.append(list(zip(out_boxes, out_scores, out_labels)))
                     truths.append(list(zip(boxes, labels)))
         return detections, truths
 
-    def score_threshold(detections, truths):
+    def score_threshold(self, detections, truths):
         """The fixed threshold, or the one with the best F1 on these (validation) predictions."""
-        if args.score_threshold != "auto":
-            return args.score_threshold
+        import detector
+        from detection_metrics import best_f1_threshold
+
+        if self.args.score_threshold != "auto":
+            return self.args.score_threshold
         best = best_f1_threshold(detections, truths, detector.EXPORT_SCORE_FLOOR)
         if best is None:
             return DEFAULT_SCORE_THRESHOLD
         # Rounded down to three decimals so model.json reads well; every detection it kept stays kept.
         return max(detector.EXPORT_SCORE_FLOOR, math.floor(best * 1000) / 1000)
 
-    train_records = splits["train"]
-    steps_per_epoch = (len(train_records) + args.batch_size - 1) // args.batch_size
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=args.weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=args.learning_rate, total_steps=args.epochs * steps_per_epoch, pct_start=0.15
-    )
-    augment = Augmentation()
+
+def train(run, model, train_records, validation_items):
+    """Trains on augmented batches, validating every --eval-every epochs; returns what fit() returns."""
+    import detector
+    from detection_dataset import Augmentation, load_image, pixel_boxes
+    from detection_metrics import evaluate
+    from fit import fit
+
+    args = run.args
+    augment = Augmentation(rotate90=args.rotate90, scale_jitter=args.scale_jitter)
     rng = random.Random(args.seed)
-    train_loss = float("nan")
-    training_started = time.time()
-    for epoch in range(1, args.epochs + 1):
-        epoch_started = time.time()
-        model.train()
+
+    def batches(epoch):
         order = list(train_records)
         rng.shuffle(order)
-        losses = []
         for start in range(0, len(order), args.batch_size):
-            images, targets = [], []
+            batch = []
             for record in order[start : start + args.batch_size]:
                 boxes, labels = pixel_boxes(record)
-                canvas, boxes, labels = augment(load_image(record), boxes, labels, size, PAD_VALUE, rng)
-                images.append(detector.to_tensor(canvas).to(device))
-                targets.append({k: v.to(device) for k, v in detector.targets_of(boxes, labels).items()})
-            loss_parts = model(images, targets)
-            loss = sum(loss_parts.values())
-            if not torch.isfinite(loss):
-                raise SystemExit("training diverged at epoch %d (loss %s); lower --learning-rate" % (epoch, loss))
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-            optimizer.step()
-            schedule.step()
-            losses.append(loss.item())
-        train_loss = sum(losses) / len(losses)
-        print(
-            "epoch %d/%d: loss %.4f, lr %.5f, %.1f s"
-            % (epoch, args.epochs, train_loss, schedule.get_last_lr()[0], time.time() - epoch_started),
-            flush=True,
-        )
-        print("metric: train_loss=%.6f" % train_loss, flush=True)
+                canvas, boxes, labels = augment(load_image(record), boxes, labels, args.image_size, PAD_VALUE, rng)
+                batch.append((detector.to_tensor(canvas), detector.targets_of(boxes, labels)))
+            yield batch
+
+    def interim(epoch, net):
         if epoch % args.eval_every == 0 and epoch != args.epochs:
-            predictions = predict(validation_items)
-            interim = evaluate(*predictions, score_threshold(*predictions))
+            predictions = run.predict(net, validation_items)
+            values = evaluate(*predictions, run.score_threshold(*predictions))
             print(
-                "validation after epoch %d: mAP50-95 %.4f, mAP50 %.4f" % (epoch, interim["map50_95"], interim["map50"]),
+                "validation after epoch %d: mAP50-95 %.4f, mAP50 %.4f" % (epoch, values["map50_95"], values["map50"]),
                 flush=True,
             )
-            print_metrics("validation", interim)
-    training_seconds = time.time() - training_started
+            print_metrics("validation", values)
+
+    steps_per_epoch = (len(train_records) + args.batch_size - 1) // args.batch_size
+    return fit(model, steps_per_epoch, batches, args, run.device, interim)
+
+
+def main(argv):
+    args = parse_args(argv)
+    # Imported after argument parsing so that --help and argument errors need no torch.
+    import numpy as np
+    import torch
+
+    import detector
+
+    started = time.time()
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    run = Run(args)
+    splits, classes, data_hash, summary = read_dataset(args)
+    size = args.image_size
+    anchors = {"ratios": args.anchor_ratios, "min_scale": args.anchor_scales[0], "max_scale": args.anchor_scales[1]}
+    model, architecture = detector.build_model(len(classes), size, args.pretrained, anchors=anchors)
+    model.to(run.device)
+    parameters = sum(p.numel() for p in model.parameters())
+    print("model: %s, %d parameters, input %dx%d" % (architecture, parameters, size, size), flush=True)
+
+    # Letterboxed once: validation runs every few epochs, after training and for the export check.
+    validation_items = list(run.prepared(splits["validation"]))
+    model, train_loss, training_seconds = train(run, model, splits["train"], validation_items)
     # The trained weights survive a failure in evaluation or export (SageMaker keeps the output data folder too).
     os.makedirs(args.output_data_dir, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(args.output_data_dir, CHECKPOINT_FILE))
 
-    validation = predict(validation_items)
-    threshold = score_threshold(*validation)
+    predictions = {"validation": run.predict(model, validation_items)}
+    threshold = run.score_threshold(*predictions["validation"])
     how = "fixed" if args.score_threshold != "auto" else "best F1 on validation at IoU 0.5"
     print("score threshold: %.3f (%s)" % (threshold, how), flush=True)
-    metrics = {"validation": evaluate(*validation, threshold)}
     if splits["test"]:
-        metrics["test"] = evaluate(*predict(list(prepared(splits["test"]))), threshold)
+        predictions["test"] = run.predict(model, list(run.prepared(splits["test"])))
+    metrics = evaluate_splits(predictions, threshold, args)
+    save_predictions(predictions, args.output_data_dir)
     for split, values in metrics.items():
-        print(
-            "%s (%d images): mAP50-95 %.4f, mAP50 %.4f, precision %.4f, recall %.4f at score >= %.3f"
-            % (split, values["images"], values["map50_95"], values["map50"], values["precision"], values["recall"],
-               threshold),
-            flush=True,
-        )
+        print(describe(split, values, threshold), flush=True)
         print_metrics(split, values)
 
     # Export and verify on the CPU: that is where the edge runs it.
@@ -314,13 +206,63 @@ def main(argv):
     detector.export_onnx(model, size, onnx_path, export_floor)
     print("exported %s (%.1f MB)" % (onnx_path, os.path.getsize(onnx_path) / 1e6), flush=True)
     print(detector.check_onnx(onnx_path), flush=True)
+    check_export(model, validation_items, onnx_path, export_floor, args)
+
+    seconds = time.time() - started
+    manifest = {
+        "schemaVersion": 1,
+        "name": args.model_name,
+        "version": model_version(args),
+        "file": MODEL_FILE,
+        "layout": "torchvision",
+        "input": {"name": detector.INPUT_NAME, "width": size, "height": size, "padValue": PAD_VALUE},
+        "classes": classes,
+        "labelOffset": detector.LABEL_OFFSET,
+        "scoreThreshold": threshold,
+        "metrics": metrics,
+        "training": {
+            "architecture": architecture,
+            "framework": run.framework,
+            "epochs": args.epochs,
+            "seconds": round(seconds, 1),
+            "seed": args.seed,
+            "dataHash": data_hash,
+            "split": split_definition(splits, summary),
+            "createdAt": iso_now(),
+        },
+    }
+    write_json(os.path.join(args.model_dir, MANIFEST_FILE), manifest)
+    summary_metrics = dict(
+        metrics,
+        schemaVersion=1,
+        trainLoss=train_loss,
+        epochs=args.epochs,
+        seconds=round(seconds, 1),
+        secondsPerEpoch=round(training_seconds / args.epochs, 2),
+        scoreThreshold=threshold,
+    )
+    write_json(os.path.join(args.model_dir, METRICS_FILE), summary_metrics)
+    print(
+        "done in %.0f s (%.1f s per epoch); wrote %s, %s, %s to %s"
+        % (seconds, training_seconds / args.epochs, MODEL_FILE, MANIFEST_FILE, METRICS_FILE, args.model_dir),
+        flush=True,
+    )
+
+
+def check_export(model, items, onnx_path, export_floor, args):
+    """Saves a few validation images with the PyTorch detections; compares with onnxruntime where it is importable."""
+    import torch
+
+    import detector
+    import export_check
 
     check_folder = os.path.join(args.output_data_dir, CHECK_FOLDER)
     samples = []
     model.score_thresh = export_floor
     exported = detector.ExportedDetector(model).eval()
+    size = args.image_size
     with torch.no_grad():
-        for record, canvas, _, _ in validation_items[: args.check_images]:
+        for record, canvas, _, _ in items[: args.check_images]:
             tensor = detector.to_tensor(canvas).unsqueeze(0)
             boxes, scores, labels = exported(tensor)
             result = {"boxes": boxes.tolist(), "scores": scores.tolist(), "labels": labels.tolist()}
@@ -340,49 +282,6 @@ def main(argv):
         print("ONNX vs PyTorch: " + export_check.describe(agreement), flush=True)
         if not agreement["agree"]:
             raise SystemExit("the exported model does not reproduce the PyTorch detections")
-
-    seconds = time.time() - started
-    manifest = {
-        "schemaVersion": 1,
-        "name": args.model_name,
-        "version": model_version(args),
-        "file": MODEL_FILE,
-        "layout": "torchvision",
-        "input": {"name": detector.INPUT_NAME, "width": size, "height": size, "padValue": PAD_VALUE},
-        "classes": classes,
-        "labelOffset": detector.LABEL_OFFSET,
-        "scoreThreshold": threshold,
-        "metrics": metrics,
-        "training": {
-            "architecture": architecture,
-            "framework": framework,
-            "epochs": args.epochs,
-            "seconds": round(seconds, 1),
-            "seed": args.seed,
-            "dataHash": data_hash,
-            "createdAt": iso_now(),
-        },
-    }
-    with open(os.path.join(args.model_dir, MANIFEST_FILE), "w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
-    summary_metrics = dict(
-        metrics,
-        schemaVersion=1,
-        trainLoss=train_loss,
-        epochs=args.epochs,
-        seconds=round(seconds, 1),
-        secondsPerEpoch=round(training_seconds / args.epochs, 2),
-        scoreThreshold=threshold,
-    )
-    with open(os.path.join(args.model_dir, METRICS_FILE), "w", encoding="utf-8") as f:
-        json.dump(summary_metrics, f, indent=2)
-        f.write("\n")
-    print(
-        "done in %.0f s (%.1f s per epoch); wrote %s, %s, %s to %s"
-        % (seconds, training_seconds / args.epochs, MODEL_FILE, MANIFEST_FILE, METRICS_FILE, args.model_dir),
-        flush=True,
-    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import {
   toDatasetRecord,
 } from "../../contracts/dataset";
 import { imageIdFromKey } from "../../contracts/labelRecord";
-import { DatasetTooSmallError } from "../../lib/errors";
+import { DatasetTooFewBoxesError, DatasetTooSmallError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
 import type { LabelStore, Log, ObjectStore } from "../../lib/ports";
 import { datasetKeys } from "../shared/datasets";
@@ -23,6 +23,8 @@ export const buildDatasetEventSchema = z.object({
   datasetId: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   classes: z.array(z.string().min(1)).min(1),
   minImages: z.number().int().positive(),
+  /** Boxes all splits together must hold (config `dataset.minBoxes`). */
+  minBoxes: z.number().int().positive().default(1),
   fractions: splitFractionsSchema.default(DEFAULT_SPLIT_FRACTIONS),
 });
 export type BuildDatasetEvent = z.input<typeof buildDatasetEventSchema>;
@@ -58,7 +60,7 @@ export interface BuildDatasetDeps {
  */
 export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Promise<BuildDatasetResult> {
   const { objects, labels, log } = deps;
-  const { datasetId, classes, minImages, fractions } = parseEvent(buildDatasetEventSchema, event);
+  const { datasetId, classes, minImages, minBoxes, fractions } = parseEvent(buildDatasetEventSchema, event);
   const keys: string[] = [];
   for await (const object of imageObjects(objects, DATA_LAKE_PREFIXES.images)) keys.push(object.key);
   const ids = keys.map(imageIdFromKey);
@@ -86,6 +88,9 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
     );
   }
 
+  const boxes = mapSplits((split) => records[split].reduce((sum, record) => sum + record.annotations.length, 0));
+  refuseWithoutBoxes(records, boxes, minBoxes);
+
   const paths = datasetKeys(datasetId);
   const channels = {} as PerSplit<string>;
   for (const split of SPLITS) {
@@ -108,7 +113,7 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
     classes,
     fractions,
     counts,
-    boxes: mapSplits((split) => records[split].reduce((sum, record) => sum + record.annotations.length, 0)),
+    boxes,
     labelsHash: labelsHash(all),
   };
   await objects.write(paths.summary, JSON.stringify(summary, null, 2), "application/json");
@@ -124,6 +129,37 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
     labelsHash: summary.labelsHash,
     skipped,
   };
+}
+
+/** What a split without a single box would do to the run. */
+const WITHOUT_BOXES: PerSplit<string> = {
+  train: "the model would have nothing to learn",
+  validation: "the quality gate would measure nothing",
+  test: "its metrics would mean nothing",
+};
+
+/**
+ * Stops the run before training when the labels hold fewer boxes than `dataset.minBoxes`, or when a split that holds
+ * images (train and validation always do by now) has no image with a box: a training job would cost money for a model
+ * that detects nothing, or metrics that mean nothing.
+ */
+function refuseWithoutBoxes(records: PerSplit<DatasetRecord[]>, boxes: PerSplit<number>, minBoxes: number): void {
+  const perSplit = SPLITS.map((split) => `${split} ${boxes[split]}`).join(", ");
+  const total = boxes.train + boxes.validation + boxes.test;
+  if (total < minBoxes) {
+    throw new DatasetTooFewBoxesError(
+      `the approved labels hold ${total} boxes (${perSplit}); training needs at least ${minBoxes} (dataset.minBoxes): ` +
+        "images without boxes teach a detector nothing to find",
+    );
+  }
+  for (const split of SPLITS) {
+    if (records[split].length > 0 && boxes[split] === 0) {
+      throw new DatasetTooFewBoxesError(
+        `the ${split} split has ${records[split].length} images and not one box (boxes: ${perSplit}): ` +
+          `${WITHOUT_BOXES[split]}; label more images with defects`,
+      );
+    }
+  }
 }
 
 function mapSplits<T>(value: (split: Split) => T): PerSplit<T> {

@@ -5,7 +5,7 @@ import { parseEvent } from "../shared/events";
 import { modelKeys, parseModelManifest } from "../../lib/models";
 import type { Log, ObjectStore } from "../../lib/ports";
 import { keyInBucket, s3Uri } from "../../lib/s3Uri";
-import { createTarGz, readTarEntries } from "../../lib/tar";
+import { createTarGz, readTarEntries, TarFormatError } from "../../lib/tar";
 
 export const APPROVAL_STATUSES = ["Approved", "PendingManualApproval"] as const;
 
@@ -34,6 +34,33 @@ export interface EvaluateModelResult {
 
 const gateFormat = (value: number) => value.toFixed(3);
 
+/** zlib's own words for what it found, turned into what it means for a model archive. */
+const GZIP_PROBLEMS: Record<string, string> = {
+  Z_DATA_ERROR: "not gzip data",
+  Z_BUF_ERROR: "the gzip data is cut short",
+};
+
+/**
+ * `model.json` and the ONNX files of a training output. An archive that is not a gzip'd tar (or is cut short) is a
+ * `ModelArtifactError` naming the archive and what was wrong; a failure to read the object is left as it is (it may be
+ * transient).
+ */
+async function modelFiles(objects: ObjectStore, modelDataUrl: string): Promise<Map<string, Buffer>> {
+  const wanted = (name: string) => name === MODEL_MANIFEST_FILE || name.endsWith(".onnx");
+  const stream = await objects.read(keyInBucket(modelDataUrl, objects.bucket));
+  try {
+    return await readTarEntries(stream, wanted);
+  } catch (error) {
+    const { message, code } = error as Error & { code?: unknown };
+    const gzipProblem = typeof code === "string" && code.startsWith("Z_");
+    if (error instanceof TarFormatError || gzipProblem) {
+      const what = gzipProblem ? `${GZIP_PROBLEMS[code] ?? "not readable gzip data"} (zlib: ${message})` : message;
+      throw new ModelArtifactError(`${modelDataUrl} is not a gzip'd tar: ${what}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
 /**
  * Reads `model.json` (and the ONNX file it names) out of the training output, decides the quality gate on the
  * validation mAP50-95, and lays the model out for the later stages: the plain files, a Neo input archive and the
@@ -44,11 +71,7 @@ export async function evaluateModel(event: unknown, { objects, log }: { objects:
     evaluateModelEventSchema,
     event,
   );
-  const tarKey = keyInBucket(modelDataUrl, objects.bucket);
-  const entries = await readTarEntries(
-    await objects.read(tarKey),
-    (name) => name === MODEL_MANIFEST_FILE || name.endsWith(".onnx"),
-  );
+  const entries = await modelFiles(objects, modelDataUrl);
   const manifestBytes = entries.get(MODEL_MANIFEST_FILE);
   if (!manifestBytes) throw new ModelArtifactError(`${modelDataUrl} has no ${MODEL_MANIFEST_FILE}`);
   const manifest = parseModelManifest(manifestBytes, modelDataUrl);

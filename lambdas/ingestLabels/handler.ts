@@ -25,6 +25,8 @@ export interface IngestLabelsResult {
   approved: number;
   /** Labels that verification judged wrong: stored as REJECTED, so the images are labeled again next time. */
   rejectedByVerification: number;
+  /** Boxes that ran past their image's edge, stored clipped to it; every one is listed in the report. */
+  clippedBoxes: number;
   /** Lines that produced no record, by reason; every one is listed in the report. */
   rejected: number;
   rejectedByReason: Partial<Record<RejectionCode, number>>;
@@ -66,22 +68,34 @@ export async function ingestLabels(event: unknown, deps: IngestLabelsDeps): Prom
   const context = { bucket: objects.bucket, classes, labelingJobName, verified, now: (deps.now ?? Date.now)() / 1000 };
 
   const rejections: { line: number; code: RejectionCode; detail: string; sourceRef?: string }[] = [];
+  const clipped: { line: number; sourceRef: string; boxes: number[] }[] = [];
   const records: LabelRecord[] = [];
   let lineCount = 0;
   for await (const text of lines(await objects.read(keyInBucket(manifestUri, objects.bucket)))) {
     if (text.trim() === "") continue;
     lineCount += 1;
     const result = labelFromLine(text, context);
-    if ("record" in result) records.push(result.record);
-    else rejections.push({ line: lineCount, ...result });
+    if (!("record" in result)) {
+      rejections.push({ line: lineCount, ...result });
+      continue;
+    }
+    records.push(result.record);
+    if (result.clippedBoxes.length > 0) {
+      clipped.push({ line: lineCount, sourceRef: result.record.source_ref, boxes: result.clippedBoxes });
+    }
   }
+  const clippedBoxes = clipped.reduce((sum, entry) => sum + entry.boxes.length, 0);
 
   const rejectedByReason: Partial<Record<RejectionCode, number>> = {};
   for (const { code } of rejections) rejectedByReason[code] = (rejectedByReason[code] ?? 0) + 1;
   const reportKey = labelingJobKeys(labelingJobName).ingestReport;
   await objects.write(
     reportKey,
-    JSON.stringify({ manifestUri, lines: lineCount, ingested: records.length, rejectedByReason, rejections }, null, 1),
+    JSON.stringify(
+      { manifestUri, lines: lineCount, ingested: records.length, clippedBoxes, clipped, rejectedByReason, rejections },
+      null,
+      1,
+    ),
     "application/json",
   );
   if (records.length === 0) {
@@ -99,11 +113,13 @@ export async function ingestLabels(event: unknown, deps: IngestLabelsDeps): Prom
     ingested: records.length,
     approved,
     rejectedByVerification: records.length - approved,
+    clippedBoxes,
     rejected: rejections.length,
     rejectedByReason,
     reportKey,
   };
   if (rejections.length > 0) log.warn("some labels were rejected", { rejectedByReason, reportKey });
+  if (clippedBoxes > 0) log.warn("boxes past the image edge were clipped to it", { clippedBoxes, reportKey });
   log.info("labels ingested", { ...result });
   return result;
 }

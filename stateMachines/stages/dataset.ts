@@ -5,7 +5,12 @@ import { STATES } from "../states";
 export const datasetStage = defineStage({ name: "Dataset", tasks: [STATES.buildDataset] }, (stage) => {
   const { labeling, dataset } = stage.args;
   stage.lambda(STATES.buildDataset, "buildDataset", {
-    Parameters: { "datasetId.$": "$.run.names.dataset", classes: labeling.classes, minImages: dataset.minImages },
+    Parameters: {
+      "datasetId.$": "$.run.names.dataset",
+      classes: labeling.classes,
+      minImages: dataset.minImages,
+      minBoxes: dataset.minBoxes,
+    },
     ResultPath: "$.dataset",
     Next: STATES.trainModel,
   });

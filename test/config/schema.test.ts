@@ -45,6 +45,7 @@ describe("stack config", () => {
     expect(d.registry.approvalStatus).to.equal("Approved");
     expect(p.labeling.verification, "prod verifies labels").to.equal(true);
     expect(p.dataset.minImages).to.be.greaterThan(d.dataset.minImages);
+    expect(p.dataset.minBoxes).to.be.greaterThan(d.dataset.minBoxes);
     expect(d.schedule.expression, "dev runs start by hand").to.equal(null);
     expect(p.schedule.expression).to.match(/^cron\(/);
     expect(d.edge.uncertainty.maxPerHour, "dev sends few images back to label").to.be.lessThan(
@@ -83,6 +84,8 @@ describe("stack config", () => {
     ["labeling.workteamArn", "my-team", "must be empty or the ARN of a private SageMaker workteam"],
     ["labeling.verification", "maybe", "must be true or false"],
     ["dataset.minImages", "0", "must be a whole number from 1 to 1000000"],
+    ["dataset.minBoxes", "0", "must be a whole number from 1 to 1000000"],
+    ["dataset.minBoxes", "many", "must be a whole number from 1 to 1000000"],
     ["training.batchSize", "0", "must be a whole number from 1 to 256"],
     ["training.imageSize", "32", "must be a whole number of pixels from 64 to 1280"],
     ["training.scoreThreshold", "-0.1", "must be auto (the best F1 on the validation split) or a number from 0 to 1"],

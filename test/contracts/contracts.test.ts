@@ -7,7 +7,14 @@ import {
   deviceImagesPrefix,
   isImageKey,
 } from "../../contracts/dataLake";
-import { datasetRecordSchema, labelsHash, splitOf, toDatasetRecord } from "../../contracts/dataset";
+import {
+  datasetRecordSchema,
+  datasetSummarySchema,
+  labelsHash,
+  splitOf,
+  stratifiedSplit,
+  toDatasetRecord,
+} from "../../contracts/dataset";
 import { componentArtifactKey, componentNames, modelComponentVersion } from "../../contracts/modelComponent";
 import { letterboxGeometry, modelManifestSchema } from "../../contracts/modelManifest";
 import {
@@ -164,6 +171,55 @@ describe("dataset", () => {
     });
   });
 
+  describe("stratified split (the evaluation protocol)", () => {
+    const box = { class_id: 0, left: 1, top: 2, width: 3, height: 4 };
+    // 230 images with boxes and 5 without, as in the real sample data.
+    const records = ids.slice(0, 235).map((image_id, i) => ({ image_id, annotations: i < 230 ? [box] : [] }));
+    const fractions = { train: 0.7, validation: 0.1, test: 0.2 };
+    const count = (splits: Map<string, string>, split: string, withBoxes: boolean) =>
+      records.filter((r) => splits.get(r.image_id) === split && r.annotations.length > 0 === withBoxes).length;
+
+    it("gives each split its fraction of the images with boxes and of those without; test never below its own", () => {
+      const splits = stratifiedSplit(records, fractions, 0);
+      expect(splits.size).to.equal(235);
+      expect([
+        count(splits, "test", true),
+        count(splits, "validation", true),
+        count(splits, "train", true),
+      ]).to.deep.equal([46, 23, 161]);
+      expect([
+        count(splits, "test", false),
+        count(splits, "validation", false),
+        count(splits, "train", false),
+      ]).to.deep.equal([1, 1, 3]);
+    });
+
+    it("is fixed by its seed, whatever the order of the records, and another seed draws other images", () => {
+      const first = stratifiedSplit(records, fractions, 0);
+      expect(stratifiedSplit([...records].reverse(), fractions, 0)).to.deep.equal(first);
+      const other = stratifiedSplit(records, fractions, 1);
+      const moved = records.filter((r) => other.get(r.image_id) !== first.get(r.image_id)).length;
+      expect(moved).to.be.greaterThan(50);
+    });
+
+    it("is recorded in the summary; summaries from before it still read", () => {
+      const summary = {
+        schemaVersion: 1,
+        datasetId: "d",
+        createdAt: "2026-12-01T00:00:00.000Z",
+        classes: ["scratch"],
+        fractions,
+        counts: { train: 1, validation: 1, test: 1 },
+        boxes: { train: 1, validation: 1, test: 1 },
+        labelsHash: "0".repeat(64),
+      };
+      expect(datasetSummarySchema.parse(summary).split).to.equal(undefined);
+      const split = { method: "stratified", seed: 3 };
+      expect(datasetSummarySchema.parse({ ...summary, split }).split).to.deep.equal(split);
+      expect(datasetSummarySchema.safeParse({ ...summary, split: { method: "stratified" } }).success).to.equal(false);
+    });
+  });
+
   it("keeps image paths inside the split", () => {
     const record = { image_id: ids[0], width: 450, height: 300, annotations: [] };
     expect(datasetRecordSchema.safeParse({ ...record, image: "images/a.jpg" }).success).to.equal(true);
@@ -197,6 +253,45 @@ describe("model manifest", () => {
       metrics: { validation: { map50_95: 0.5, map50: 0.9, precision: 0.8, recall: 0.85, images: 35 } },
     });
     expect(manifest.labelOffset).to.equal(0);
+  });
+
+  it("keeps each mAP's bootstrap interval and the split the model was measured on", () => {
+    const interval = { level: 0.95, resamples: 2000, seed: 0, map50_95: [0.51, 0.62], map50: [0.85, 0.95] };
+    const split = {
+      method: "stratified",
+      seed: 0,
+      fractions: { train: 0.7, validation: 0.1, test: 0.2 },
+      images: { train: 164, validation: 24, test: 47 },
+      imagesWithBoxes: { train: 161, validation: 23, test: 46 },
+    };
+    const test = { map50_95: 0.56, map50: 0.9, precision: 0.8, recall: 0.85, images: 47, interval };
+    const manifest = {
+      schemaVersion: 1,
+      name: "scratch-detector",
+      version: "demo",
+      file: "model.onnx",
+      layout: "torchvision",
+      input: { name: "images", width: 320, height: 320, padValue: 114 },
+      classes: ["scratch"],
+      scoreThreshold: 0.5,
+      metrics: { validation: test, test },
+      training: {
+        architecture: "a",
+        framework: "f",
+        epochs: 1,
+        seconds: 1,
+        seed: 0,
+        dataHash: "h",
+        split,
+        createdAt: "2026-12-01T00:00:00.000Z",
+      },
+    };
+    const parsed = modelManifestSchema.parse(manifest);
+    expect(parsed.metrics.test?.interval).to.deep.equal(interval);
+    expect(parsed.training?.split).to.deep.equal(split);
+    const upsideDown = { ...test, interval: { ...interval, map50_95: [0.62, 0.51] } };
+    const refused = modelManifestSchema.safeParse({ ...manifest, metrics: { validation: test, test: upsideDown } });
+    expect(refused.error?.issues[0].path.join(".")).to.equal("metrics.test.interval.map50_95");
   });
 });
 

@@ -25,7 +25,11 @@ export interface CloudScenario {
   labelingFailure?: string;
   /** Lines the labeling job appends to its output manifest (e.g. malformed ones). */
   extraLabelingLines: string[];
+  /** The boxes the labelers draw on every image (default: one scratch inside the 90x60 image). */
+  labelBoxes?: Record<string, number>[];
   trainingFailure?: string;
+  /** What the training job writes as its model.tar.gz instead of a real one. */
+  modelArtifact?: Buffer;
   /** CompilationJobStatus of each DescribeCompilationJob; the last one repeats. */
   neoStatuses: string[];
   neoFailureReason?: string;
@@ -142,7 +146,7 @@ export class FakeCloud {
       } else {
         entry[LABEL_ATTRIBUTE] = {
           image_size: [{ width: 90, height: 60, depth: 3 }],
-          annotations: [{ class_id: 0, left: 10, top: 12, width: 30, height: 8 }],
+          annotations: this.scenario.labelBoxes ?? [{ class_id: 0, left: 10, top: 12, width: 30, height: 8 }],
         };
         entry[`${LABEL_ATTRIBUTE}-metadata`] = {
           "class-map": { "0": "scratch" },
@@ -222,7 +226,7 @@ export class FakeCloud {
       { name: "metrics.json", data: Buffer.from(JSON.stringify(manifest.metrics)) },
     ]);
     const modelData = `${need(request, "OutputDataConfig.S3OutputPath")}${name}/output/model.tar.gz`;
-    this.objects.put(this.key(modelData), tarball);
+    this.objects.put(this.key(modelData), this.scenario.modelArtifact ?? tarball);
     return { TrainingJobName: name, TrainingJobStatus: "Completed", ModelArtifacts: { S3ModelArtifacts: modelData } };
   }
 

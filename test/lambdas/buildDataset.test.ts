@@ -15,16 +15,24 @@ const event = (overrides: Partial<BuildDatasetEvent> = {}): BuildDatasetEvent =>
   ...overrides,
 });
 
-function labeledLake(count: number) {
+/** `count` labeled images, each with one box unless `clean` says the image was found without defects. */
+function labeledLake(count: number, clean: (imageId: string, i: number) => boolean = () => false) {
   const objects = new MemoryObjectStore();
   const labels = new MemoryLabelStore();
   for (let i = 0; i < count; i++) {
     const key = `images/line-1/${String(i).padStart(6, "0")}.jpg`;
     objects.put(key, "x");
-    labels.records.set(labelFor(key).image_id, labelFor(key));
+    const label = labelFor(key);
+    labels.records.set(label.image_id, clean(label.image_id, i) ? { ...label, annotations: "[]" } : label);
   }
   return { objects, labels };
 }
+
+const nothingWritten = (objects: MemoryObjectStore) =>
+  expect(
+    [...objects.objects.keys()].some((k) => k.startsWith("datasets/")),
+    "nothing written",
+  ).to.equal(false);
 
 const annotationLines = (objects: MemoryObjectStore, id: string, split: string) =>
   objects
@@ -110,6 +118,41 @@ describe("BuildDataset", () => {
       [...objects.objects.keys()].some((k) => k.startsWith("datasets/")),
       "nothing written",
     ).to.equal(false);
+  });
+
+  it("refuses labels that hold fewer boxes than dataset.minBoxes, saying how many there are", async () => {
+    const { objects, labels } = labeledLake(40, (_, i) => i >= 3);
+    const error = await failureOf(
+      buildDataset(event({ minImages: 20, minBoxes: 10 }), { objects, labels, log: recordingLog() }),
+    );
+    expect(error.name).to.equal("DatasetTooFewBoxesError");
+    expect(error.message).to.match(
+      /^the approved labels hold 3 boxes \(train \d+, validation \d+, test \d+\); training needs at least 10 \(dataset.minBoxes\): images without boxes teach a detector nothing to find$/,
+    );
+    nothingWritten(objects);
+  });
+
+  for (const split of SPLITS) {
+    it(`refuses a dataset whose ${split} split holds images but not one box, naming the split`, async () => {
+      const { objects, labels } = labeledLake(60, (id) => splitOf(id) === split);
+      const error = await failureOf(
+        buildDataset(event({ minImages: 20, minBoxes: 10 }), { objects, labels, log: recordingLog() }),
+      );
+      expect(error.name).to.equal("DatasetTooFewBoxesError");
+      expect(error.message).to.match(new RegExp(`^the ${split} split has \\d+ images and not one box \\(boxes: `));
+      nothingWritten(objects);
+    });
+  }
+
+  it("accepts an empty test split, and images without boxes next to ones with", async () => {
+    const { objects, labels } = labeledLake(40, (_, i) => i % 3 === 0);
+    const result = await buildDataset(event({ minBoxes: 10, fractions: { train: 0.8, validation: 0.2, test: 0 } }), {
+      objects,
+      labels,
+      log: recordingLog(),
+    });
+    expect(result.counts.test).to.equal(0);
+    expect(result.boxes.train + result.boxes.validation).to.equal(26);
   });
 
   it("builds a dataset from the real sample labels", async function () {

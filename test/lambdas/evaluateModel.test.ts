@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Readable } from "node:stream";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { evaluateModel, EvaluateModelEvent } from "../../lambdas/evaluateModel/handler";
 import { readTarEntries } from "../../lib/tar";
 import { MemoryObjectStore, recordingLog } from "../fakes/memoryPorts";
@@ -79,6 +80,34 @@ describe("EvaluateModel", () => {
     const error = await failureOf(evaluateModel(event(), { objects, log: recordingLog() }));
     expect(error.name).to.equal("ModelArtifactError");
     expect(error.message).to.contain("has no detector.onnx");
+  });
+
+  describe("a training output that is not a gzip'd tar fails with ModelArtifactError naming the archive", () => {
+    const tarball = modelTarball(manifestFor(), Buffer.alloc(3000, 7));
+    const cases: [string, Buffer, string][] = [
+      ["plain text", Buffer.from("model.onnx and model.json"), "not gzip data (zlib: incorrect header check)"],
+      ["an uncompressed tar", gunzipSync(tarball), "not gzip data (zlib: incorrect header check)"],
+      ["a zip file", Buffer.from("PK\x03\x04 zip local file header"), "not gzip data (zlib: incorrect header check)"],
+      ["a gzip'd tar cut short", tarball.subarray(0, tarball.length - 40), "the gzip data is cut short (zlib: "],
+      [
+        "gzip'd JSON",
+        gzipSync(JSON.stringify(manifestFor()).repeat(4)),
+        "not a tar archive: the 512 bytes at byte 0 are not a tar header (bad checksum)",
+      ],
+      ["a gzip'd scrap", gzipSync("{}"), "not a tar archive: it ends 2 bytes into a header at byte 0"],
+    ];
+    for (const [what, bytes, problem] of cases) {
+      it(what, async () => {
+        const objects = new MemoryObjectStore().put(tarKey, bytes);
+        const error = await failureOf(evaluateModel(event(), { objects, log: recordingLog() }));
+        expect(error.name).to.equal("ModelArtifactError");
+        expect(error.message).to.contain(`s3://qi-test-lake/${tarKey} is not a gzip'd tar: ${problem}`);
+        expect(
+          [...objects.objects.keys()].filter((key) => key !== tarKey),
+          "nothing written",
+        ).to.deep.equal([]);
+      });
+    }
   });
 
   it("fails with ObjectNotFoundError when the training output is missing", async () => {

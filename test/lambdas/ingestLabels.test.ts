@@ -41,6 +41,7 @@ describe("IngestLabels", () => {
       ingested: 5,
       approved: 5,
       rejectedByVerification: 0,
+      clippedBoxes: 0,
       rejected: 5,
       rejectedByReason: {
         "not-json": 1,
@@ -87,6 +88,75 @@ describe("IngestLabels", () => {
     expect(report.rejections[1].detail).to.contain("did not submit the task before it expired");
     expect(report.rejections[3].detail).to.contain("class id 2 is not one of the 1 classes");
     expect(report.rejections[4].detail).to.match(/annotations/);
+  });
+
+  describe("boxes", () => {
+    const image = "images/bad/edge.jpg";
+    const line = (annotations: unknown[]) =>
+      JSON.stringify({
+        "source-ref": `s3://qi-test-lake/${image}`,
+        boxes: { image_size: [{ width: 450, height: 300, depth: 3 }], annotations },
+        "boxes-metadata": { "job-name": `labeling-job/${job}`, "creation-date": "2026-11-30T09:12:44.123" },
+      });
+    const box = (left: number, top: number, width: number, height: number) => ({
+      class_id: 0,
+      left,
+      top,
+      width,
+      height,
+    });
+    const ingest = async (...lines: string[]) => {
+      const objects = new MemoryObjectStore().put(outputKey, `${lines.join("\n")}\n`);
+      const labels = new MemoryLabelStore();
+      const result = await ingestLabels(event(), { objects, labels, log: recordingLog(), sleep: noSleep });
+      const report = objects.json(`labeling/${job}/ingest-report.json`) as {
+        clippedBoxes: number;
+        clipped: { line: number; sourceRef: string; boxes: number[] }[];
+        rejections: { line: number; code: string; detail: string }[];
+      };
+      return { result, report, stored: [...labels.records.values()] };
+    };
+
+    it("clips a box that runs past the image edge to the image, and counts it in the result and the report", async () => {
+      const { result, report, stored } = await ingest(
+        line([box(10, 20, 30, 40), box(400, 250, 80, 70), box(-5, -10, 20, 30)]),
+      );
+      expect(result).to.include({ ingested: 1, rejected: 0, clippedBoxes: 2 });
+      expect(JSON.parse(stored[0].annotations)).to.deep.equal([
+        box(10, 20, 30, 40),
+        box(400, 250, 50, 50),
+        box(0, 0, 15, 20),
+      ]);
+      expect(report.clippedBoxes).to.equal(2);
+      expect(report.clipped).to.deep.equal([{ line: 1, sourceRef: `s3://qi-test-lake/${image}`, boxes: [1, 2] }]);
+    });
+
+    it("rejects a box that lies wholly outside the image, naming the box", async () => {
+      const { result, report } = await ingest(line([box(10, 20, 30, 40)]), line([box(1, 1, 5, 5), box(460, 10, 5, 5)]));
+      expect(result).to.include({ ingested: 1, rejected: 1, clippedBoxes: 0 });
+      expect(report.rejections).to.deep.equal([
+        {
+          line: 2,
+          code: "invalid-label",
+          detail: "annotations[1]: lies outside the 450x300 image (left 460, top 10, width 5, height 5)",
+          sourceRef: `s3://qi-test-lake/${image}`,
+        },
+      ]);
+    });
+
+    it("rejects a zero-size box, naming the box's index and the field", async () => {
+      const { report } = await ingest(
+        line([box(10, 20, 30, 40)]),
+        line([box(1, 1, 5, 5), box(10, 10, 0, 12)]),
+        line([box(10, 10, 12, 0)]),
+        line([{ class_id: 0, left: 1, top: 2, width: "3", height: 4 }]),
+      );
+      expect(report.rejections.map((r) => [r.line, r.code, r.detail])).to.deep.equal([
+        [2, "invalid-label", "annotations[1].width: must be > 0 pixels, a box with an area (got 0)"],
+        [3, "invalid-label", "annotations[0].height: must be > 0 pixels, a box with an area (got 0)"],
+        [4, "invalid-label", 'annotations[0].width: must be a number (got "3")'],
+      ]);
+    });
   });
 
   it("rejects a line whose source-ref is not an s3://bucket/key URI, instead of failing the whole job", () => {

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import * as path from "node:path";
 import { Readable } from "node:stream";
-import { createTarGz, readTarEntries } from "../../lib/tar";
+import { createTarGz, readTarEntries, TarFormatError } from "../../lib/tar";
 import { skipBecause } from "../harness/skip";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "python-tarfile.tar.gz");
@@ -58,6 +58,34 @@ describe("the tar reader and writer", () => {
     const script =
       "import sys,tarfile,io;t=tarfile.open(fileobj=io.BytesIO(sys.stdin.buffer.read()));print(t.extractfile('pkg/train.py').read().decode(),end='')";
     expect(execFileSync("python3", ["-c", script], { input: archive }).toString()).to.equal("print('hi')\n");
+  });
+
+  it("refuses bytes that are not a tar archive, saying where, instead of reading garbage as entries", async () => {
+    const problem = async (raw: Buffer) => {
+      try {
+        await readTarEntries(Readable.from([raw]), () => true, { gzipped: false });
+      } catch (error) {
+        expect(error).to.be.instanceOf(TarFormatError);
+        return (error as Error).message;
+      }
+      throw new Error("expected a TarFormatError");
+    };
+    const { gunzipSync } = await import("node:zlib");
+    const tar = gunzipSync(
+      createTarGz([
+        { name: "a.txt", data: Buffer.from("a") },
+        { name: "b.txt", data: Buffer.alloc(600) },
+      ]),
+    );
+    const corrupt = Buffer.from(tar);
+    corrupt[1024 + 3] ^= 0xff; // the name of the second entry, whose header starts after the first's data block
+    expect(await problem(corrupt)).to.equal(
+      "not a tar archive: the 512 bytes at byte 1024 are not a tar header (bad checksum)",
+    );
+    expect(await problem(Buffer.from("x".repeat(600)))).to.match(/at byte 0 are not a tar header/);
+    expect(await problem(Buffer.from("x".repeat(100)))).to.equal(
+      "not a tar archive: it ends 100 bytes into a header at byte 0",
+    );
   });
 
   it("fails on a truncated archive instead of returning part of a file", async () => {

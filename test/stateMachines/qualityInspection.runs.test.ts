@@ -270,10 +270,53 @@ describe("running the state machine (aws-local-stepfunctions, real Lambda handle
     expect(run.path).to.not.include(STATES.trainModel);
   });
 
+  it("a labeling batch without a single box stops before training, and the alert says why", async () => {
+    const run = await runPipeline({ labeledImages: 0, newImages: 40, cloud: { labelBoxes: [] } });
+    const message = expectFailedAt(
+      run,
+      failedStateOf(STATES.buildDataset),
+      STATES.buildDataset,
+      "DatasetTooFewBoxesError",
+    );
+    expect(message.cause).to.match(
+      /the approved labels hold 0 boxes \(train 0, validation 0, test 0\); training needs at least 20 \(dataset.minBoxes\)/,
+    );
+    expect(run.world.labels.records.size).to.equal(40);
+    expect(run.path).to.not.include(STATES.trainModel);
+    expect(run.world.cloud.trainingJobs).to.have.length(0);
+  });
+
+  it("boxes drawn past the image edge are stored clipped to it, and the run goes on", async () => {
+    const run = await runPipeline({
+      ...onnx,
+      cloud: { labelBoxes: [{ class_id: 0, left: 70, top: 50, width: 30, height: 20 }] },
+    });
+    expect(run.output!.outcome).to.equal("deployed");
+    expect(run.output!.ingest).to.include({ ingested: 10, rejected: 0, clippedBoxes: 10 });
+    const labeled = [...run.world.labels.records.values()].filter((r) => r.source_ref.includes("/new-"));
+    expect(labeled.map((r) => JSON.parse(r.annotations))).to.deep.equal(
+      Array(10).fill([{ class_id: 0, left: 70, top: 50, width: 20, height: 10 }]),
+    );
+  });
+
   it("a failed training job notifies once and fails the run", async () => {
     const run = await runPipeline({ cloud: { trainingFailure: "AlgorithmError: CUDA out of memory" } });
     const message = expectFailedAt(run, failedStateOf(STATES.trainModel), STATES.trainModel, "States.TaskFailed");
     expect(message.cause).to.contain("CUDA out of memory");
+  });
+
+  it("a training output that is not a gzip'd tar fails EvaluateModel as ModelArtifactError naming the archive", async () => {
+    const run = await runPipeline({ cloud: { modelArtifact: Buffer.from("model.onnx and model.json, not packed") } });
+    const message = expectFailedAt(
+      run,
+      failedStateOf(STATES.evaluateModel),
+      STATES.evaluateModel,
+      "ModelArtifactError",
+    );
+    expect(message.cause).to.contain(
+      `s3://qi-test-lake/models/${namesOf(run).trainingJob}/output/model.tar.gz is not a gzip'd tar: not gzip data`,
+    );
+    expect(run.world.cloud.packages.size, "nothing registered").to.equal(0);
   });
 
   it("a model below the threshold is registered as Rejected and nothing is deployed", async () => {

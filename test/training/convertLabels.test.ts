@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { datasetRecordSchema, datasetSummarySchema, labelsHash, splitOf } from "../../contracts/dataset";
 import { imageIdFromKey } from "../../contracts/labelRecord";
 import {
+  conversionFlagsSchema,
   convertExport,
   ConversionOptions,
   exportRows,
@@ -203,6 +204,31 @@ describe("training: label export converter", () => {
     });
   });
 
+  describe("command-line flags", () => {
+    const flags = {
+      labels: "l.csv",
+      images: "i",
+      out: "o",
+      datasetId: "d",
+      classes: "scratch",
+      fractions: "0.7,0.1,0.2",
+    };
+    it("take a split method and its seed", () => {
+      expect(conversionFlagsSchema.parse({ ...flags, split: "stratified", seed: "3" })).to.deep.include({
+        split: "stratified",
+        seed: 3,
+      });
+    });
+    it("refuse an unknown split method or seed, naming the flag", () => {
+      const problems = (extra: Record<string, string>) =>
+        conversionFlagsSchema
+          .safeParse({ ...flags, split: "stratified", seed: "0", ...extra })
+          .error?.issues.map((issue) => issue.message);
+      expect(problems({ split: "random" })).to.deep.equal(["--split must be image-id-hash or stratified"]);
+      expect(problems({ seed: "-1" })).to.deep.equal(["--seed must be a whole number >= 0"]);
+    });
+  });
+
   describe("the real export in ../shared/datasets/scratches", function () {
     before(function () {
       if (!existsSync(SCRATCHES_DIR)) skipBecause(this, NO_SCRATCHES_DATA);
@@ -231,6 +257,28 @@ describe("training: label export converter", () => {
         i.imageFile.endsWith("image-2020-04-22-11-07-29-26-cropped-left-top.jpg"),
       )!;
       expect(first.record.annotations[0]).to.deep.equal({ class_id: 0, left: 81, top: 123, width: 82, height: 97 });
+      expect(conversion.summary.split).to.deep.equal({ method: "image-id-hash" });
+    });
+
+    it("splits stratified by whether an image has boxes, seeded: the evaluation protocol of the demo model", () => {
+      const text = readFileSync(path.join(SCRATCHES_DIR, "labels", "labels.csv"), "utf8");
+      const images = filesBelow(path.join(SCRATCHES_DIR, "images"));
+      const protocol: ConversionOptions = {
+        ...options,
+        fractions: { train: 0.7, validation: 0.1, test: 0.2 },
+        split: { method: "stratified", seed: 0 },
+      };
+      const conversion = convertExport(text, images, protocol);
+      expect(conversion.summary.counts).to.deep.equal({ train: 164, validation: 24, test: 47 });
+      const clean = (split: string) =>
+        conversion.images.filter((i) => i.split === split && i.record.annotations.length === 0).length;
+      expect([clean("train"), clean("validation"), clean("test")]).to.deep.equal([3, 1, 1]);
+      expect(conversion.summary.split).to.deep.equal({ method: "stratified", seed: 0 });
+      const again = convertExport(text, images, protocol);
+      expect(again.images.map((i) => i.split)).to.deep.equal(conversion.images.map((i) => i.split));
+      const other = convertExport(text, images, { ...protocol, split: { method: "stratified", seed: 1 } });
+      expect(other.summary.counts).to.deep.equal(conversion.summary.counts);
+      expect(other.images.map((i) => i.split)).to.not.deep.equal(conversion.images.map((i) => i.split));
     });
   });
 });

@@ -157,6 +157,32 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
     expect(existsSync(path.join(outputDir, TRAIN_OUTPUTS.checkpoint)), "the weights are kept").to.equal(true);
   });
 
+  it("gives every mAP its 95 % bootstrap interval, prints it, and records the split and the predictions", () => {
+    const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(path.join(modelDir, "model.json"), "utf8")));
+    for (const split of ["validation", "test"] as const) {
+      const metrics = manifest.metrics[split]!;
+      const interval = metrics.interval!;
+      expect(interval).to.deep.include({ level: 0.95, resamples: 2000, seed: 0 });
+      for (const name of ["map50_95", "map50"] as const) {
+        const [low, high] = interval[name];
+        expect(metrics[name], `${split}.${name} inside its interval`).to.be.within(low - 1e-4, high + 1e-4);
+        const line = new RegExp(
+          `^${split} \\(\\d+ images\\):.* ${name === "map50" ? "mAP50" : "mAP50-95"} [0-9.]+ \\(95% CI ${low.toFixed(3)}-${high.toFixed(3)}\\)`,
+          "m",
+        );
+        expect(run.stdout).to.match(line);
+      }
+    }
+    const { counts } = conversion.summary;
+    expect(manifest.training?.split).to.deep.include({
+      method: "image-id-hash",
+      images: { train: counts.train, validation: counts.validation, test: counts.test },
+    });
+    const predictions = JSON.parse(readFileSync(path.join(outputDir, "predictions.json"), "utf8"));
+    expect(predictions.test.truths).to.have.length(counts.test);
+    expect(predictions.validation.detections).to.have.length(counts.validation);
+  });
+
   it("exports an ONNX model that onnxruntime-node runs with the torchvision layout", async () => {
     const session = await ort.InferenceSession.create(path.join(modelDir, TRAIN_OUTPUTS.model));
     try {

@@ -148,6 +148,20 @@ class ImageTest(SplitFolder):
                 inner = canvas.crop((int(x1) + 2, int(y1) + 2, int(x2) - 2, int(y2) - 2)).convert("L")
                 self.assertGreater(min(inner.getdata()), 200)
 
+    def test_quarter_turns_keep_boxes_on_what_they_marked(self):
+        image = Image.new("RGB", (90, 60))
+        image.paste((255, 255, 255), (20, 10, 50, 30))
+        augment = Augmentation(flip=0, rotate90=1, brightness=0, contrast=0, jitter_probability=0)
+        canvas, boxes, _ = augment(image, [[20, 10, 50, 30]], [0], 64, 114, random.Random(1))
+        # 90x60 turned is 60x90, letterboxed to 43x64 at x 10: the box (10, 40)-(30, 70) of the turned image.
+        scale = 64 / 90
+        expected = [10 * scale + 10, 40 * scale, 30 * scale + 10, 70 * scale]
+        for got, want in zip(boxes[0], expected):
+            self.assertAlmostEqual(got, want, delta=0.5)
+        x1, y1, x2, y2 = boxes[0]
+        inner = canvas.crop((int(x1) + 2, int(y1) + 2, int(x2) - 2, int(y2) - 2)).convert("L")
+        self.assertGreater(min(inner.getdata()), 200)
+
     def test_augmentation_is_repeatable_with_a_seed(self):
         image = Image.new("RGB", (90, 60), (40, 80, 120))
         first = Augmentation()(image, [[20, 10, 50, 30]], [0], 64, 114, random.Random(7))

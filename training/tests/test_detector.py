@@ -39,6 +39,32 @@ class BuildModelTest(unittest.TestCase):
         # background + our two classes, per anchor
         self.assertEqual(logits.shape[0], model.anchor_generator.num_anchors_per_location()[0] * 3)
 
+    def test_builds_the_anchors_it_is_given_and_a_head_that_scores_each(self):
+        anchors = {"ratios": (2.0, 3.0, 5.0), "min_scale": 0.15, "max_scale": 0.95}
+        model, description = detector.build_model(1, 128, "none", anchors=anchors)
+        self.assertIn("anchors ratios 2,3,5 scales 0.15-0.95", description)
+        # three ratios and their inverses, the square box and the one between two scales
+        self.assertEqual(model.anchor_generator.num_anchors_per_location(), [8] * 6)
+        logits = model.state_dict()[detector.CLASS_LOGITS + "module_list.0.1.weight"]
+        self.assertEqual(logits.shape[0], 8 * 2)
+        model.eval()
+        with torch.no_grad():
+            output = model([torch.rand(3, 128, 128)])[0]
+        self.assertEqual(set(output), {"boxes", "scores", "labels"})
+        default, description = detector.build_model(1, 128, "none")
+        self.assertEqual(default.anchor_generator.num_anchors_per_location(), [6] * 6)
+        self.assertNotIn("anchors", description)
+
+    def test_takes_coco_weights_where_they_fit_other_anchors(self):
+        coco = detector.ssdlite320_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=91)
+        state = {name: value + 1 if value.is_floating_point() else value for name, value in coco.state_dict().items()}
+        anchors = {"ratios": (2.0, 4.0, 6.0), "min_scale": 0.1, "max_scale": 0.9}
+        model, description = detector.build_model(1, 128, "auto", fetch_weights=lambda: (state, None), anchors=anchors)
+        self.assertIn("COCO weights, new head", description)
+        for name, value in model.state_dict().items():
+            if not name.startswith(detector.HEAD):
+                self.assertTrue(torch.equal(value, state[name]), name)
+
     def test_targets_and_outputs_shift_labels_past_the_background(self):
         target = detector.targets_of([], [])
         self.assertEqual(tuple(target["boxes"].shape), (0, 4))

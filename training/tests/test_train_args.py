@@ -7,6 +7,7 @@ import unittest
 from unittest import mock
 
 import train
+import train_args
 
 
 def parse(*argv, env=None):
@@ -62,6 +63,29 @@ class ArgsTest(unittest.TestCase):
         for argv, message in cases:
             self.assertIn("argument " + message, self.rejection(*argv, "--model-dir", "m"))
         self.assertIn("--model-dir is required outside SageMaker", self.rejection("--epochs", "1"))
+
+    def test_reads_the_model_options_and_defaults_to_the_demo_models(self):
+        args = parse(
+            "--model-dir", "m", "--ema-decay", "0.99", "--rotate90", "0.5", "--scale-jitter", "0.3",
+            "--anchor-ratios", "2,3,5", "--anchor-scales", "0.15,0.95", "--bootstrap", "100",
+        )
+        self.assertEqual((args.ema_decay, args.rotate90, args.scale_jitter), (0.99, 0.5, 0.3))
+        self.assertEqual((args.anchor_ratios, args.anchor_scales, args.bootstrap), ((2.0, 3.0, 5.0), (0.15, 0.95), 100))
+        defaults = parse("--model-dir", "m")
+        for name, value in train_args.DEFAULTS.items():
+            self.assertEqual(getattr(defaults, name), value, name)
+
+    def test_rejects_bad_model_options_naming_the_argument(self):
+        cases = [
+            (["--ema-decay", "1"], "--ema-decay/--ema_decay: must be from 0 (off) to below 1 (got 1)"),
+            (["--rotate90", "1.5"], "--rotate90: must be a number from 0 to 1 (got 1.5)"),
+            (["--anchor-ratios", "2,0.5"], "--anchor-ratios/--anchor_ratios: must be comma-separated aspect ratios"),
+            (["--anchor-ratios", "x"], "--anchor-ratios/--anchor_ratios: must be comma-separated aspect ratios"),
+            (["--anchor-scales", "0.9,0.2"], "--anchor-scales/--anchor_scales: must be min,max with 0 < min < max"),
+            (["--anchor-scales", "0.2"], "--anchor-scales/--anchor_scales: must be min,max with 0 < min < max"),
+        ]
+        for argv, message in cases:
+            self.assertIn("argument " + message, self.rejection(*argv, "--model-dir", "m"))
 
     def test_finds_splits_in_channels_or_under_data(self):
         args = parse("--model-dir", "m", "--data", "/nonexistent")
