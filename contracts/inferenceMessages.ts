@@ -46,7 +46,7 @@ export interface InferenceResult {
   sentForLabeling?: boolean;
 }
 
-export type InferenceErrorCode = "IMAGE_UNREADABLE" | "INFERENCE_FAILED" | "OUTBOX_DROPPED";
+export type InferenceErrorCode = "IMAGE_UNREADABLE" | "IMAGE_TOO_LARGE" | "INFERENCE_FAILED" | "OUTBOX_DROPPED";
 
 export interface InferenceError {
   schemaVersion: 1;

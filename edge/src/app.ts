@@ -72,6 +72,7 @@ export class EdgeApp {
       scoreThreshold: config.scoreThreshold,
       iouThreshold: config.iouThreshold,
       maxDetections: config.maxDetections,
+      maxImagePixels: config.maxImagePixels,
       bare: {
         layout: config.layout,
         inputWidth: config.inputSize?.width,
@@ -209,7 +210,7 @@ export class EdgeApp {
     try {
       inspection = await detector.inspect(bytes);
     } catch (error) {
-      const code = error instanceof ImageDecodeError ? "IMAGE_UNREADABLE" : "INFERENCE_FAILED";
+      const code = error instanceof ImageDecodeError ? error.code : "INFERENCE_FAILED";
       return this.report(code, `${name}: ${(error as Error).message}`, name);
     }
     const result = resultMessage(name, inspection, detector.spec, context);

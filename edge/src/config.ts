@@ -14,6 +14,7 @@ import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inference
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
 import { MQTT_PROTOCOLS } from "./transports/mqtt";
 import { AWS_REGION, THING_NAME } from "../../contracts/awsNames";
+import { DEFAULT_MAX_IMAGE_PIXELS } from "./imageHeader";
 
 /**
  * The edge detector's configuration: one schema, three sources. CLI flags beat environment variables, which beat
@@ -132,6 +133,13 @@ export const edgeConfigFields = {
     must: "be a whole number from 1 to 1000",
     schema: wholeNumber(1, 1000),
     fallback: "100",
+  }),
+  maxImagePixels: field({
+    flag: "--max-image-pixels <n>",
+    description: "refuse images of more pixels (width × height) before decoding them: IMAGE_TOO_LARGE",
+    must: "be a whole number of pixels from 1 to 1000000000",
+    schema: wholeNumber(1, 1_000_000_000),
+    fallback: String(DEFAULT_MAX_IMAGE_PIXELS),
   }),
   threads: field({
     flag: "--threads <n>",

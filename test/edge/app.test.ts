@@ -5,6 +5,7 @@ import { inferenceErrorProblems, inferenceResultProblems } from "../../contracts
 import { EdgeApp } from "../../edge/src/app";
 import { parseEdgeConfig } from "../../edge/src/config";
 import { Outbox } from "../../edge/src/outbox";
+import { claimingSize } from "../harness/imageBombs";
 import { gradientJpeg } from "../harness/images";
 import { tempDir, oneScratchDetector } from "../harness/modelFolders";
 import { memoryLog } from "../fakes/memoryLog";
@@ -125,5 +126,35 @@ describe("edge app without a broker", () => {
     await waitFor(() => inspected() > before, "inspection after the folder came back");
     edge.stop();
     expect(await done).to.equal(0);
+  });
+
+  it("reports an image bomb as IMAGE_TOO_LARGE and a non-image in plain words, each naming the file", async () => {
+    const camera = path.join(dir, "camera-abuse");
+    mkdirSync(camera);
+    writeFileSync(path.join(camera, "a-bomb.jpg"), claimingSize(await gradientJpeg(64, 64), 20_000, 20_000));
+    writeFileSync(path.join(camera, "b-empty.jpg"), "");
+    writeFileSync(path.join(camera, "c-text.jpg"), "just some text");
+    writeFileSync(path.join(camera, "d-fine.jpg"), await gradientJpeg(450, 300));
+    const outboxDir = path.join(dir, "outbox-abuse");
+    const flags = { model, imagesDir: camera, once: true, intervalSeconds: "0", broker: UNREACHABLE, outboxDir };
+    const config = parseEdgeConfig({ ...flags, shutdownTimeoutSeconds: "0" }, {});
+    const log = memoryLog();
+    expect(await (await EdgeApp.create(config, log)).run(), log.lines.join("\n")).to.equal(0);
+    const { messages } = await queued(outboxDir);
+    const said = messages.map((m) => [m.body.code, m.body.image_name, m.body.message]);
+    expect(said.slice(0, 3)).to.deep.equal([
+      [
+        "IMAGE_TOO_LARGE",
+        "a-bomb.jpg",
+        "a-bomb.jpg: 20000x20000 pixels (400 MP) is more than the limit of 40000000 pixels (40 MP); not decoded",
+      ],
+      ["IMAGE_UNREADABLE", "b-empty.jpg", "b-empty.jpg: empty file"],
+      ["IMAGE_UNREADABLE", "c-text.jpg", 'c-text.jpg: not an image (starts with "just som")'],
+    ]);
+    for (const m of messages.slice(0, 3)) expect(inferenceErrorProblems(m.body)).to.deep.equal([]);
+    expect(messages[3].body.image_name).to.equal("d-fine.jpg");
+    expect(log.lines).to.include(
+      "ERROR IMAGE_TOO_LARGE: a-bomb.jpg: 20000x20000 pixels (400 MP) is more than the limit of 40000000 pixels (40 MP); not decoded",
+    );
   });
 });
