@@ -3,7 +3,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errorTopicOf, InferenceErrorCode } from "../../contracts/inferenceMessages";
 import { ImageFolder } from "./camera";
-import { EdgeConfig } from "./config";
+import { EdgeConfig, EdgeConfigError, EdgeConfigField, flagNameOf } from "./config";
 import { Courier } from "./courier";
 import { Detector } from "./detector";
 import { createUploader, Feedback, uncertaintyRuleOf } from "./feedback";
@@ -12,7 +12,7 @@ import { Log } from "./log";
 import { errorMessage, resultMessage, summaryLine } from "./messages";
 import { Outbox } from "./outbox";
 import { GreengrassIpcTransport } from "./transports/greengrassIpc";
-import { MqttTransport } from "./transports/mqtt";
+import { MqttTransport, TlsFilesError } from "./transports/mqtt";
 import { Transport } from "./transports/transport";
 import { ImageUploader } from "./uploaders";
 
@@ -23,16 +23,40 @@ export function createTransport(config: EdgeConfig, log: Log): Transport {
   if (config.transport === "greengrass-ipc") {
     return new GreengrassIpcTransport({ ackTimeoutSeconds: config.ackTimeoutSeconds, log });
   }
-  return new MqttTransport({
-    broker: config.broker,
-    clientId: config.clientId,
-    cert: config.cert,
-    key: config.key,
-    ca: config.ca,
-    ackTimeoutSeconds: config.ackTimeoutSeconds,
-    protocol: config.mqttVersion,
-    log,
-  });
+  return asConfigError(
+    () =>
+      new MqttTransport({
+        broker: config.broker,
+        clientId: config.clientId,
+        cert: config.cert,
+        key: config.key,
+        ca: config.ca,
+        ackTimeoutSeconds: config.ackTimeoutSeconds,
+        protocol: config.mqttVersion,
+        log,
+      }),
+  );
+}
+
+/** Problems only the files themselves reveal (certificates aws-crt refuses) are configuration problems: exit 2. */
+function asConfigError<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof TlsFilesError) throw new EdgeConfigError([error.message]);
+    throw error;
+  }
+}
+
+/** A folder that passed the config check but cannot be used (no permission, read-only disk): exit 2, one line. */
+async function openFolder<T>(field: EdgeConfigField, dir: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    throw new EdgeConfigError([`${flagNameOf(field)} must be a folder this process can write (${dir}: ${code})`]);
+  }
 }
 
 export const EXIT_OK = 0;
@@ -82,19 +106,23 @@ export class EdgeApp {
       },
       log,
     });
-    const outbox = await Outbox.open<MqttMeta>(config.outboxDir, {
-      maxBytes: config.outboxMaxBytes,
-      onCorrupt: (file, reason) => log.warn(`outbox: set aside unreadable ${file}: ${reason}`),
-    });
+    const outbox = await openFolder("outboxDir", config.outboxDir, () =>
+      Outbox.open<MqttMeta>(config.outboxDir, {
+        maxBytes: config.outboxMaxBytes,
+        onCorrupt: (file, reason) => log.warn(`outbox: set aside unreadable ${file}: ${reason}`),
+      }),
+    );
     const feedback =
       uploader &&
-      (await Feedback.open({
-        dir: config.uploadOutboxDir,
-        maxBytes: config.uploadMaxBytes,
-        rule: uncertaintyRuleOf(config),
-        uploader,
-        log,
-      }));
+      (await openFolder("uploadOutboxDir", config.uploadOutboxDir, () =>
+        Feedback.open({
+          dir: config.uploadOutboxDir,
+          maxBytes: config.uploadMaxBytes,
+          rule: uncertaintyRuleOf(config),
+          uploader,
+          log,
+        }),
+      ));
     return new EdgeApp(config, detector, outbox, transport, log, feedback);
   }
 

@@ -9,7 +9,7 @@ import {
   flagName,
   pemFile,
 } from "../../lib/fields";
-import { bool, decimal, existingPath, scoreBand, wholeNumber } from "../../lib/fieldValues";
+import { bool, decimal, existingPath, folderPath, scoreBand, serverUrl, wholeNumber } from "../../lib/fieldValues";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
 import { MQTT_PROTOCOLS } from "./transports/mqtt";
@@ -30,7 +30,7 @@ const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/;
 const uploadTarget = z
   .string()
   .min(1)
-  .refine((v) => v === "off" || S3_URI.test(v) || !v.includes("://"))
+  .refine((v) => v === "off" || S3_URI.test(v) || (!v.includes("://") && folderPath.safeParse(v).success))
   .transform((v): UploadTarget => {
     if (v === "off") return { kind: "off" };
     const bucket = S3_URI.exec(v)?.[1];
@@ -87,10 +87,7 @@ export const edgeConfigFields = {
     flag: "--broker <url>",
     description: "mqtt transport: mqtt://host[:port] (plain TCP) or mqtts://host[:port] (mutual TLS)",
     must: "be a URL like mqtt://127.0.0.1:1883 or mqtts://<endpoint>:8883",
-    schema: z
-      .string()
-      .regex(/^mqtts?:\/\/[^/:]+(:\d{1,5})?\/?$/)
-      .transform((u) => new URL(u)),
+    schema: serverUrl(/^mqtts?:\/\/[^/:\s]+(:\d{1,5})?\/?$/),
     fallback: "mqtt://127.0.0.1:1883",
   }),
   mqttVersion: field({
@@ -186,8 +183,8 @@ export const edgeConfigFields = {
   outboxDir: field({
     flag: "--outbox <dir>",
     description: "folder of the durable outbox",
-    must: "be a folder path",
-    schema: z.string().min(1),
+    must: "be a folder path (a folder, or where one can be made; not a file)",
+    schema: folderPath,
     fallback: ".local/edge/outbox",
   }),
   outboxMaxBytes: field({
@@ -200,7 +197,7 @@ export const edgeConfigFields = {
   upload: field({
     flag: "--upload <target>",
     description: "where images sent back for labeling go: s3://<bucket>, a local data lake folder, or off",
-    must: "be off, s3://<bucket> or a folder path",
+    must: "be off, s3://<bucket> or a folder path (not a file)",
     schema: uploadTarget,
     fallback: "off",
   }),
@@ -208,10 +205,7 @@ export const edgeConfigFields = {
     flag: "--upload-endpoint <url>",
     description: "an S3-compatible endpoint instead of AWS's, e.g. http://127.0.0.1:9000 (path-style requests)",
     must: "be an http:// or https:// URL without a path, e.g. http://127.0.0.1:9000",
-    schema: z
-      .string()
-      .regex(/^https?:\/\/[^/:\s]+(:\d{1,5})?\/?$/)
-      .transform((u) => new URL(u)),
+    schema: serverUrl(/^https?:\/\/[^/:\s]+(:\d{1,5})?\/?$/),
   }),
   uploadRegion: field({
     flag: "--upload-region <region>",
@@ -223,8 +217,8 @@ export const edgeConfigFields = {
   uploadOutboxDir: field({
     flag: "--upload-outbox <dir>",
     description: "folder of the durable queue of images waiting for upload",
-    must: "be a folder path",
-    schema: z.string().min(1),
+    must: "be a folder path (a folder, or where one can be made; not a file)",
+    schema: folderPath,
     fallback: ".local/edge/upload-outbox",
   }),
   uploadMaxBytes: field({
