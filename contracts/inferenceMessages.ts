@@ -57,6 +57,10 @@ export interface InferenceError {
   message: string;
   image_name?: string;
   droppedTotal?: number;
+  /** OUTBOX_DROPPED: dropped since the previous notice, and when those had been queued. */
+  dropped?: number;
+  droppedFrom?: string;
+  droppedTo?: string;
 }
 
 const ajv = new Ajv({ allErrors: true });

@@ -6,6 +6,7 @@ import { ImageFolder } from "./camera";
 import { EdgeConfig, EdgeConfigError, EdgeConfigField, flagNameOf } from "./config";
 import { Courier } from "./courier";
 import { Detector } from "./detector";
+import { DropNotices } from "./dropNotices";
 import { createUploader, Feedback, uncertaintyRuleOf } from "./feedback";
 import { ImageDecodeError } from "./image";
 import { Log } from "./log";
@@ -72,6 +73,7 @@ export class EdgeApp {
   private stopping = false;
   private readonly stopped = new AbortController();
   private readonly errorTopic: string;
+  private readonly drops: DropNotices;
 
   private constructor(
     private readonly config: EdgeConfig,
@@ -83,6 +85,7 @@ export class EdgeApp {
     private readonly feedback?: Feedback,
   ) {
     this.errorTopic = errorTopicOf(config.topic);
+    this.drops = new DropNotices(outbox, this.errorTopic, config.thingName, log);
   }
 
   static async create(
@@ -244,24 +247,11 @@ export class EdgeApp {
     const result = resultMessage(name, inspection, detector.spec, context);
     if (this.feedback) {
       // Decided (and the image stored) before the result is queued, so the result can say so.
-      const { sent, dropped } = await this.feedback.consider(bytes, result);
+      const { sent, drop } = await this.feedback.consider(bytes, result);
       result.sentForLabeling = sent;
-      if (dropped > 0) await this.reportDroppedUploads(dropped);
+      if (drop) await this.drops.record("upload-outbox", drop, this.feedback.dropped, config.uploadMaxBytes);
     }
     if (await this.enqueue(result, config.topic)) log.info(summaryLine(result, this.outbox.length));
-  }
-
-  /** The upload outbox dropped its oldest images to make room: says so, like the result outbox does. */
-  private async reportDroppedUploads(dropped: number): Promise<void> {
-    const total = this.feedback!.dropped;
-    const text = `upload outbox full (${this.config.uploadMaxBytes} bytes): dropped the ${dropped} oldest images waiting for upload, ${total} in all`;
-    await this.enqueue(this.droppedNotice(text, total), this.errorTopic);
-  }
-
-  /** Warns that an outbox dropped messages and returns the `OUTBOX_DROPPED` notice for `<topic>/errors`. */
-  private droppedNotice(text: string, droppedTotal: number): object {
-    this.log.warn(text);
-    return errorMessage("OUTBOX_DROPPED", text, { thingName: this.config.thingName }, { droppedTotal });
   }
 
   /** Logs a problem and queues it for `<topic>/errors`. */
@@ -272,19 +262,15 @@ export class EdgeApp {
 
   /** Stores a message for delivery; says so when the outbox had to drop old ones to make room. */
   private async enqueue(message: object, topic: string): Promise<boolean> {
-    let dropped: number;
+    let drop;
     try {
-      ({ dropped } = await this.outbox.append(Buffer.from(JSON.stringify(message)), { topic }));
+      ({ drop } = await this.outbox.append(Buffer.from(JSON.stringify(message)), { topic }));
     } catch (error) {
       this.log.error(`cannot store a message in the outbox ${this.config.outboxDir}: ${(error as Error).message}`);
       return false;
     }
-    if (dropped > 0) {
-      const text = `outbox full (${this.config.outboxMaxBytes} bytes): dropped the ${dropped} oldest messages, ${this.outbox.dropped} in all`;
-      const notice = this.droppedNotice(text, this.outbox.dropped);
-      // Straight into the outbox, not through enqueue: the notice must not report a drop of its own.
-      await this.outbox.append(Buffer.from(JSON.stringify(notice)), { topic: this.errorTopic }).catch(() => undefined);
-    }
+    // The notice replaces the pending one beside the queue: it never takes a result's place.
+    if (drop) await this.drops.record("outbox", drop, this.outbox.dropped, this.config.outboxMaxBytes);
     return true;
   }
 

@@ -1,10 +1,10 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { inferenceErrorProblems, inferenceResultProblems } from "../../contracts/inferenceMessages";
 import { EdgeApp } from "../../edge/src/app";
 import { parseEdgeConfig } from "../../edge/src/config";
-import { Outbox } from "../../edge/src/outbox";
+import { Outbox, outboxBytesFor } from "../../edge/src/outbox";
 import { claimingSize } from "../harness/imageBombs";
 import { gradientJpeg } from "../harness/images";
 import { tempDir, oneScratchDetector } from "../harness/modelFolders";
@@ -75,7 +75,7 @@ describe("edge app without a broker", () => {
       {},
     );
     // Room for about three results (the configurable minimum is 64 KiB, too much for a quick test).
-    config.outboxMaxBytes = 3000;
+    config.outboxMaxBytes = outboxBytesFor(3, 700, statSync(dir).blksize);
     const log = memoryLog();
     expect(await (await EdgeApp.create(config, log)).run(), log.lines.join("\n")).to.equal(0);
     const { messages, dropped } = await queued(outboxDir);
@@ -88,7 +88,9 @@ describe("edge app without a broker", () => {
     expect(notices.at(-1)!.body.droppedTotal).to.be.within(dropped - 1, dropped);
     // The newest result survived.
     expect(messages.map((m) => m.body.image_name)).to.include("part-7.jpg");
-    expect(log.lines.join("\n")).to.match(/WARN outbox full \(3000 bytes\): dropped the \d+ oldest messages/);
+    expect(log.lines.join("\n")).to.match(
+      new RegExp(`WARN outbox full \\(${config.outboxMaxBytes} bytes\\): dropped the \\d+ oldest messages`),
+    );
   });
 
   it("waits for a camera folder that disappears instead of stopping, and goes on when it is back", async () => {
