@@ -37,6 +37,9 @@ const uploadTarget = z
     return bucket ? { kind: "s3", bucket } : { kind: "folder", dir: v };
   });
 
+/** The largest model input side a bare .onnx may be fed (8192² × 3 floats is 768 MiB already). */
+const MAX_INPUT_SIDE = 8192;
+
 /** A default may also be read from the environment when parsing. */
 type EnvDefault = (env: NodeJS.ProcessEnv) => string | undefined;
 type EdgeField = FlagField<z.ZodType<unknown, string>, EnvDefault>;
@@ -155,14 +158,16 @@ export const edgeConfigFields = {
   inputSize: field({
     flag: "--input-size <size>",
     description: "input size of a .onnx without model.json and without a fixed input shape: 640 or 640x480",
-    must: "be <n> or <width>x<height>, e.g. 640 or 640x480",
+    must: "be <n> or <width>x<height>, each from 1 to 8192, e.g. 640 or 640x480",
     schema: z
       .string()
       .regex(/^[1-9]\d{0,4}(x[1-9]\d{0,4})?$/)
       .transform((s) => {
         const [width, height = width] = s.split("x").map(Number);
         return { width, height };
-      }),
+      })
+      // A 99999×99999 input would be a 120 GB tensor.
+      .refine(({ width, height }) => width <= MAX_INPUT_SIDE && height <= MAX_INPUT_SIDE),
   }),
   classes: field({
     flag: "--classes <names>",

@@ -107,6 +107,7 @@ describe("edge config", () => {
     ["outboxDir", path.join(pem, "outbox"), "--outbox must be a folder path"],
     ["uploadOutboxDir", pem, "--upload-outbox must be a folder path (a folder, or where one can be made; not a file)"],
     ["upload", pem, "--upload must be off, s3://<bucket> or a folder path (not a file)"],
+    ["inputSize", "99999x640", "--input-size must be <n> or <width>x<height>, each from 1 to 8192"],
     ["maxImagePixels", "0", "--max-image-pixels must be a whole number of pixels from 1 to 1000000000"],
     ["maxImagePixels", "40MP", "--max-image-pixels must be a whole number of pixels from 1 to 1000000000"],
   ];
