@@ -46,7 +46,7 @@ export interface InferenceResult {
   sentForLabeling?: boolean;
 }
 
-export type InferenceErrorCode = "IMAGE_UNREADABLE" | "INFERENCE_FAILED" | "OUTBOX_DROPPED";
+export type InferenceErrorCode = "IMAGE_UNREADABLE" | "IMAGE_TOO_LARGE" | "INFERENCE_FAILED" | "OUTBOX_DROPPED";
 
 export interface InferenceError {
   schemaVersion: 1;
@@ -57,6 +57,10 @@ export interface InferenceError {
   message: string;
   image_name?: string;
   droppedTotal?: number;
+  /** OUTBOX_DROPPED: dropped since the previous notice, and when those had been queued. */
+  dropped?: number;
+  droppedFrom?: string;
+  droppedTo?: string;
 }
 
 const ajv = new Ajv({ allErrors: true });

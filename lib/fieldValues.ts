@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import path from "node:path";
 import { z } from "zod";
 
 /**
@@ -42,6 +43,32 @@ export const existingPath = (kind: "file" | "directory") =>
     const stat = statSync(p, { throwIfNoEntry: false });
     return kind === "file" ? stat?.isFile() : stat?.isDirectory();
   });
+
+/**
+ * A folder the program may create: it is a folder already, or nothing is there yet and the nearest existing parent is
+ * a folder (not a file, which `mkdir -p` would stumble on with EEXIST or ENOTDIR).
+ */
+export const folderPath = z
+  .string()
+  .min(1)
+  .refine((p) => {
+    for (let at = path.resolve(p); ; at = path.dirname(at)) {
+      const stat = statSync(at, { throwIfNoEntry: false });
+      if (stat) return stat.isDirectory();
+      if (path.dirname(at) === at) return false;
+    }
+  });
+
+/**
+ * A server address matching `pattern` that is also a URL (`new URL` takes it) with a port from 1 to 65535 when one
+ * is given: `mqtt://host:99999` fits a `\d{1,5}` pattern but is no URL.
+ */
+export const serverUrl = (pattern: RegExp) =>
+  z
+    .string()
+    .regex(pattern)
+    .refine((text) => URL.canParse(text) && new URL(text).port !== "0")
+    .transform((text) => new URL(text));
 
 /** `0.3-0.7` → [0.3, 0.7] (0 ≤ low ≤ high ≤ 1); `off` → null. */
 export const scoreBand = z

@@ -3,16 +3,17 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errorTopicOf, InferenceErrorCode } from "../../contracts/inferenceMessages";
 import { ImageFolder } from "./camera";
-import { EdgeConfig } from "./config";
+import { EdgeConfig, EdgeConfigError, EdgeConfigField, flagNameOf } from "./config";
 import { Courier } from "./courier";
 import { Detector } from "./detector";
+import { DropNotices } from "./dropNotices";
 import { createUploader, Feedback, uncertaintyRuleOf } from "./feedback";
 import { ImageDecodeError } from "./image";
 import { Log } from "./log";
 import { errorMessage, resultMessage, summaryLine } from "./messages";
 import { Outbox } from "./outbox";
 import { GreengrassIpcTransport } from "./transports/greengrassIpc";
-import { MqttTransport } from "./transports/mqtt";
+import { MqttTransport, TlsFilesError } from "./transports/mqtt";
 import { Transport } from "./transports/transport";
 import { ImageUploader } from "./uploaders";
 
@@ -23,16 +24,40 @@ export function createTransport(config: EdgeConfig, log: Log): Transport {
   if (config.transport === "greengrass-ipc") {
     return new GreengrassIpcTransport({ ackTimeoutSeconds: config.ackTimeoutSeconds, log });
   }
-  return new MqttTransport({
-    broker: config.broker,
-    clientId: config.clientId,
-    cert: config.cert,
-    key: config.key,
-    ca: config.ca,
-    ackTimeoutSeconds: config.ackTimeoutSeconds,
-    protocol: config.mqttVersion,
-    log,
-  });
+  return asConfigError(
+    () =>
+      new MqttTransport({
+        broker: config.broker,
+        clientId: config.clientId,
+        cert: config.cert,
+        key: config.key,
+        ca: config.ca,
+        ackTimeoutSeconds: config.ackTimeoutSeconds,
+        protocol: config.mqttVersion,
+        log,
+      }),
+  );
+}
+
+/** Problems only the files themselves reveal (certificates aws-crt refuses) are configuration problems: exit 2. */
+function asConfigError<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof TlsFilesError) throw new EdgeConfigError([error.message]);
+    throw error;
+  }
+}
+
+/** A folder that passed the config check but cannot be used (no permission, read-only disk): exit 2, one line. */
+async function openFolder<T>(field: EdgeConfigField, dir: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    throw new EdgeConfigError([`${flagNameOf(field)} must be a folder this process can write (${dir}: ${code})`]);
+  }
 }
 
 export const EXIT_OK = 0;
@@ -48,6 +73,7 @@ export class EdgeApp {
   private stopping = false;
   private readonly stopped = new AbortController();
   private readonly errorTopic: string;
+  private readonly drops: DropNotices;
 
   private constructor(
     private readonly config: EdgeConfig,
@@ -59,6 +85,7 @@ export class EdgeApp {
     private readonly feedback?: Feedback,
   ) {
     this.errorTopic = errorTopicOf(config.topic);
+    this.drops = new DropNotices(outbox, this.errorTopic, config.thingName, log);
   }
 
   static async create(
@@ -72,6 +99,7 @@ export class EdgeApp {
       scoreThreshold: config.scoreThreshold,
       iouThreshold: config.iouThreshold,
       maxDetections: config.maxDetections,
+      maxImagePixels: config.maxImagePixels,
       bare: {
         layout: config.layout,
         inputWidth: config.inputSize?.width,
@@ -81,19 +109,23 @@ export class EdgeApp {
       },
       log,
     });
-    const outbox = await Outbox.open<MqttMeta>(config.outboxDir, {
-      maxBytes: config.outboxMaxBytes,
-      onCorrupt: (file, reason) => log.warn(`outbox: set aside unreadable ${file}: ${reason}`),
-    });
+    const outbox = await openFolder("outboxDir", config.outboxDir, () =>
+      Outbox.open<MqttMeta>(config.outboxDir, {
+        maxBytes: config.outboxMaxBytes,
+        onCorrupt: (file, reason) => log.warn(`outbox: set aside unreadable ${file}: ${reason}`),
+      }),
+    );
     const feedback =
       uploader &&
-      (await Feedback.open({
-        dir: config.uploadOutboxDir,
-        maxBytes: config.uploadMaxBytes,
-        rule: uncertaintyRuleOf(config),
-        uploader,
-        log,
-      }));
+      (await openFolder("uploadOutboxDir", config.uploadOutboxDir, () =>
+        Feedback.open({
+          dir: config.uploadOutboxDir,
+          maxBytes: config.uploadMaxBytes,
+          rule: uncertaintyRuleOf(config),
+          uploader,
+          log,
+        }),
+      ));
     return new EdgeApp(config, detector, outbox, transport, log, feedback);
   }
 
@@ -209,30 +241,17 @@ export class EdgeApp {
     try {
       inspection = await detector.inspect(bytes);
     } catch (error) {
-      const code = error instanceof ImageDecodeError ? "IMAGE_UNREADABLE" : "INFERENCE_FAILED";
+      const code = error instanceof ImageDecodeError ? error.code : "INFERENCE_FAILED";
       return this.report(code, `${name}: ${(error as Error).message}`, name);
     }
     const result = resultMessage(name, inspection, detector.spec, context);
     if (this.feedback) {
       // Decided (and the image stored) before the result is queued, so the result can say so.
-      const { sent, dropped } = await this.feedback.consider(bytes, result);
+      const { sent, drop } = await this.feedback.consider(bytes, result);
       result.sentForLabeling = sent;
-      if (dropped > 0) await this.reportDroppedUploads(dropped);
+      if (drop) await this.drops.record("upload-outbox", drop, this.feedback.dropped, config.uploadMaxBytes);
     }
     if (await this.enqueue(result, config.topic)) log.info(summaryLine(result, this.outbox.length));
-  }
-
-  /** The upload outbox dropped its oldest images to make room: says so, like the result outbox does. */
-  private async reportDroppedUploads(dropped: number): Promise<void> {
-    const total = this.feedback!.dropped;
-    const text = `upload outbox full (${this.config.uploadMaxBytes} bytes): dropped the ${dropped} oldest images waiting for upload, ${total} in all`;
-    await this.enqueue(this.droppedNotice(text, total), this.errorTopic);
-  }
-
-  /** Warns that an outbox dropped messages and returns the `OUTBOX_DROPPED` notice for `<topic>/errors`. */
-  private droppedNotice(text: string, droppedTotal: number): object {
-    this.log.warn(text);
-    return errorMessage("OUTBOX_DROPPED", text, { thingName: this.config.thingName }, { droppedTotal });
   }
 
   /** Logs a problem and queues it for `<topic>/errors`. */
@@ -243,19 +262,15 @@ export class EdgeApp {
 
   /** Stores a message for delivery; says so when the outbox had to drop old ones to make room. */
   private async enqueue(message: object, topic: string): Promise<boolean> {
-    let dropped: number;
+    let drop;
     try {
-      ({ dropped } = await this.outbox.append(Buffer.from(JSON.stringify(message)), { topic }));
+      ({ drop } = await this.outbox.append(Buffer.from(JSON.stringify(message)), { topic }));
     } catch (error) {
       this.log.error(`cannot store a message in the outbox ${this.config.outboxDir}: ${(error as Error).message}`);
       return false;
     }
-    if (dropped > 0) {
-      const text = `outbox full (${this.config.outboxMaxBytes} bytes): dropped the ${dropped} oldest messages, ${this.outbox.dropped} in all`;
-      const notice = this.droppedNotice(text, this.outbox.dropped);
-      // Straight into the outbox, not through enqueue: the notice must not report a drop of its own.
-      await this.outbox.append(Buffer.from(JSON.stringify(notice)), { topic: this.errorTopic }).catch(() => undefined);
-    }
+    // The notice replaces the pending one beside the queue: it never takes a result's place.
+    if (drop) await this.drops.record("outbox", drop, this.outbox.dropped, this.config.outboxMaxBytes);
     return true;
   }
 

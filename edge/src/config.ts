@@ -9,11 +9,12 @@ import {
   flagName,
   pemFile,
 } from "../../lib/fields";
-import { bool, decimal, existingPath, scoreBand, wholeNumber } from "../../lib/fieldValues";
+import { bool, decimal, existingPath, folderPath, scoreBand, serverUrl, wholeNumber } from "../../lib/fieldValues";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
 import { MQTT_PROTOCOLS } from "./transports/mqtt";
 import { AWS_REGION, THING_NAME } from "../../contracts/awsNames";
+import { DEFAULT_MAX_IMAGE_PIXELS } from "./imageHeader";
 
 /**
  * The edge detector's configuration: one schema, three sources. CLI flags beat environment variables, which beat
@@ -29,12 +30,15 @@ const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/;
 const uploadTarget = z
   .string()
   .min(1)
-  .refine((v) => v === "off" || S3_URI.test(v) || !v.includes("://"))
+  .refine((v) => v === "off" || S3_URI.test(v) || (!v.includes("://") && folderPath.safeParse(v).success))
   .transform((v): UploadTarget => {
     if (v === "off") return { kind: "off" };
     const bucket = S3_URI.exec(v)?.[1];
     return bucket ? { kind: "s3", bucket } : { kind: "folder", dir: v };
   });
+
+/** The largest model input side a bare .onnx may be fed (8192² × 3 floats is 768 MiB already). */
+const MAX_INPUT_SIDE = 8192;
 
 /** A default may also be read from the environment when parsing. */
 type EnvDefault = (env: NodeJS.ProcessEnv) => string | undefined;
@@ -86,10 +90,7 @@ export const edgeConfigFields = {
     flag: "--broker <url>",
     description: "mqtt transport: mqtt://host[:port] (plain TCP) or mqtts://host[:port] (mutual TLS)",
     must: "be a URL like mqtt://127.0.0.1:1883 or mqtts://<endpoint>:8883",
-    schema: z
-      .string()
-      .regex(/^mqtts?:\/\/[^/:]+(:\d{1,5})?\/?$/)
-      .transform((u) => new URL(u)),
+    schema: serverUrl(/^mqtts?:\/\/[^/:\s]+(:\d{1,5})?\/?$/),
     fallback: "mqtt://127.0.0.1:1883",
   }),
   mqttVersion: field({
@@ -133,6 +134,13 @@ export const edgeConfigFields = {
     schema: wholeNumber(1, 1000),
     fallback: "100",
   }),
+  maxImagePixels: field({
+    flag: "--max-image-pixels <n>",
+    description: "refuse images of more pixels (width × height) before decoding them: IMAGE_TOO_LARGE",
+    must: "be a whole number of pixels from 1 to 1000000000",
+    schema: wholeNumber(1, 1_000_000_000),
+    fallback: String(DEFAULT_MAX_IMAGE_PIXELS),
+  }),
   threads: field({
     flag: "--threads <n>",
     description: "onnxruntime threads (0: one per core)",
@@ -150,14 +158,16 @@ export const edgeConfigFields = {
   inputSize: field({
     flag: "--input-size <size>",
     description: "input size of a .onnx without model.json and without a fixed input shape: 640 or 640x480",
-    must: "be <n> or <width>x<height>, e.g. 640 or 640x480",
+    must: "be <n> or <width>x<height>, each from 1 to 8192, e.g. 640 or 640x480",
     schema: z
       .string()
       .regex(/^[1-9]\d{0,4}(x[1-9]\d{0,4})?$/)
       .transform((s) => {
         const [width, height = width] = s.split("x").map(Number);
         return { width, height };
-      }),
+      })
+      // A 99999×99999 input would be a 120 GB tensor.
+      .refine(({ width, height }) => width <= MAX_INPUT_SIDE && height <= MAX_INPUT_SIDE),
   }),
   classes: field({
     flag: "--classes <names>",
@@ -178,8 +188,8 @@ export const edgeConfigFields = {
   outboxDir: field({
     flag: "--outbox <dir>",
     description: "folder of the durable outbox",
-    must: "be a folder path",
-    schema: z.string().min(1),
+    must: "be a folder path (a folder, or where one can be made; not a file)",
+    schema: folderPath,
     fallback: ".local/edge/outbox",
   }),
   outboxMaxBytes: field({
@@ -192,7 +202,7 @@ export const edgeConfigFields = {
   upload: field({
     flag: "--upload <target>",
     description: "where images sent back for labeling go: s3://<bucket>, a local data lake folder, or off",
-    must: "be off, s3://<bucket> or a folder path",
+    must: "be off, s3://<bucket> or a folder path (not a file)",
     schema: uploadTarget,
     fallback: "off",
   }),
@@ -200,10 +210,7 @@ export const edgeConfigFields = {
     flag: "--upload-endpoint <url>",
     description: "an S3-compatible endpoint instead of AWS's, e.g. http://127.0.0.1:9000 (path-style requests)",
     must: "be an http:// or https:// URL without a path, e.g. http://127.0.0.1:9000",
-    schema: z
-      .string()
-      .regex(/^https?:\/\/[^/:\s]+(:\d{1,5})?\/?$/)
-      .transform((u) => new URL(u)),
+    schema: serverUrl(/^https?:\/\/[^/:\s]+(:\d{1,5})?\/?$/),
   }),
   uploadRegion: field({
     flag: "--upload-region <region>",
@@ -215,8 +222,8 @@ export const edgeConfigFields = {
   uploadOutboxDir: field({
     flag: "--upload-outbox <dir>",
     description: "folder of the durable queue of images waiting for upload",
-    must: "be a folder path",
-    schema: z.string().min(1),
+    must: "be a folder path (a folder, or where one can be made; not a file)",
+    schema: folderPath,
     fallback: ".local/edge/upload-outbox",
   }),
   uploadMaxBytes: field({

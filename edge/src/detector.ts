@@ -1,6 +1,6 @@
 import * as ort from "onnxruntime-node";
 import { LetterboxGeometry } from "../../contracts/modelManifest";
-import { decodeImage } from "./image";
+import { DEFAULT_MAX_IMAGE_PIXELS, decodeImage } from "./image";
 import { Log, silentLog } from "./log";
 import { BareModelDefaults, loadModel, ModelSpec } from "./model";
 import { decodeTorchvision, decodeYolov8, DecodeOptions, Detection, toImagePixels } from "./postprocess";
@@ -13,6 +13,8 @@ export interface DetectorOptions {
   scoreThreshold?: number;
   iouThreshold?: number;
   maxDetections: number;
+  /** Images of more pixels are refused before decoding (IMAGE_TOO_LARGE); default DEFAULT_MAX_IMAGE_PIXELS. */
+  maxImagePixels?: number;
   /** How to read a .onnx that has no model.json. */
   bare: BareModelDefaults;
   log?: Log;
@@ -46,6 +48,7 @@ export class Detector {
   private readonly inputDims: number[];
   private tensor?: Float32Array;
   private warnedUnknownClass = false;
+  private readonly maxImagePixels: number;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -60,6 +63,7 @@ export class Detector {
     };
     this.letterboxer = new Letterboxer(spec.input);
     this.inputDims = [1, 3, spec.input.height, spec.input.width];
+    this.maxImagePixels = options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
   }
 
   static async load(modelPath: string, options: DetectorOptions): Promise<Detector> {
@@ -99,7 +103,7 @@ export class Detector {
   }
 
   decode(bytes: Buffer): Promise<Bitmap> {
-    return decodeImage(bytes);
+    return decodeImage(bytes, this.maxImagePixels);
   }
 
   preprocess(image: Bitmap): { tensor: Float32Array; geometry: LetterboxGeometry } {

@@ -8,7 +8,7 @@ import { Courier, Link } from "./courier";
 import { writeAtomically } from "./files";
 import { imageContentType } from "../../lib/imageFiles";
 import { Log } from "./log";
-import { Outbox } from "./outbox";
+import { Dropped, Outbox } from "./outbox";
 import { decideSample, SampleReason, UncertaintyRule } from "./sampling";
 import { FolderImageUploader, ImageUploader, S3ImageUploader } from "./uploaders";
 
@@ -89,6 +89,8 @@ export interface Consideration {
   sent: boolean;
   /** Images the full outbox dropped to make room for this one. */
   dropped: number;
+  /** When those had been queued. */
+  drop?: Dropped;
 }
 
 /**
@@ -199,13 +201,13 @@ export class Feedback {
     }
     try {
       await writeHistory(path.join(this.options.dir, HISTORY_FILE), this.history);
-      const { dropped } = await this.outbox.append(bytes, {
+      const { dropped, drop } = await this.outbox.append(bytes, {
         key,
         // deviceImageKey above accepts only the data lake's image types, each of which has a content type.
         contentType: imageContentType(result.image_name)!,
         metadata: JSON.stringify(uploadMetadata(result, decision.reason!)),
       });
-      return { sent: true, dropped };
+      return { sent: true, dropped, ...(drop && { drop }) };
     } catch (error) {
       log.error(`uploads: cannot queue ${result.image_name} in ${this.options.dir}: ${(error as Error).message}`);
       return { sent: false, dropped: 0 };

@@ -1,34 +1,47 @@
-import { createJimp } from "@jimp/core";
-import { defaultFormats } from "jimp";
 import { decodeJpeg } from "./jpeg";
+import { DEFAULT_MAX_IMAGE_PIXELS, ImageDecodeError, readImageHeader } from "./imageHeader";
 import { Bitmap } from "../../lib/letterbox";
 
-/**
- * jimp with its JPEG decoder swapped for libjpeg-turbo (./jpeg); PNG and BMP as jimp decodes them. No plugins: the
- * detector only reads the bitmap.
- */
-const EdgeJimp = createJimp({
-  formats: defaultFormats.map((format) =>
-    format().mime === "image/jpeg" ? () => ({ ...format(), decode: decodeJpeg }) : format,
-  ),
-});
+export { DEFAULT_MAX_IMAGE_PIXELS, ImageDecodeError } from "./imageHeader";
 
-/** The bytes are not an image jimp can decode. */
-export class ImageDecodeError extends Error {
-  override name = "ImageDecodeError";
+type Decode = (bytes: Buffer) => Promise<{ width: number; height: number; data: Buffer }>;
+let otherFormats: Promise<Decode> | undefined;
+
+/**
+ * jimp for PNG, BMP, GIF and TIFF, loaded the first time one arrives: JPEG cameras never pay for it (jimp and its
+ * plugins are ~15 MB of a device's memory).
+ */
+function jimpDecoder(): Promise<Decode> {
+  otherFormats ??= Promise.all([import("@jimp/core"), import("jimp")]).then(([{ createJimp }, { defaultFormats }]) => {
+    const jimp = createJimp({ formats: defaultFormats });
+    return async (bytes) => (await jimp.fromBuffer(bytes)).bitmap;
+  });
+  return otherFormats;
 }
 
-/** Decodes JPEG, PNG or BMP bytes into an RGBA bitmap. */
-export async function decodeImage(bytes: Buffer): Promise<Bitmap> {
+/**
+ * Decodes JPEG (libjpeg-turbo, ./jpeg), PNG, BMP, GIF or TIFF bytes into an RGBA bitmap. The size is read from the
+ * header first: an image of more than `maxPixels` is refused with IMAGE_TOO_LARGE before any pixel is decoded.
+ */
+export async function decodeImage(bytes: Buffer, maxPixels = DEFAULT_MAX_IMAGE_PIXELS): Promise<Bitmap> {
+  const { format, width: w, height: h } = readImageHeader(bytes);
+  if (w !== undefined && h !== undefined && w * h > maxPixels) {
+    throw new ImageDecodeError(
+      `${w}x${h} pixels (${megapixels(w * h)} MP) is more than the limit of ${maxPixels} pixels (${megapixels(maxPixels)} MP); not decoded`,
+      "IMAGE_TOO_LARGE",
+    );
+  }
   let image;
   try {
-    image = await EdgeJimp.fromBuffer(bytes);
+    image = format === "jpeg" ? await decodeJpeg(bytes) : await (await jimpDecoder())(bytes);
   } catch (error) {
-    throw new ImageDecodeError(`cannot decode image: ${(error as Error).message}`);
+    throw new ImageDecodeError(`cannot decode ${format.toUpperCase()} image: ${(error as Error).message}`);
   }
-  const { width, height, data } = image.bitmap;
+  const { width, height, data } = image;
   if (!width || !height || data.length < width * height * 4) {
     throw new ImageDecodeError(`cannot decode image: empty or incomplete bitmap (${width}x${height})`);
   }
   return { width, height, data };
 }
+
+const megapixels = (pixels: number) => String(Math.round(pixels / 100_000) / 10);

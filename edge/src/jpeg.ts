@@ -9,6 +9,8 @@ import mozjpegFactory from "@jsquash/jpeg/codec/dec/mozjpeg_dec.js";
  */
 
 interface MozjpegModule {
+  /** Emscripten's view of the instance's memory (its buffer is the whole WebAssembly heap). */
+  HEAPU8: Uint8Array;
   decode(data: Uint8Array, preserveOrientation: boolean): { width: number; height: number; data: Uint8ClampedArray };
 }
 
@@ -27,8 +29,14 @@ export interface JpegBitmap {
 }
 
 let wasmBinary: Buffer | undefined;
-/** One instance, replaced after every failed decode: libjpeg leaves its heap in an unknown state when it gives up. */
+/**
+ * One instance, replaced after every failed decode (libjpeg leaves its heap in an unknown state when it gives up) and
+ * after every decode that grew its heap: WebAssembly memory grows but never shrinks, so one large image would
+ * otherwise hold its peak for the rest of the process. A fresh instance costs ~1 ms.
+ */
 let instance: Promise<MozjpegModule> | undefined;
+/** The heap of a fresh instance, once known. */
+let freshHeapBytes = 0;
 /** What libjpeg said while decoding the current image (warnings and the fatal error). */
 let messages: string[] = [];
 
@@ -39,8 +47,16 @@ function decoder(): Promise<MozjpegModule> {
     wasmBinary,
     print: (line) => messages.push(line),
     printErr: (line) => messages.push(line),
+  }).then((module) => {
+    freshHeapBytes ||= module.HEAPU8.buffer.byteLength;
+    return module;
   });
   return instance;
+}
+
+/** Bytes of WebAssembly heap the decoder holds between images (0 when no instance is alive). */
+export async function jpegDecoderHeapBytes(): Promise<number> {
+  return instance ? (await instance).HEAPU8.buffer.byteLength : 0;
 }
 
 /**
@@ -61,6 +77,7 @@ export async function decodeJpeg(bytes: Uint8Array): Promise<JpegBitmap> {
     instance = undefined;
     throw new Error(`corrupt JPEG: ${messages.join("; ") || "libjpeg returned no image"}`);
   }
+  if (codec.HEAPU8.buffer.byteLength > freshHeapBytes) instance = undefined;
   const { width, height, data } = decoded;
   return { width, height, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
 }

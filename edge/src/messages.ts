@@ -60,7 +60,7 @@ export function errorMessage(
   code: InferenceErrorCode,
   message: string,
   context: MessageContext,
-  details: { imageName?: string; droppedTotal?: number } = {},
+  details: Pick<InferenceError, "droppedTotal" | "dropped" | "droppedFrom" | "droppedTo"> & { imageName?: string } = {},
 ): InferenceError {
   return {
     schemaVersion: INFERENCE_MESSAGE_SCHEMA_VERSION,
@@ -71,6 +71,9 @@ export function errorMessage(
     message,
     ...(details.imageName === undefined ? {} : { image_name: details.imageName }),
     ...(details.droppedTotal === undefined ? {} : { droppedTotal: details.droppedTotal }),
+    ...(details.dropped === undefined
+      ? {}
+      : { dropped: details.dropped, droppedFrom: details.droppedFrom, droppedTo: details.droppedTo }),
   };
 }
 

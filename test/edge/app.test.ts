@@ -1,10 +1,11 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { inferenceErrorProblems, inferenceResultProblems } from "../../contracts/inferenceMessages";
 import { EdgeApp } from "../../edge/src/app";
 import { parseEdgeConfig } from "../../edge/src/config";
-import { Outbox } from "../../edge/src/outbox";
+import { Outbox, outboxBytesFor } from "../../edge/src/outbox";
+import { claimingSize } from "../harness/imageBombs";
 import { gradientJpeg } from "../harness/images";
 import { tempDir, oneScratchDetector } from "../harness/modelFolders";
 import { memoryLog } from "../fakes/memoryLog";
@@ -74,7 +75,7 @@ describe("edge app without a broker", () => {
       {},
     );
     // Room for about three results (the configurable minimum is 64 KiB, too much for a quick test).
-    config.outboxMaxBytes = 3000;
+    config.outboxMaxBytes = outboxBytesFor(3, 700, statSync(dir).blksize);
     const log = memoryLog();
     expect(await (await EdgeApp.create(config, log)).run(), log.lines.join("\n")).to.equal(0);
     const { messages, dropped } = await queued(outboxDir);
@@ -87,7 +88,9 @@ describe("edge app without a broker", () => {
     expect(notices.at(-1)!.body.droppedTotal).to.be.within(dropped - 1, dropped);
     // The newest result survived.
     expect(messages.map((m) => m.body.image_name)).to.include("part-7.jpg");
-    expect(log.lines.join("\n")).to.match(/WARN outbox full \(3000 bytes\): dropped the \d+ oldest messages/);
+    expect(log.lines.join("\n")).to.match(
+      new RegExp(`WARN outbox full \\(${config.outboxMaxBytes} bytes\\): dropped the \\d+ oldest messages`),
+    );
   });
 
   it("waits for a camera folder that disappears instead of stopping, and goes on when it is back", async () => {
@@ -125,5 +128,35 @@ describe("edge app without a broker", () => {
     await waitFor(() => inspected() > before, "inspection after the folder came back");
     edge.stop();
     expect(await done).to.equal(0);
+  });
+
+  it("reports an image bomb as IMAGE_TOO_LARGE and a non-image in plain words, each naming the file", async () => {
+    const camera = path.join(dir, "camera-abuse");
+    mkdirSync(camera);
+    writeFileSync(path.join(camera, "a-bomb.jpg"), claimingSize(await gradientJpeg(64, 64), 20_000, 20_000));
+    writeFileSync(path.join(camera, "b-empty.jpg"), "");
+    writeFileSync(path.join(camera, "c-text.jpg"), "just some text");
+    writeFileSync(path.join(camera, "d-fine.jpg"), await gradientJpeg(450, 300));
+    const outboxDir = path.join(dir, "outbox-abuse");
+    const flags = { model, imagesDir: camera, once: true, intervalSeconds: "0", broker: UNREACHABLE, outboxDir };
+    const config = parseEdgeConfig({ ...flags, shutdownTimeoutSeconds: "0" }, {});
+    const log = memoryLog();
+    expect(await (await EdgeApp.create(config, log)).run(), log.lines.join("\n")).to.equal(0);
+    const { messages } = await queued(outboxDir);
+    const said = messages.map((m) => [m.body.code, m.body.image_name, m.body.message]);
+    expect(said.slice(0, 3)).to.deep.equal([
+      [
+        "IMAGE_TOO_LARGE",
+        "a-bomb.jpg",
+        "a-bomb.jpg: 20000x20000 pixels (400 MP) is more than the limit of 40000000 pixels (40 MP); not decoded",
+      ],
+      ["IMAGE_UNREADABLE", "b-empty.jpg", "b-empty.jpg: empty file"],
+      ["IMAGE_UNREADABLE", "c-text.jpg", 'c-text.jpg: not an image (starts with "just som")'],
+    ]);
+    for (const m of messages.slice(0, 3)) expect(inferenceErrorProblems(m.body)).to.deep.equal([]);
+    expect(messages[3].body.image_name).to.equal("d-fine.jpg");
+    expect(log.lines).to.include(
+      "ERROR IMAGE_TOO_LARGE: a-bomb.jpg: 20000x20000 pixels (400 MP) is more than the limit of 40000000 pixels (40 MP); not decoded",
+    );
   });
 });

@@ -98,6 +98,18 @@ describe("edge config", () => {
     ["uncertaintyBand", "0.3,0.7", "--uncertainty-band must be off or <low>-<high>"],
     ["uncertaintyMaxPerHour", "ten", "--uncertainty-max-per-hour must be a whole number from 0 to 100000"],
     ["uncertaintyRandomRate", "5%", "--uncertainty-random-rate must be a number from 0 to 1"],
+    // Values that fit a pattern but are not what they look like: each once threw, or crashed the process later.
+    ["broker", "mqtt://127.0.0.1:99999", "--broker must be a URL like mqtt://127.0.0.1:1883"],
+    ["broker", "mqtt://127.0.0.1:0", "--broker must be a URL like mqtt://127.0.0.1:1883"],
+    ["broker", "mqtt://broker host:1883", "--broker must be a URL like mqtt://127.0.0.1:1883"],
+    ["uploadEndpoint", "http://127.0.0.1:70000", "--upload-endpoint must be an http:// or https:// URL without a path"],
+    ["outboxDir", pem, "--outbox must be a folder path (a folder, or where one can be made; not a file)"],
+    ["outboxDir", path.join(pem, "outbox"), "--outbox must be a folder path"],
+    ["uploadOutboxDir", pem, "--upload-outbox must be a folder path (a folder, or where one can be made; not a file)"],
+    ["upload", pem, "--upload must be off, s3://<bucket> or a folder path (not a file)"],
+    ["inputSize", "99999x640", "--input-size must be <n> or <width>x<height>, each from 1 to 8192"],
+    ["maxImagePixels", "0", "--max-image-pixels must be a whole number of pixels from 1 to 1000000000"],
+    ["maxImagePixels", "40MP", "--max-image-pixels must be a whole number of pixels from 1 to 1000000000"],
   ];
   for (const [name, value, message] of badValues) {
     it(`rejects ${name}=${JSON.stringify(value)}, naming the flag and the expected form`, () => {
@@ -107,6 +119,19 @@ describe("edge config", () => {
       expect(problems[0]).to.contain(JSON.stringify(value));
     });
   }
+
+  it("takes ports up to 65535, folders that can be made, and a pixel limit", () => {
+    const config = parseEdgeConfig({
+      ...base,
+      broker: "mqtt://127.0.0.1:65535",
+      outboxDir: path.join(dir, "new", "outbox"),
+      maxImagePixels: "12000000",
+    });
+    expect(config.broker.port).to.equal("65535");
+    expect(config.outboxDir).to.equal(path.join(dir, "new", "outbox"));
+    expect(config.maxImagePixels).to.equal(12_000_000);
+    expect(parseEdgeConfig(base, {}).maxImagePixels).to.equal(40_000_000);
+  });
 
   it("names the environment variable when the bad value came from there", () => {
     expect(problemsOf(base, { QI_EDGE_IOU_THRESHOLD: "-1" })).to.deep.equal([

@@ -1,8 +1,8 @@
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { Outbox, OutboxFullError } from "../../edge/src/outbox";
+import { Outbox, outboxBytesFor, OutboxFullError } from "../../edge/src/outbox";
 import { tempDir } from "../harness/modelFolders";
 
 type Meta = { topic: string };
@@ -12,7 +12,11 @@ describe("edge durable outbox", () => {
   let root: string;
   let n = 0;
   const fresh = () => path.join(root, `outbox-${n++}`);
-  before(() => (root = tempDir("outbox")));
+  let block: number;
+  before(() => {
+    root = tempDir("outbox");
+    block = statSync(root).blksize;
+  });
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it("hands messages out oldest first and forgets them only when removed", async () => {
@@ -60,7 +64,8 @@ describe("edge durable outbox", () => {
   it("drops the oldest messages when full, counts them, and keeps the count across restarts", async () => {
     const dir = fresh();
     const size = 13 + JSON.stringify({ topic: "t" }).length + payload(0).length;
-    const outbox = await Outbox.open<Meta>(dir, { maxBytes: size * 3 });
+    // Room for three messages: each takes a whole block of disk.
+    const outbox = await Outbox.open<Meta>(dir, { maxBytes: outboxBytesFor(3, size, block) });
     const drops: number[] = [];
     for (let i = 0; i < 5; i++) drops.push((await outbox.append(payload(i), { topic: "t" })).dropped);
     expect(drops).to.deep.equal([0, 0, 0, 1, 1]);
@@ -69,14 +74,14 @@ describe("edge durable outbox", () => {
     expect(outbox.dropped).to.equal(2);
     expect(JSON.parse((await outbox.peek())!.payload.toString()).n).to.equal(2);
 
-    const reopened = await Outbox.open<Meta>(dir, { maxBytes: size * 3 });
+    const reopened = await Outbox.open<Meta>(dir, { maxBytes: outboxBytesFor(3, size, block) });
     expect(reopened.dropped).to.equal(2);
     expect(reopened.bytes).to.equal(size * 3);
   });
 
   it("tolerates removing a message that was dropped while it was being sent", async () => {
     const size = 13 + JSON.stringify({ topic: "t" }).length + payload(0).length;
-    const outbox = await Outbox.open<Meta>(fresh(), { maxBytes: size });
+    const outbox = await Outbox.open<Meta>(fresh(), { maxBytes: outboxBytesFor(1, size, block) });
     await outbox.append(payload(0), { topic: "t" });
     const inFlight = (await outbox.peek())!;
     await outbox.append(payload(1), { topic: "t" }); // drops message 0
@@ -122,5 +127,61 @@ describe("edge durable outbox", () => {
     const { id } = await outbox.append(payload(0), { topic: "t" });
     await outbox.remove(id);
     expect(events).to.deep.equal(["appended", "empty"]);
+  });
+});
+
+describe("edge durable outbox: disk and notices", () => {
+  let root: string;
+  let n = 0;
+  const fresh = () => path.join(root, `outbox-${n++}`);
+  before(() => (root = tempDir("outbox-disk")));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  /** What `du` counts: allocated blocks of the folder, its files and its subfolders. */
+  function du(dir: string): number {
+    let bytes = statSync(dir).blocks * 512;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const at = path.join(dir, entry.name);
+      bytes += entry.isDirectory() ? du(at) : statSync(at).blocks * 512;
+    }
+    return bytes;
+  }
+
+  it("keeps the disk it really takes (allocated blocks, as du counts) within maxBytes", async () => {
+    const dir = fresh();
+    const outbox = await Outbox.open<Meta>(dir, { maxBytes: 65_536, fsync: false });
+    // ~580-byte messages, like a result: each takes a whole block, not 580 bytes.
+    const message = Buffer.from(JSON.stringify({ pad: "x".repeat(550) }));
+    for (let i = 0; i < 300; i++) {
+      const { drop } = await outbox.append(message, { topic: "t" });
+      if (drop) await outbox.setNotice("outbox", Buffer.from(`dropped ${outbox.dropped}`), { topic: "t/errors" });
+      expect(du(dir), `after ${i + 1} messages`).to.be.at.most(65_536);
+    }
+    expect(outbox.diskBytes).to.be.at.most(65_536);
+    expect(outbox.dropped).to.be.greaterThan(250);
+    expect(outbox.dropped + outbox.length - 1).to.equal(300);
+  });
+
+  it("keeps one pending notice per source, replaced while it waits and frozen once handed out", async () => {
+    const outbox = await Outbox.open<Meta>(fresh(), { maxBytes: 1 << 20 });
+    const { id: first } = await outbox.append(payload(0), { topic: "t" });
+    await outbox.setNotice("outbox", Buffer.from("dropped 1"), { topic: "e" });
+    await outbox.setNotice("outbox", Buffer.from("dropped 2"), { topic: "e" });
+    expect(outbox.length).to.equal(2);
+    const notice = (await outbox.peek())!;
+    expect([notice.payload.toString(), notice.meta.topic]).to.deep.equal(["dropped 2", "e"]);
+    expect(notice.id).to.be.below(0);
+    // In flight: a new drop starts the next notice instead of changing this one.
+    await outbox.setNotice("outbox", Buffer.from("dropped 3"), { topic: "e" });
+    expect((await outbox.pendingNotice("outbox"))!.payload.toString()).to.equal("dropped 3");
+    expect((await outbox.peek())!.payload.toString()).to.equal("dropped 2");
+    await outbox.remove(notice.id);
+    expect((await outbox.peek())!.payload.toString()).to.equal("dropped 3");
+
+    const reopened = await Outbox.open<Meta>(outbox.dir, { maxBytes: 1 << 20 });
+    const again = (await reopened.peek())!;
+    expect(again.payload.toString()).to.equal("dropped 3");
+    await reopened.remove(again.id);
+    expect((await reopened.peek())!.id).to.equal(first);
   });
 });

@@ -52,6 +52,34 @@ describe("edge CLI process", () => {
       expect(stderr).to.contain('--interval must be a number of seconds from 0 to 86400 (got "often")');
       expect(stderr).to.contain('QI_EDGE_TRANSPORT must be mqtt or greengrass-ipc (got "carrier-pigeon")');
     });
+
+    it("when a value passes the pattern but is no URL, or a folder is a file: one line each, no stack trace", async () => {
+      const file = path.join(dir, "not-a-folder");
+      writeFileSync(file, "a file");
+      const cases: [string[], string][] = [
+        [
+          ["--broker", "mqtt://127.0.0.1:99999"],
+          '--broker must be a URL like mqtt://127.0.0.1:1883 or mqtts://<endpoint>:8883 (got "mqtt://127.0.0.1:99999")',
+        ],
+        [
+          ["--upload", "s3://lake", "--upload-region", "eu-west-1", "--upload-endpoint", "http://127.0.0.1:70000"],
+          '--upload-endpoint must be an http:// or https:// URL without a path, e.g. http://127.0.0.1:9000 (got "http://127.0.0.1:70000")',
+        ],
+        [
+          ["--broker", "mqtts://127.0.0.1:8883", "--cert", file, "--key", file],
+          `cert and key (--cert, --key) must be a PEM client certificate and its private key: aws-crt refused ${file}, ${file} (aws-c-common: AWS_ERROR_INVALID_ARGUMENT, An invalid argument was passed to a function.)`,
+        ],
+        [
+          ["--outbox", file],
+          `--outbox must be a folder path (a folder, or where one can be made; not a file) (got "${file}")`,
+        ],
+      ];
+      const runs = cases.map(([args]) => edge(["--check", "--model", model, "--images", images, ...args]));
+      for (const [i, p] of runs.entries()) {
+        expect(await p.exit(), p.output()).to.equal(2);
+        expect(p.stderr, p.output()).to.deep.equal(["ERROR Invalid edge configuration:", `  - ${cases[i][1]}`]);
+      }
+    });
   });
 
   it("--check loads the model and says what it would do", async () => {

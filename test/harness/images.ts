@@ -1,6 +1,5 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { Jimp } from "jimp";
 import { SCRATCHES_DIR } from "./scratches";
 
 /** A JPEG of the given size: a horizontal and vertical colour gradient, with an optional dark bar ("scratch"). */
@@ -9,6 +8,8 @@ export async function gradientJpeg(
   height: number,
   scratch?: { x: number; y: number; w: number; h: number },
 ): Promise<Buffer> {
+  // Loaded here, not at the top: the edge benchmark imports this module and measures the edge's memory, not jimp's.
+  const { Jimp } = await import("jimp");
   const image = new Jimp({ width, height, color: 0x000000ff });
   const data = image.bitmap.data;
   for (let y = 0; y < height; y++) {

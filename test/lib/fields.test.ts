@@ -16,7 +16,17 @@ import {
   pemFile,
   schemaNamed,
 } from "../../lib/fields";
-import { bool, decimal, existingPath, numberFrom, numberRead, scoreBand, wholeNumber } from "../../lib/fieldValues";
+import {
+  bool,
+  decimal,
+  existingPath,
+  folderPath,
+  numberFrom,
+  numberRead,
+  scoreBand,
+  serverUrl,
+  wholeNumber,
+} from "../../lib/fieldValues";
 
 const accepts = (schema: z.ZodType, value: unknown) => schema.safeParse(value).success;
 const valueOf = (schema: z.ZodType, value: unknown) => schema.parse(value);
@@ -93,6 +103,15 @@ describe("lib/fieldValues: values that arrive as text", () => {
     }
   });
 
+  it("serverUrl takes what fits the pattern and is a URL with a port from 1 to 65535", () => {
+    const mqtt = serverUrl(/^mqtt:\/\/[^/:\s]+(:\d{1,5})?\/?$/);
+    expect(mqtt.parse("mqtt://127.0.0.1:65535").port).to.equal("65535");
+    expect(mqtt.parse("mqtt://broker").hostname).to.equal("broker");
+    for (const bad of ["mqtt://127.0.0.1:65536", "mqtt://127.0.0.1:99999", "mqtt://h:0", "mqtt://h:00", "http://h"]) {
+      expect(accepts(mqtt, bad), bad).to.equal(false);
+    }
+  });
+
   describe("existingPath", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "qi-fields-"));
     const file = path.join(dir, "a.pem");
@@ -106,6 +125,14 @@ describe("lib/fieldValues: values that arrive as text", () => {
       expect(accepts(existingPath("directory"), file)).to.equal(false);
       expect(accepts(existingPath("file"), path.join(dir, "missing.pem"))).to.equal(false);
       expect(accepts(existingPath("directory"), "")).to.equal(false);
+    });
+
+    it("folderPath takes a folder or a path one can be made at, never a file or a path through one", () => {
+      expect(accepts(folderPath, dir)).to.equal(true);
+      expect(accepts(folderPath, path.join(dir, "new", "deeper"))).to.equal(true);
+      expect(accepts(folderPath, file)).to.equal(false);
+      expect(accepts(folderPath, path.join(file, "below"))).to.equal(false);
+      expect(accepts(folderPath, "")).to.equal(false);
     });
 
     it("pemFile and the client certificate fields need an existing file", () => {

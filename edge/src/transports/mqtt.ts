@@ -19,6 +19,11 @@ export interface MqttTransportOptions {
   log: Log;
 }
 
+/** The certificate, key or CA files cannot make a TLS context (not PEM, or a key that does not match). */
+export class TlsFilesError extends Error {
+  override name = "TlsFilesError";
+}
+
 export const MQTT_PROTOCOLS = ["5", "3.1.1"] as const;
 export type MqttProtocol = (typeof MQTT_PROTOCOLS)[number];
 
@@ -33,9 +38,13 @@ export class MqttTransport extends EventEmitter implements Transport {
   private connection?: mqtt.MqttClientConnection;
   private isConnected = false;
   private failedAttempts = 0;
+  /** Built up front, so unusable certificate files are a configuration problem, not a crash once running. */
+  private readonly tls?: io.ClientTlsContext;
 
   constructor(private readonly options: MqttTransportOptions) {
     super();
+    const { secure, port } = this.endpoint;
+    if (secure) this.tls = this.tlsContext(port);
   }
 
   get connected(): boolean {
@@ -52,11 +61,11 @@ export class MqttTransport extends EventEmitter implements Transport {
   start(): void {
     if (this.options.protocol === "3.1.1") return this.startMqtt311();
     const { broker, clientId, log } = this.options;
-    const { secure, port, where } = this.endpoint;
+    const { port, where } = this.endpoint;
     const client = new mqtt5.Mqtt5Client({
       hostName: broker.hostname,
       port,
-      tlsCtx: secure ? this.tlsContext(port) : undefined,
+      tlsCtx: this.tls,
       connectProperties: { clientId, keepAliveIntervalSeconds: 30 },
       sessionBehavior: mqtt5.ClientSessionBehavior.Clean,
       offlineQueueBehavior: mqtt5.ClientOperationQueueBehavior.FailAllOnDisconnect,
@@ -94,7 +103,7 @@ export class MqttTransport extends EventEmitter implements Transport {
    */
   private startMqtt311(): void {
     const { broker, clientId, ackTimeoutSeconds, log } = this.options;
-    const { secure, port, where } = this.endpoint;
+    const { port, where } = this.endpoint;
     const connection = new mqtt.MqttClient().new_connection({
       client_id: clientId,
       host_name: broker.hostname,
@@ -102,7 +111,7 @@ export class MqttTransport extends EventEmitter implements Transport {
       clean_session: true,
       keep_alive: 30,
       socket_options: new io.SocketOptions(io.SocketType.STREAM, io.SocketDomain.IPV4, 10_000),
-      tls_ctx: secure ? this.tlsContext(port) : undefined,
+      tls_ctx: this.tls,
       reconnect_min_sec: 1,
       reconnect_max_sec: 30,
       protocol_operation_timeout: ackTimeoutSeconds * 1000,
@@ -186,11 +195,22 @@ export class MqttTransport extends EventEmitter implements Transport {
   private tlsContext(port: number): io.ClientTlsContext {
     const { cert, key, ca } = this.options;
     if (!cert || !key) throw new Error("an mqtts broker needs a client certificate and key");
-    const tls = io.TlsContextOptions.create_client_with_mtls_from_path(cert, key);
-    if (ca) tls.override_default_trust_store_from_path(undefined, ca);
-    // AWS IoT Core accepts MQTT over TLS on 443 only with this ALPN protocol.
-    if (port === 443) tls.alpn_list = ["x-amzn-mqtt-ca"];
-    return new io.ClientTlsContext(tls);
+    try {
+      const tls = io.TlsContextOptions.create_client_with_mtls_from_path(cert, key);
+      if (ca) tls.override_default_trust_store_from_path(undefined, ca);
+      // AWS IoT Core accepts MQTT over TLS on 443 only with this ALPN protocol.
+      if (port === 443) tls.alpn_list = ["x-amzn-mqtt-ca"];
+      return new io.ClientTlsContext(tls);
+    } catch (error) {
+      const what = ca
+        ? "a PEM client certificate, its private key and a PEM CA certificate"
+        : "a PEM client certificate and its private key";
+      const files = [cert, key, ca].filter(Boolean).join(", ");
+      const names = ca ? "cert, key and ca (--cert, --key, --ca)" : "cert and key (--cert, --key)";
+      throw new TlsFilesError(
+        `${names} must be ${what}: aws-crt refused ${files} (${crtErrorText(error as { error_name?: string })})`,
+      );
+    }
   }
 }
 
