@@ -224,6 +224,7 @@ function createPipeline(
       alerts: config.alerts,
       edge: {
         thingGroupName: config.edge.thingGroupName,
+        coreDevices: config.edge.coreDevices,
         inferenceComponentName: names.inference,
         inferenceComponentVersion: fleet.inferenceComponentVersion,
         inferenceRecipeKey: fleet.inferenceRecipeKey,
