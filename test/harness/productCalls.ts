@@ -141,8 +141,9 @@ export function taskCalls(state: TaskState, facts: AccountFacts): Call[] {
 
 /** Artifact URIs in a Greengrass recipe (JSON): Greengrass reads them with the caller's rights. */
 function artifactKeys(recipe: string): string[] {
-  const uris = [...recipe.matchAll(/"Uri"\s*:\s*"s3:\/\/([^/"]+)\/([^"]+)"/g)];
-  return uris.map(([, , key]) => key);
+  const uris = [...recipe.matchAll(/"URI"\s*:\s*"s3:\/\/[^/"]+\/([^"]+)"/gi)];
+  if (uris.length === 0) throw new Error("a component recipe without S3 artifacts: is the URI pattern still right?");
+  return uris.map(([, key]) => key);
 }
 
 type PortCalls = (args: unknown[], f: AccountFacts) => Call[];
