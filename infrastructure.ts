@@ -64,7 +64,6 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
       featureGroupName: `${config.namePrefix}-labels`,
       bucketName: dataLake.bucketName,
       bucketArn: dataLake.bucketArn,
-      accountId,
     },
     opts,
   );

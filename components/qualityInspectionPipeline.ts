@@ -117,7 +117,8 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
       `${name}-labeling-role`,
       {
         description: "Runs the pipeline's Ground Truth labeling jobs",
-        assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com", accountId),
+        // Ground Truth is not documented to send aws:SourceAccount (see serviceTrustPolicy).
+        assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com"),
       },
       parent,
     );

@@ -1,7 +1,8 @@
 import { expect } from "chai";
-import { evaluate, wildcardMatch } from "../harness/iamEvaluator";
+import { evaluate, PolicyDocument, wildcardMatch } from "../harness/iamEvaluator";
 
-const policy = (...Statement: Record<string, unknown>[]) => ({ Version: "2012-10-17", Statement });
+const policy = (...Statement: Record<string, unknown>[]) =>
+  ({ Version: "2012-10-17", Statement }) as unknown as PolicyDocument;
 const allow = (statement: Record<string, unknown>) => ({ Effect: "Allow", ...statement });
 const BUCKET = "arn:aws:s3:::lake";
 

@@ -5,6 +5,7 @@ import { PIPELINE_FUNCTIONS, PipelineFunction } from "../../stateMachines/functi
 import type { TaskState } from "../../stateMachines/asl";
 import { buildPipelineDefinition, PipelineDefinitionArgs } from "../../stateMachines/qualityInspection";
 import { componentArtifactKey, componentNames, INFERENCE_RECIPE_FILE } from "../../contracts/modelComponent";
+import { TRUST_WITHOUT_SOURCE_ACCOUNT } from "../harness/iamAllowList";
 import { evaluate, IamRequest } from "../harness/iamEvaluator";
 import { PipelineRun, runPipeline, testDefinitionArgs } from "../harness/pipelineHarness";
 import { AccountFacts, Call, portCallRequests, taskCalls } from "../harness/productCalls";
@@ -188,6 +189,9 @@ describe("permissions are sufficient and no wider (IAM evaluation)", () => {
               context: { "aws:SourceAccount": ACCOUNT_ID },
             });
           expect(assume(service), role.name).to.equal("Allowed");
+          // A service that does not send aws:SourceAccount can still assume the roles it needs.
+          const bare = evaluate([role.trust], { action: "sts:AssumeRole", principal: { Service: service } });
+          expect(bare, role.name).to.equal(role.name in TRUST_WITHOUT_SOURCE_ACCOUNT ? "Allowed" : "ImplicitDeny");
           expect(assume("ec2.amazonaws.com" === service ? "lambda.amazonaws.com" : "ec2.amazonaws.com")).to.equal(
             "ImplicitDeny",
           );

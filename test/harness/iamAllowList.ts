@@ -46,3 +46,14 @@ export const IOT_POLICY_ONLY_ACTIONS: Record<string, string> = {
   "greengrass:ListThingGroupsForCoreDevice":
     "https://docs.aws.amazon.com/greengrass/v2/developerguide/device-auth.html (minimal core device IoT policy)",
 };
+
+/**
+ * Roles whose service is not documented to send aws:SourceAccount when it assumes them, so their trust policy cannot
+ * require it (a condition on an absent key denies: cloud/iam.ts, serviceTrustPolicy). Every other role requires it.
+ */
+export const TRUST_WITHOUT_SOURCE_ACCOUNT: Record<string, string> = {
+  "pipeline-labeling-role": "Ground Truth: not among the SageMaker features that document aws:SourceAccount",
+  "labels-offline-store-role": "Feature Store: not among the SageMaker features that document aws:SourceAccount",
+  "simulated-device-role": "EC2 instance profiles do not document aws:SourceAccount",
+  "fleet-token-exchange-role": "the IoT credentials provider does not document aws:SourceAccount",
+};
