@@ -23,6 +23,14 @@ export const RESOURCE_WILDCARD_ALLOW_LIST: Record<string, string> = {
   "logs:DescribeResourcePolicies": "Step Functions' log delivery reads resource policies; AWS requires Resource *",
   "greengrass:ResolveComponentCandidates":
     "has no resource-level permissions; a core device calls it to resolve the components of its deployments",
+  "sagemaker:ListLabelingJobs": "has no resource-level permissions; the CLI's cleanup finds the stack's running jobs",
+  "sagemaker:ListTrainingJobs": "has no resource-level permissions; the CLI's cleanup finds the stack's running jobs",
+  "sagemaker:ListCompilationJobs": "has no resource-level permissions; the CLI's cleanup finds the stack's Neo jobs",
+  "sagemaker:ListModelPackages":
+    "a list of the account's packages, filtered by group in the request; the CLI's cleanup finds the stack's",
+  "greengrass:ListDeployments":
+    "Greengrass V2 lists deployments without resource-level permissions; cleanup picks the stack's",
+  "greengrass:ListComponents": "has no resource-level permissions; the CLI's cleanup finds the stack's components",
   "logs:DescribeLogGroups":
     "has no resource-level permissions for the call log delivery makes; AWS requires Resource *",
 };
