@@ -68,9 +68,9 @@ export function cliOperatorStatements(scope: OperatorScope): PolicyStatement[] {
     },
     {
       // Cancelling a deployment cancels its IoT job (https://docs.aws.amazon.com/service-authorization/latest/
-      // reference/list_awsiotgreengrassv2.html, CancelDeployment's dependent actions).
-      sid: "CancelDeploymentJobs",
-      actions: ["iot:CancelJob", "iot:DescribeJob", "iot:UpdateJob"],
+      // reference/list_awsiotgreengrassv2.html, CancelDeployment's dependent actions); deleting it deletes the job.
+      sid: "RetireDeploymentJobs",
+      actions: ["iot:CancelJob", "iot:DescribeJob", "iot:UpdateJob", "iot:DeleteJob"],
       resources: [arn("iot", "job/*")],
     },
     {

@@ -80,6 +80,7 @@ const CLI_CALLS: Record<string, (s: OperatorScope, arn: (service: string, r: str
     { action: "iot:CancelJob", resource: arn("iot", "job/5a6b7c8d") },
   ],
   "greengrassv2:DeleteDeployment": (_, arn) => [
+    { action: "iot:DeleteJob", resource: arn("iot", "job/5a6b7c8d") },
     { action: "greengrass:DeleteDeployment", resource: arn("greengrass", "deployments:5a6b7c8d") },
   ],
   "greengrassv2:ListComponentVersions": (s, arn) =>

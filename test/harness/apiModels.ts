@@ -91,8 +91,34 @@ function fullModel(service: string): RawModel | undefined {
 
 const CONSTRAINTS = ["enum", "min", "max", "pattern"] as const;
 
+/** aws-sdk v3 clients the project has, by v2 service name: their enums may be newer than an older botocore's. */
+const V3_CLIENTS: Record<string, string> = {
+  sagemaker: "@aws-sdk/client-sagemaker",
+  greengrassv2: "@aws-sdk/client-greengrassv2",
+  stepfunctions: "@aws-sdk/client-sfn",
+  sns: "@aws-sdk/client-sns",
+};
+
+/**
+ * Values the service's v3 client exports for the enum shape `name` (e.g. `TargetDevice`): values added since the
+ * installed botocore was released (Debian's is older) are still AWS's. Empty where there is no such client or enum.
+ */
+function newerEnumValues(service: string, name: string): string[] {
+  const client = V3_CLIENTS[service];
+  if (!client) return [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exported = (require(client) as Record<string, unknown>)[name];
+  return exported && typeof exported === "object" ? Object.values(exported).filter((v) => typeof v === "string") : [];
+}
+
 /** A shape with its references followed; `full` is the same shape in botocore's model, for its constraints. */
-function resolve(model: RawModel, raw: RawShape, full: RawModel | undefined, fullRaw: RawShape | undefined): Shape {
+function resolve(
+  service: string,
+  model: RawModel,
+  raw: RawShape,
+  full: RawModel | undefined,
+  fullRaw: RawShape | undefined,
+): Shape {
   const own = raw.shape ? { ...model.shapes[raw.shape], ...raw, shape: undefined } : raw;
   const fullOwn = fullRaw?.shape && full ? { ...full.shapes[fullRaw.shape] } : fullRaw;
   const shape: Shape = { type: own.type ?? "string" };
@@ -101,12 +127,14 @@ function resolve(model: RawModel, raw: RawShape, full: RawModel | undefined, ful
     const value = (fullOwn as Record<string, unknown> | undefined)?.[constraint];
     if (value !== undefined) (shape as unknown as Record<string, unknown>)[constraint] = value;
   }
+  if (shape.enum && fullRaw?.shape)
+    shape.enum = [...new Set([...shape.enum, ...newerEnumValues(service, fullRaw.shape)])];
   // Nested shapes resolve lazily: API models are recursive (a structure may contain itself).
   const lazy = (name: "member" | "key" | "value") => {
     if (!own[name]) return;
     Object.defineProperty(shape, name, {
       enumerable: true,
-      get: () => resolve(model, own[name]!, full, fullOwn?.[name]),
+      get: () => resolve(service, model, own[name]!, full, fullOwn?.[name]),
     });
   };
   lazy("member");
@@ -117,7 +145,7 @@ function resolve(model: RawModel, raw: RawShape, full: RawModel | undefined, ful
     for (const [name, member] of Object.entries(own.members)) {
       Object.defineProperty(members, name, {
         enumerable: true,
-        get: () => resolve(model, member, full, fullOwn?.members?.[name]),
+        get: () => resolve(service, model, member, full, fullOwn?.members?.[name]),
       });
     }
     shape.members = members;
@@ -141,5 +169,5 @@ export function operationInput(service: string, operation: string): Shape {
   const { v2, full } = load(service);
   const op = v2.operations[operation];
   if (!op) throw new Error(`${service} has no operation ${operation}`);
-  return resolve(v2, op.input ?? { type: "structure", members: {} }, full, full?.operations[operation]?.input);
+  return resolve(service, v2, op.input ?? { type: "structure", members: {} }, full, full?.operations[operation]?.input);
 }
