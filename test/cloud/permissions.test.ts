@@ -38,12 +38,21 @@ function factsOf(run: ProgramRun<unknown>, config: StackConfig): AccountFacts {
 }
 
 /** The Lambda Task of each function in a definition built by the pipeline harness (its function ARNs are known). */
-function stateOfFunction(fn: PipelineFunction): string {
+const functionStates = (() => {
   const args = testDefinitionArgs();
-  const states = buildPipelineDefinition(args).States;
-  const found = Object.entries(states).find(([, s]) => s.Type === "Task" && s.Resource === args.functions[fn]);
-  if (!found) throw new Error(`no Task invokes ${fn}`);
-  return found[0];
+  const states = Object.entries(buildPipelineDefinition(args).States);
+  return new Map(
+    (Object.keys(args.functions) as PipelineFunction[]).map((fn) => {
+      const found = states.find(([, s]) => s.Type === "Task" && s.Resource === args.functions[fn]);
+      return [fn, found?.[0]];
+    }),
+  );
+})();
+
+function stateOfFunction(fn: PipelineFunction): string {
+  const state = functionStates.get(fn);
+  if (!state) throw new Error(`no Task invokes ${fn}`);
+  return state;
 }
 
 /** The stack's names in the pipeline harness's definition, so the handlers name what the stack's policies name. */
