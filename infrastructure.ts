@@ -64,7 +64,6 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
       featureGroupName: `${config.namePrefix}-labels`,
       bucketName: dataLake.bucketName,
       bucketArn: dataLake.bucketArn,
-      accountId,
     },
     opts,
   );
@@ -224,6 +223,7 @@ function createPipeline(
       alerts: config.alerts,
       edge: {
         thingGroupName: config.edge.thingGroupName,
+        coreDevices: config.edge.coreDevices,
         inferenceComponentName: names.inference,
         inferenceComponentVersion: fleet.inferenceComponentVersion,
         inferenceRecipeKey: fleet.inferenceRecipeKey,

@@ -32,7 +32,14 @@ export function policyDocument(statements: PolicyStatement[], options: { sids?: 
   });
 }
 
-/** Trust policy letting one AWS service assume a role, limited to this account where the service supports it. */
+/**
+ * Trust policy letting one AWS service assume a role, limited to this account (`aws:SourceAccount`) where the service
+ * is documented to send that key when it assumes the role: a condition on a key the request lacks denies it, so a
+ * guess here fails `pulumi up` or the first run. SageMaker sends it for training and Neo jobs
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/security-confused-deputy-prevention.html), but Ground Truth and
+ * Feature Store are not among the features that page lists; neither EC2 instance profiles nor the IoT credentials
+ * provider document it. Those roles pass no `accountId`; test/cloud/iam.test.ts lists them with this reason.
+ */
 export function serviceTrustPolicy(service: string, accountId?: pulumi.Input<string>): pulumi.Output<string> {
   return policyDocument([
     {

@@ -25,9 +25,18 @@ export function labelingRoleStatements(scope: PipelineScope): PolicyStatement[] 
       ],
     },
     {
+      // Ground Truth writes its output in parts and must be able to abort an upload it gives up on; AWS lists
+      // AbortMultipartUpload with GetObject and PutObject as what the execution role needs on the job's buckets
+      // (https://docs.aws.amazon.com/sagemaker/latest/dg/sms-security-permissions-get-started.html).
       sid: "WriteJobOutput",
-      actions: ["s3:PutObject"],
+      actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
       resources: [objectsUnder(bucketArn, DATA_LAKE_PREFIXES.labeling)],
+    },
+    {
+      // Ground Truth asks for the region of the buckets it reads and writes (same page).
+      sid: "LocateJobBucket",
+      actions: ["s3:GetBucketLocation"],
+      resources: [bucketArn],
     },
     {
       sid: "ListJobFiles",
@@ -173,6 +182,8 @@ export interface StateMachineAccessArgs extends PipelineScope {
   labelingRoleArn: pulumi.Input<string>;
   alertsTopicArn: pulumi.Input<string>;
   thingGroupName: string;
+  /** The fleet's core devices (thing names): the only things a deployment may touch. */
+  coreDevices: string[];
 }
 
 /** The state machine: invoke its functions, run the stack's SageMaker jobs, register models, deploy to the fleet. */
@@ -228,13 +239,14 @@ export function stateMachineStatements(args: StateMachineAccessArgs): PolicyStat
       conditions: { StringEquals: { "iam:PassedToService": ["sagemaker.amazonaws.com"] } },
     },
     {
-      // .sync learns that a SageMaker job ended from EventBridge rules that Step Functions manages itself.
+      // .sync learns that a SageMaker job ended from EventBridge rules that Step Functions manages itself. AWS
+      // documents the training job's rule, StepFunctionsGetEventsForSageMakerTrainingJobsRule
+      // (https://docs.aws.amazon.com/step-functions/latest/dg/sagemaker-iam.html), and publishes no template, hence
+      // no rule name, for createLabelingJob.sync: the name we used to grant was our guess. The prefix covers the
+      // managed SageMaker rules, whatever the labeling one is called, and no rule of anyone else's.
       sid: "ManageSyncEventRules",
       actions: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
-      resources: [
-        arn("events", "rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"),
-        arn("events", "rule/StepFunctionsGetEventsForSageMakerLabelingJobsRule"),
-      ],
+      resources: [arn("events", "rule/StepFunctionsGetEventsForSageMaker*")],
     },
     ...fleetDeploymentStatements(args),
     { sid: "NotifyFailures", actions: ["sns:Publish"], resources: [args.alertsTopicArn] },
@@ -263,11 +275,17 @@ function fleetDeploymentStatements(args: StateMachineAccessArgs): PolicyStatemen
     { sid: "CreateDeploymentJobs", actions: ["iot:CreateJob"], resources: [jobs, thingGroupArn] },
     { sid: "FollowDeploymentJobs", actions: ["iot:DescribeJob", "iot:UpdateJob", "iot:CancelJob"], resources: [jobs] },
     { sid: "ReadFleet", actions: ["iot:DescribeThingGroup"], resources: [thingGroupArn] },
-    {
-      sid: "UpdateDeviceShadows",
-      actions: ["iot:DescribeThing", "iot:GetThingShadow", "iot:UpdateThingShadow", "iot:DeleteThingShadow"],
-      resources: [arnIn(args, "iot", "thing/*")],
-    },
+    // The things of the fleet only, not every thing of the account. (The IoT jobs stay job/*: Greengrass gives
+    // each deployment's job a generated id, so no narrower name exists.)
+    ...(args.coreDevices.length === 0
+      ? []
+      : [
+          {
+            sid: "UpdateDeviceShadows",
+            actions: ["iot:DescribeThing", "iot:GetThingShadow", "iot:UpdateThingShadow", "iot:DeleteThingShadow"],
+            resources: args.coreDevices.map((thing) => arnIn(args, "iot", `thing/${thing}`)),
+          },
+        ]),
   ];
 }
 

@@ -114,7 +114,8 @@ export class EdgeFleet extends pulumi.ComponentResource {
       `${name}-token-exchange-role`,
       {
         description: "Greengrass token exchange role of the fleet's core devices",
-        assumeRolePolicy: serviceTrustPolicy("credentials.iot.amazonaws.com", accountId),
+        // The IoT credentials provider is not documented to send aws:SourceAccount (see serviceTrustPolicy).
+        assumeRolePolicy: serviceTrustPolicy("credentials.iot.amazonaws.com"),
       },
       parent,
     );

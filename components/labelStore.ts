@@ -8,7 +8,6 @@ export interface LabelStoreArgs {
   featureGroupName: string;
   bucketName: pulumi.Input<string>;
   bucketArn: pulumi.Input<string>;
-  accountId: pulumi.Input<string>;
 }
 
 /**
@@ -22,14 +21,15 @@ export class LabelStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: LabelStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qualityinspection:labels:LabelStore", name, {}, opts);
-    const { featureGroupName, bucketName, bucketArn, accountId } = args;
+    const { featureGroupName, bucketName, bucketArn } = args;
 
     // Feature Store assumes this role to write the offline store, and nothing else.
     const role = new aws.iam.Role(
       `${name}-offline-store-role`,
       {
         description: "Lets SageMaker Feature Store write the label feature group's offline store",
-        assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com", accountId),
+        // Feature Store is not documented to send aws:SourceAccount (see serviceTrustPolicy).
+        assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com"),
       },
       { parent: this },
     );

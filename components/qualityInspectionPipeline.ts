@@ -51,6 +51,8 @@ export interface QualityInspectionPipelineArgs {
   /** The fleet: its thing group, and the inference component deployed with every model (see EdgeFleet). */
   edge: {
     thingGroupName: string;
+    /** The fleet's core devices (thing names), which deployments update. */
+    coreDevices: string[];
     inferenceComponentName: string;
     inferenceComponentVersion: pulumi.Input<string>;
     /** Data lake key of the inference component's recipe; the deploy stage creates the version from it. */
@@ -115,7 +117,8 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
       `${name}-labeling-role`,
       {
         description: "Runs the pipeline's Ground Truth labeling jobs",
-        assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com", accountId),
+        // Ground Truth is not documented to send aws:SourceAccount (see serviceTrustPolicy).
+        assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com"),
       },
       parent,
     );
@@ -242,6 +245,7 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
           labelingRoleArn: created.labelingRoleArn,
           alertsTopicArn: created.alertsTopicArn,
           thingGroupName: edge.thingGroupName,
+          coreDevices: edge.coreDevices,
         }),
         accountId: args.accountId,
         logRetentionDays: args.logs.retentionDays,

@@ -105,7 +105,8 @@ export class SimulatedDevice extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `Instance role of the simulated core device ${device.thingName}`,
-        assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com", args.accountId),
+        // EC2 instance profiles are not documented to send aws:SourceAccount (see serviceTrustPolicy).
+        assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
       },
       parent,
     );

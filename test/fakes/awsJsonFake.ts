@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
+import { requestProblems } from "../harness/requestShapes";
 
 /** An AWS JSON-protocol error the fake answers with, as the service would. */
 export interface FakeError {
@@ -13,7 +14,8 @@ export type Handler = (body: Record<string, unknown>) => unknown;
 /**
  * A local HTTP server speaking an AWS JSON protocol (`X-Amz-Target: <prefix>.<Action>`), so tests run the real SDK:
  * serialisation, retries, pagination and error parsing. Subclasses provide the actions; errors can be injected for
- * the next calls of an action.
+ * the next calls of an action. Every request body is first checked against the operation's AWS API model, and
+ * refused with a ValidationException naming each problem, as the service would.
  */
 export abstract class AwsJsonFake {
   readonly calls: { action: string; body: Record<string, unknown> }[] = [];
@@ -24,6 +26,8 @@ export abstract class AwsJsonFake {
   protected abstract readonly handlers: Record<string, Handler>;
 
   constructor(
+    /** The service's aws-sdk (v2) name, whose API model the requests must fit: `sagemaker`, `stepfunctions`. */
+    private readonly service: string,
     private readonly targetPrefix: string,
     private readonly contentType: string,
     /** How the service spells an error's `__type` (some prefix it with a namespace). */
@@ -64,6 +68,13 @@ export abstract class AwsJsonFake {
       res.end(JSON.stringify(payload));
     };
     try {
+      let problems: string[];
+      try {
+        problems = requestProblems(this.service, action, body);
+      } catch {
+        throw { type: "UnknownOperationException", message: `${this.service} has no operation ${action}` };
+      }
+      if (problems.length > 0) throw { type: "ValidationException", message: problems.join("; ") };
       const refusal = this.failures.get(action)?.shift() ?? this.refusalFor(action, body);
       if (refusal) throw refusal;
       const handler = this.handlers[action];

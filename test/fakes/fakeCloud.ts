@@ -6,12 +6,14 @@ import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../../lib/labeling";
 import type { MemoryObjectStore } from "./memoryPorts";
 import { manifestFor } from "../harness/models";
 import { convModel } from "../harness/onnxModels";
+import { requestProblems } from "../harness/requestShapes";
+import { taskIntegration } from "../harness/taskIntegrations";
 
 /**
  * Just enough of SageMaker, Greengrass, IoT and SNS for the state machine's service tasks, acting on the in-memory data
  * lake the real Lambda handlers use: a labeling job labels the images of its manifest, a training job writes a
- * model.tar.gz, a Neo job writes an archive, a deployment reports device counts. Every request is checked for the
- * fields the real API requires.
+ * model.tar.gz, a Neo job writes an archive, a deployment reports device counts. Every request is checked against
+ * the operation's AWS API model (test/harness/requestShapes.ts) as Step Functions passes it on.
  */
 export const MODEL_INPUT = { name: "images", width: 64, height: 48, padValue: 114 };
 export const ACCOUNT = "123456789012";
@@ -63,6 +65,13 @@ function need(request: Record<string, unknown>, path: string): unknown {
   return value;
 }
 
+/** Refuses a request the Task's integration would send and AWS's API model rejects, as the service would. */
+function validate(resource: string, request: Record<string, unknown>): void {
+  const { service, operation, options } = taskIntegration(resource);
+  const problems = requestProblems(service, operation, request, { ...options, parameters: false });
+  if (problems.length > 0) throw new RequestError("ValidationException", problems.join("; "));
+}
+
 /** Tags a created resource carries: SageMaker's Key/Value list or Greengrass's map, with the stack's two keys. */
 function tagsOf(request: Record<string, unknown>, form: "list" | "map"): Record<string, string> {
   const raw = need(request, "Tags");
@@ -104,16 +113,9 @@ export class FakeCloud {
 
   /** createLabelingJob.sync: labels every image with one box, or judges every label correct (verification). */
   async labelingJob(request: Record<string, unknown>) {
+    validate("arn:aws:states:::sagemaker:createLabelingJob.sync", request);
     const name = String(need(request, "LabelingJobName"));
     tagsOf(request, "list");
-    for (const field of [
-      "RoleArn",
-      "LabelCategoryConfigS3Uri",
-      "HumanTaskConfig.WorkteamArn",
-      "HumanTaskConfig.UiConfig.UiTemplateS3Uri",
-    ]) {
-      need(request, field);
-    }
     const verification = String(need(request, "HumanTaskConfig.PreHumanTaskLambdaArn")).endsWith(
       "PRE-VerificationBoundingBox",
     );
@@ -178,17 +180,10 @@ export class FakeCloud {
 
   /** createTrainingJob.sync: reads its channels and writes model.tar.gz with the scenario's metric. */
   async trainingJob(request: Record<string, unknown>) {
+    validate("arn:aws:states:::sagemaker:createTrainingJob.sync", request);
     const name = String(need(request, "TrainingJobName"));
     tagsOf(request, "list");
     this.trainingJobs.push(request);
-    for (const field of [
-      "AlgorithmSpecification.TrainingImage",
-      "RoleArn",
-      "ResourceConfig.InstanceType",
-      "StoppingCondition.MaxRuntimeInSeconds",
-    ]) {
-      need(request, field);
-    }
     const channels = request.InputDataConfig as {
       ChannelName: string;
       DataSource: { S3DataSource: { S3DataType: string; S3Uri: string } };
@@ -232,6 +227,7 @@ export class FakeCloud {
 
   /** aws-sdk:sagemaker:createModelPackage, idempotent on ClientToken. */
   createModelPackage(request: Record<string, unknown>) {
+    validate("arn:aws:states:::aws-sdk:sagemaker:createModelPackage", request);
     const group = String(need(request, "ModelPackageGroupName"));
     const token = String(need(request, "ClientToken"));
     if (!/^[a-zA-Z0-9-]{1,36}$/.test(token))
@@ -261,22 +257,17 @@ export class FakeCloud {
   }
 
   describeModelPackage(request: Record<string, unknown>) {
+    validate("arn:aws:states:::aws-sdk:sagemaker:describeModelPackage", request);
     const found = this.packages.get(String(need(request, "ModelPackageName")));
     if (!found) throw new RequestError("SageMaker.SageMakerException", "ModelPackage does not exist");
     return { ...found, ModelPackageStatus: "Completed" };
   }
 
   createCompilationJob(request: Record<string, unknown>) {
-    for (const field of [
-      "CompilationJobName",
-      "RoleArn",
-      "InputConfig.S3Uri",
-      "InputConfig.DataInputConfig",
-      "OutputConfig.S3OutputLocation",
-      "OutputConfig.TargetDevice",
-    ]) {
-      need(request, field);
-    }
+    validate("arn:aws:states:::aws-sdk:sagemaker:createCompilationJob", request);
+    // Optional in the model, but a Neo job of ours always names its input shape and target.
+    need(request, "InputConfig.DataInputConfig");
+    need(request, "OutputConfig.TargetDevice");
     tagsOf(request, "list");
     if (!this.objects.objects.has(this.key(need(request, "InputConfig.S3Uri"))))
       throw new RequestError("SageMaker.ValidationException", "no model");
@@ -287,6 +278,7 @@ export class FakeCloud {
   }
 
   describeCompilationJob(request: Record<string, unknown>) {
+    validate("arn:aws:states:::aws-sdk:sagemaker:describeCompilationJob", request);
     const job = this.compilationJobs.find((j) => j.CompilationJobName === need(request, "CompilationJobName"));
     if (!job) throw new RequestError("SageMaker.ResourceNotFoundException", "no such compilation job");
     const statuses = this.scenario.neoStatuses;
@@ -306,7 +298,7 @@ export class FakeCloud {
   }
 
   createDeployment(request: Record<string, unknown>) {
-    need(request, "TargetArn");
+    validate("arn:aws:states:::aws-sdk:greengrassv2:createDeployment", request);
     need(request, "ClientToken");
     tagsOf(request, "map");
     const components = need(request, "Components") as Record<string, { ComponentVersion: string }>;
@@ -323,13 +315,13 @@ export class FakeCloud {
   }
 
   describeJob(request: Record<string, unknown>) {
-    need(request, "JobId");
+    validate("arn:aws:states:::aws-sdk:iot:describeJob", request);
     const progress = this.scenario.deployment[Math.min(this.deploymentPolls++, this.scenario.deployment.length - 1)];
     return { Job: { JobId: request.JobId, Status: progress.status, JobProcessDetails: progress.devices } };
   }
 
   publish(request: Record<string, unknown>) {
-    need(request, "TopicArn");
+    validate("arn:aws:states:::sns:publish", request);
     const subject = String(need(request, "Subject"));
     if (subject.length > 100)
       throw new RequestError("SNS.InvalidParameterException", "Subject longer than 100 characters");

@@ -10,6 +10,7 @@ import {
   ListDeploymentsCommand,
 } from "@aws-sdk/client-greengrassv2";
 import type { AwsClientStub } from "aws-sdk-client-mock";
+import { requestProblems } from "../harness/requestShapes";
 
 const COMPONENTS = "arn:aws:greengrass:eu-west-1:123456789012:components:";
 export const componentArn = (name: string) => `${COMPONENTS}${name}`;
@@ -38,7 +39,8 @@ interface Refusal {
 /**
  * Greengrass V2 (a REST-JSON API, so aws-sdk-client-mock stands in for HTTP) as state: deployments, component
  * versions and core devices, with the rules cleanup depends on — an active deployment cannot be deleted before it is
- * cancelled, and deleting a version an active deployment uses breaks that deployment (recorded in `broken`).
+ * cancelled, and deleting a version an active deployment uses breaks that deployment (recorded in `broken`). Every
+ * input must fit the operation's AWS API model.
  */
 export class FakeGreengrass {
   readonly deployments: FakeDeployment[] = [];
@@ -59,6 +61,9 @@ export class FakeGreengrass {
 
   private run<T>(action: string, what: string, input: Record<string, unknown>, handle: () => T): T {
     this.calls.push(`${action} ${what}`.trim());
+    // Checked against Greengrass V2's API model first, as the service validates before it acts.
+    const problems = requestProblems("greengrassv2", action, input);
+    if (problems.length > 0) throw awsError("ValidationException", problems.join("; "));
     const injected = this.failures.get(action)?.shift();
     if (injected) throw injected;
     const refusal = this.refusals.find((r) => r.action === action && r.when(input));

@@ -36,7 +36,7 @@ export class FakeSageMaker extends AwsJsonFake {
   pageSize = 2;
 
   constructor() {
-    super("SageMaker", "application/x-amz-json-1.1");
+    super("sagemaker", "SageMaker", "application/x-amz-json-1.1");
   }
 
   protected override refusalFor(action: string, body: Record<string, unknown>): FakeError | undefined {

@@ -30,7 +30,12 @@ export class FakeStepFunctions extends AwsJsonFake {
   private readonly planned = new Map<string, { history: HistoryEventJson[]; revealPerPoll: number }>();
 
   constructor(readonly stateMachineArn = "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline") {
-    super("AWSStepFunctions", "application/x-amz-json-1.0", (type) => `com.amazonaws.swf.service.v2.model#${type}`);
+    super(
+      "stepfunctions",
+      "AWSStepFunctions",
+      "application/x-amz-json-1.0",
+      (type) => `com.amazonaws.swf.service.v2.model#${type}`,
+    );
   }
 
   addExecution(name: string, history: HistoryEventJson[], revealPerPoll = history.length): FakeExecution {

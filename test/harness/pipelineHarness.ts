@@ -3,6 +3,7 @@ import { inferenceComponentRecipe } from "../../edge/recipe";
 import { lambdaResources, pipelineLambdas } from "../../offline/lambdas";
 import { handlersByState, runLocally, TaskHandler } from "../../offline/localExecution";
 import type { RunningExecution } from "../../lib/ports";
+import { PIPELINE_FUNCTIONS, PipelineFunction } from "../../stateMachines/functions";
 import { buildPipelineDefinition, PipelineDefinitionArgs } from "../../stateMachines/qualityInspection";
 import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "../fakes/fakeCloud";
 import { labelFor } from "./labels";
@@ -15,6 +16,7 @@ import {
 } from "../fakes/memoryPorts";
 
 const INFERENCE_VERSION = "1.0.4242";
+const PIPELINE_FUNCTION_NAMES = Object.keys(PIPELINE_FUNCTIONS) as PipelineFunction[];
 
 /** The definition's inputs as a dev stack would have them, with test ARNs. */
 export function testDefinitionArgs(): PipelineDefinitionArgs {
@@ -147,6 +149,34 @@ export interface PipelineRun {
   notifications: { Subject: string; Message: string }[];
   /** The state machine ARNs StartRun listed running executions of. */
   listedRunsOf: string[];
+  /** Every call a function made on its ports, in order: what its AWS adapters would send (permissions tests). */
+  portCalls: PortCall[];
+}
+
+export interface PortCall {
+  fn: PipelineFunction;
+  port: "objects" | "labels" | "components" | "executions";
+  method: string;
+  args: unknown[];
+}
+
+/** The port with each method call recorded as one function's. */
+function recordingPort<T extends object>(
+  calls: PortCall[],
+  fn: PipelineFunction,
+  port: PortCall["port"],
+  target: T,
+): T {
+  return new Proxy(target, {
+    get(object, property) {
+      const value = Reflect.get(object, property) as unknown;
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls.push({ fn, port, method: String(property), args });
+        return (value as (...a: unknown[]) => unknown).apply(object, args);
+      };
+    },
+  });
 }
 
 /**
@@ -196,12 +226,23 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
       return scenario.running ?? [];
     },
   };
-  // The real Lambda handlers on in-memory ports, the fake cloud behind every service integration.
+  // The real Lambda handlers on in-memory ports (each function's calls recorded), the fake cloud behind every service
+  // integration.
+  const portCalls: PortCall[] = [];
+  const lambdas = Object.fromEntries(
+    PIPELINE_FUNCTION_NAMES.map((fn) => {
+      const on = <T extends object>(port: PortCall["port"], target: T) => recordingPort(portCalls, fn, port, target);
+      const ports = {
+        objects: on("objects", objects),
+        labels: on("labels", labels),
+        components: on("components", components),
+        executions: on("executions", executions),
+      };
+      return [fn, pipelineLambdas({ ...ports, log, sleep: noSleep })[fn]];
+    }),
+  ) as Record<PipelineFunction, TaskHandler>;
   const handlers = handlersByState(definition, {
-    ...lambdaResources(
-      args.functions,
-      pipelineLambdas({ objects, labels, components, log, sleep: noSleep, executions }),
-    ),
+    ...lambdaResources(args.functions, lambdas),
     "arn:aws:states:::sagemaker:createLabelingJob.sync": (request) => cloud.labelingJob(request as never),
     "arn:aws:states:::sagemaker:createTrainingJob.sync": (request) => cloud.trainingJob(request as never),
     "arn:aws:states:::aws-sdk:sagemaker:createModelPackage": (request) => cloud.createModelPackage(request as never),
@@ -263,5 +304,6 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
     taskInputs,
     notifications: cloud.notifications,
     listedRunsOf,
+    portCalls,
   };
 }

@@ -112,6 +112,13 @@ function mockOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unkn
       return { arn: `arn:aws:iot:${region}:${ACCOUNT_ID}:thinggroup/${args.inputs.name}` };
     case "aws:ssm/parameter:Parameter":
       return { arn: `arn:aws:ssm:${region}:${ACCOUNT_ID}:parameter${args.inputs.name}` };
+    // ARNs the IAM evaluation compares with the ARNs AWS forms for requests on them (test/cloud/permissions.test.ts).
+    case "aws:sagemaker/featureGroup:FeatureGroup":
+      return { arn: `arn:aws:sagemaker:${region}:${ACCOUNT_ID}:feature-group/${args.inputs.featureGroupName}` };
+    case "aws:sagemaker/modelPackageGroup:ModelPackageGroup":
+      return {
+        arn: `arn:aws:sagemaker:${region}:${ACCOUNT_ID}:model-package-group/${args.inputs.modelPackageGroupName}`,
+      };
     case "awsx:ec2:Vpc":
       return { vpcId: "vpc-0123456789", publicSubnetIds: ["subnet-0123456789"], privateSubnetIds: [] };
     default:

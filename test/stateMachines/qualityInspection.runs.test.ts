@@ -8,7 +8,7 @@ import { MODEL_INPUT } from "../fakes/fakeCloud";
 import { recordingLog } from "../fakes/memoryPorts";
 import { manifestFor, modelTarball } from "../harness/models";
 import { convModel } from "../harness/onnxModels";
-import { DEPLOYMENT, PipelineRun, runPipeline, World } from "../harness/pipelineHarness";
+import { DEPLOYMENT, PipelineRun, runPipeline, testDefinitionArgs, World } from "../harness/pipelineHarness";
 
 const MODEL_COMPONENT = componentNames("qi-dev").model;
 const NEO_LOOP = [STATES.waitForNeoCompilation, STATES.describeNeoCompilation, STATES.neoCompilationDone];
@@ -529,7 +529,10 @@ describe("running the state machine (aws-local-stepfunctions, real Lambda handle
           world.cloud.createModelPackage({
             ModelPackageGroupName: "qi-dev-scratch-detector",
             ModelApprovalStatus: "Approved",
-            InferenceSpecification: { Containers: [] },
+            // A package AWS accepts (one container), registered by someone else without our metadata.
+            InferenceSpecification: {
+              Containers: [{ Image: testDefinitionArgs().training.image, ModelDataUrl: "s3://elsewhere/model.tar.gz" }],
+            },
             CustomerMetadataProperties: { owner: "someone" },
             ClientToken: "x",
           });
