@@ -1,4 +1,5 @@
 import type { StackConfig } from "../config/schema";
+import { componentNames } from "../contracts/modelComponent";
 import { pytorchTrainingImage } from "../lib/deepLearningContainers";
 import type { PipelineFunction } from "./functions";
 
@@ -55,6 +56,25 @@ export interface DefinitionSettings {
   deploy: StackConfig["deploy"];
   modelComponentName: string;
   inferenceComponentName: string;
+}
+
+/** A stack config's settings for the definition: what the offline run and the tests build it from. */
+export function definitionSettingsOf(config: StackConfig): DefinitionSettings {
+  const names = componentNames(config.namePrefix);
+  return {
+    namePrefix: config.namePrefix,
+    region: config.region,
+    tags: config.tags,
+    labeling: config.labeling,
+    dataset: config.dataset,
+    training: config.training,
+    evaluation: config.evaluation,
+    approvalStatus: config.registry.approvalStatus,
+    compilation: config.compilation,
+    deploy: config.deploy,
+    modelComponentName: names.model,
+    inferenceComponentName: names.inference,
+  };
 }
 
 /** Names and ARNs of what the stack created (in AWS), or of their local stand-ins (the offline run). */

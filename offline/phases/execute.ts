@@ -1,6 +1,6 @@
 import { renderStageChanges } from "../../cli/render";
 import type { StateMachineDefinition } from "../../stateMachines/asl";
-import { pipelineDefinitionArgs } from "../../stateMachines/definitionArgs";
+import { definitionSettingsOf, pipelineDefinitionArgs } from "../../stateMachines/definitionArgs";
 import {
   buildProgress,
   fromLocalEventLog,
@@ -22,27 +22,8 @@ import { localHandlers, recording } from "./handlers";
 export const LOCAL_POLL_SECONDS = 2;
 
 /** The definition `pulumi up` deploys, built from the same stack config and the local resources' ARNs. */
-function pipelineDefinition(run: Pick<SeededRun, "config" | "names" | "stack">): StateMachineDefinition {
-  const { config, names, stack } = run;
-  return buildPipelineDefinition(
-    pipelineDefinitionArgs(
-      {
-        namePrefix: config.namePrefix,
-        region: config.region,
-        tags: config.tags,
-        labeling: config.labeling,
-        dataset: config.dataset,
-        training: config.training,
-        evaluation: config.evaluation,
-        approvalStatus: config.registry.approvalStatus,
-        compilation: config.compilation,
-        deploy: config.deploy,
-        modelComponentName: names.model,
-        inferenceComponentName: names.inference,
-      },
-      stack.resources,
-    ),
-  );
+function pipelineDefinition(run: Pick<SeededRun, "config" | "stack">): StateMachineDefinition {
+  return buildPipelineDefinition(pipelineDefinitionArgs(definitionSettingsOf(run.config), run.stack.resources));
 }
 
 /** One execution of the pipeline's state machine, every Task served locally, each stage printed as it goes. */

@@ -2,7 +2,7 @@ import { componentArtifactKey, componentNames, INFERENCE_RECIPE_FILE } from "../
 import { NEO_TARGET_DEVICES } from "../../config/neoTargets";
 import { parseStackConfig, StackConfig } from "../../config/schema";
 import type { StateMachineDefinition } from "../../stateMachines/asl";
-import { DefinitionResources, pipelineDefinitionArgs } from "../../stateMachines/definitionArgs";
+import { DefinitionResources, definitionSettingsOf, pipelineDefinitionArgs } from "../../stateMachines/definitionArgs";
 import { buildPipelineDefinition } from "../../stateMachines/qualityInspection";
 import { ACCOUNT_ID, readStack } from "./pulumiProgram";
 
@@ -67,26 +67,7 @@ export function awsResourcesFor(config: StackConfig): DefinitionResources {
 
 /** The definition `pulumi up` builds for one stack config (the same mapping the pipeline component makes). */
 export function definitionFor(config: StackConfig): StateMachineDefinition {
-  const names = componentNames(config.namePrefix);
-  return buildPipelineDefinition(
-    pipelineDefinitionArgs(
-      {
-        namePrefix: config.namePrefix,
-        region: config.region,
-        tags: config.tags,
-        labeling: config.labeling,
-        dataset: config.dataset,
-        training: config.training,
-        evaluation: config.evaluation,
-        approvalStatus: config.registry.approvalStatus,
-        compilation: config.compilation,
-        deploy: config.deploy,
-        modelComponentName: names.model,
-        inferenceComponentName: names.inference,
-      },
-      awsResourcesFor(config),
-    ),
-  );
+  return buildPipelineDefinition(pipelineDefinitionArgs(definitionSettingsOf(config), awsResourcesFor(config)));
 }
 
 export const STACKS = ["dev", "prod"] as const;
