@@ -30,6 +30,8 @@ const STOPPING: Record<JobKind, string> = {
 export const memoryJobArn = (job: Pick<MemoryJob, "kind" | "name">) =>
   `arn:aws:sagemaker:eu-west-1:123456789012:${job.kind}/${job.name}`;
 
+const versionOf = ({ key, versionId }: ObjectVersion): ObjectVersion => ({ key, versionId });
+
 /** The versions and delete markers of one versioned bucket, in S3's listing order (key, then newest first). */
 export class MemoryBucket {
   readonly entries: { key: string; versionId: string; deleteMarker: boolean }[] = [];
@@ -55,14 +57,21 @@ export class MemoryBucket {
     );
   }
 
-  /** The entries after a marker (which may name an entry deleted since), a page of them. */
-  page(after?: VersionMarker): { items: ObjectVersion[]; next?: VersionMarker } {
+  /** The entries after a marker (which may name an entry deleted since), a page of them, delete markers included. */
+  entriesAfter(after?: VersionMarker): { entries: MemoryBucket["entries"]; next?: VersionMarker } {
     const rank = (versionId?: string) => -this.order.get(versionId ?? "")!;
     const rest = this.entries.filter(
       (e) => !after || e.key > after.key || (e.key === after.key && rank(e.versionId) > rank(after.versionId)),
     );
-    const items = rest.slice(0, this.pageSize).map(({ key, versionId }) => ({ key, versionId }));
-    return { items, next: rest.length > items.length ? items.at(-1) : undefined };
+    const entries = rest.slice(0, this.pageSize);
+    const last = entries.at(-1);
+    return { entries, next: last && rest.length > entries.length ? versionOf(last) : undefined };
+  }
+
+  /** A page of versions and delete markers, as cleanup's port lists them. */
+  page(after?: VersionMarker): { items: ObjectVersion[]; next?: VersionMarker } {
+    const { entries, next } = this.entriesAfter(after);
+    return { items: entries.map(versionOf), next };
   }
 
   delete(versions: ObjectVersion[]): DeleteFailure[] {
