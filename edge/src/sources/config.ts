@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { flagFieldWith } from "../../../lib/fields";
 import { decimal, existingPath, wholeNumber } from "../../../lib/fieldValues";
+import { readCredentials } from "./cameraAuth";
 import { mqttTopicSchema } from "../../../contracts/inferenceMessages";
 import { AFTER_INSPECTION } from "./folderWatch";
 import { SOURCE_KINDS } from "./source";
@@ -12,11 +13,22 @@ const field = flagFieldWith<EnvDefault>();
 export const cameraAddress = z
   .string()
   .regex(/^((https?|rtsps?):\/\/[^\s@/]+(\/\S*)?|\/dev\/video\d{1,3})$/)
-  .transform((v) => (v.startsWith("/dev/") ? { kind: "v4l2" as const, device: v } : { kind: "url" as const, url: new URL(v) }))
+  .transform((v) =>
+    v.startsWith("/dev/") ? { kind: "v4l2" as const, device: v } : { kind: "url" as const, url: new URL(v) },
+  )
   .refine((c) => c.kind === "v4l2" || (Number(c.url.port || "1") <= 65_535 && Number(c.url.port || "1") > 0));
 
 /** `user:password` on the first line of a file: how camera credentials reach the device, never a flag's value. */
-export const credentialsFile = existingPath("file");
+export const credentialsFile = existingPath("file")
+  .transform((file) => {
+    try {
+      return readCredentials(file);
+    } catch {
+      return undefined;
+    }
+  })
+  .refine((c) => c !== undefined)
+  .transform((c) => c!);
 
 /**
  * The image source's settings, part of the edge configuration (same flags, environment variables and recipe keys).
@@ -99,7 +111,7 @@ type SourceSettings = {
   source: (typeof SOURCE_KINDS)[number];
   imagesDir?: string;
   camera?: z.output<typeof cameraAddress>;
-  cameraCredentials?: string;
+  cameraCredentials?: unknown;
   /** Fields that were set (valid or not). */
   given: Set<string>;
 };

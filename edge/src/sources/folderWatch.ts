@@ -57,7 +57,8 @@ export class FolderWatchSource implements ImageSource {
       if (this.stuck.get(name) === signature) continue;
       const before = this.seen.get(name);
       const stillFor = before?.signature === signature ? now - before.since : 0;
-      if (stillFor >= settleMs || now - stat.mtimeMs >= settleMs) ready.push({ name, mtimeMs: stat.mtimeMs, signature });
+      if (stillFor >= settleMs || now - stat.mtimeMs >= settleMs)
+        ready.push({ name, mtimeMs: stat.mtimeMs, signature });
       else if (before?.signature !== signature) this.seen.set(name, { signature, since: now });
     }
     for (const name of this.seen.keys()) if (!names.includes(name)) this.seen.delete(name);
@@ -84,8 +85,14 @@ export class FolderWatchSource implements ImageSource {
           this.moveProblem.clear("moving inspected images works again");
         } catch (error) {
           this.stuck.set(name, signature);
+          // Said once while it repeats: the folder and the reason, not each file's name.
+          const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+          const to =
+            this.options.afterInspection === "delete"
+              ? "delete"
+              : `move into ${outcome === "inspected" ? "processed" : "failed"}/`;
           this.moveProblem.report(
-            `cannot move ${name} out of ${this.options.dir} (it is not inspected again until it changes): ${(error as Error).message}`,
+            `cannot ${to} the images of ${this.options.dir} (${reason}); each stays and is not inspected again until it changes`,
           );
         }
       },
