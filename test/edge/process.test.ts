@@ -79,6 +79,52 @@ describe("edge CLI process", () => {
     expect(p.stderr.join("\n")).to.contain(`no images in ${empty}`);
   });
 
+  describe("waits without a busy loop (--interval 0)", () => {
+    const idleArgs = (folder: string, outbox: string) => [
+      "--model",
+      model,
+      "--images",
+      folder,
+      "--interval",
+      "0",
+      "--broker",
+      "mqtt://127.0.0.1:9",
+      "--outbox",
+      path.join(dir, outbox),
+    ];
+
+    it("on an empty folder uses almost no CPU and says so once", async function () {
+      this.timeout(60_000);
+      const empty = path.join(dir, "idle-empty");
+      mkdirSync(empty);
+      const p = edge(idleArgs(empty, "outbox-idle"));
+      await p.waitForLines(() => p.stderr.some((l) => l.includes(`no images in ${empty}`)), 30_000);
+      const before = p.cpuSeconds();
+      await new Promise((r) => setTimeout(r, 3000));
+      const used = p.cpuSeconds() - before;
+      // Before the backoff: ~86 % of a core. Now a listing every 2 s at most.
+      expect(used, `${used} s of CPU in 3 s`).to.be.below(0.3);
+      expect(p.stderr.filter((l) => l.includes("no images in"))).to.have.length(1);
+    });
+
+    it("on a folder deleted while running, logs the problem once and says when it is back", async function () {
+      this.timeout(60_000);
+      const folder = path.join(dir, "idle-deleted");
+      mkdirSync(folder);
+      writeFileSync(path.join(folder, "part.jpg"), await gradientJpeg(64, 48));
+      const p = edge(idleArgs(folder, "outbox-deleted"));
+      await p.waitForLines(() => p.summaries("part.jpg").length > 0, 30_000);
+      rmSync(folder, { recursive: true });
+      const before = p.cpuSeconds();
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(p.cpuSeconds() - before).to.be.below(0.3);
+      expect(p.stderr.filter((l) => l.includes("cannot list"))).to.have.length(1);
+      mkdirSync(folder);
+      writeFileSync(path.join(folder, "part.jpg"), await gradientJpeg(64, 48));
+      await p.waitForLines(() => p.stdout.some((l) => l.startsWith("folder-replay delivers again after")), 30_000);
+    });
+  });
+
   describe("with a real broker", function () {
     let broker: Mosquitto;
     let subscriber: Subscriber;
