@@ -52,7 +52,17 @@ export class HttpSnapshotSource implements ImageSource {
     }
   }
 
-  private get(signal: AbortSignal): Promise<Response> {
+  /** A kept-alive connection the camera closed meanwhile fails at once: that is asked again on a new one, once. */
+  private async get(signal: AbortSignal): Promise<Response> {
+    try {
+      return await this.getOnce(signal);
+    } catch (error) {
+      if (causeCode(error) !== "UND_ERR_SOCKET" || signal.aborted) throw error;
+      return this.getOnce(signal);
+    }
+  }
+
+  private getOnce(signal: AbortSignal): Promise<Response> {
     const { url, credentials } = this.options;
     const headers: Record<string, string> = {};
     if (credentials && this.digest) {
@@ -105,6 +115,8 @@ async function readLimited(response: Response, limit: number): Promise<Buffer> {
   }
   return Buffer.concat(chunks);
 }
+
+const causeCode = (error: unknown) => (error as { cause?: { code?: string } }).cause?.code;
 
 /** fetch says "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is in its cause. */
 function causeOf(error: unknown): string {

@@ -16,7 +16,9 @@ export class JpegSplitter {
     while (true) {
       const start = this.pending.indexOf(SOI);
       if (start < 0) {
-        this.pending = Buffer.alloc(0);
+        // A last FF may be the first half of a start marker.
+        const last = this.pending.at(-1);
+        this.pending = last === 0xff ? Buffer.from([0xff]) : Buffer.alloc(0);
         break;
       }
       if (start > 0) {

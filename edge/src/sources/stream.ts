@@ -133,14 +133,16 @@ export class StreamSource implements ImageSource {
       const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
       this.lastProblem = missing ? `${ffmpeg} is not installed (Debian: apt-get install ffmpeg)` : error.message;
     });
-    child.on("close", (code, signalName) => {
+    child.on("close", () => {
       if (this.child !== child) return;
       this.child = undefined;
       clearTimeout(this.watchdog);
       if (this.closing) return;
       const why = this.lastProblem ?? stderr.at(-1) ?? "no message";
       this.lastProblem = why;
-      this.failure.report(`ffmpeg for ${this.description} stopped (${signalName ?? `exit ${code}`}): ${why}`);
+      // Without the exit status: the same failure ends with different codes, and is still the same failure.
+      this.failure.report(`ffmpeg for ${this.description} stopped: ${why}`);
+      this.waiting?.();
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
         if (!this.closing) this.start();

@@ -1,0 +1,121 @@
+import { expect } from "chai";
+import { decodeJpeg } from "../../../edge/src/jpeg";
+import { isFrame, Frame } from "../../../edge/src/sources/source";
+import { ffmpegArguments, StreamSource, withoutCredentials } from "../../../edge/src/sources/stream";
+import { memoryLog } from "../../fakes/memoryLog";
+import { FFMPEG, MjpegHttpCamera, NO_FFMPEG, RtspCamera, rtspServerMissing } from "../../processes/cameras";
+import { skipBecause } from "../../harness/skip";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function nextFrame(source: StreamSource): Promise<Frame> {
+  const pull = await source.next(new AbortController().signal);
+  if (!isFrame(pull)) throw new Error(`expected a frame, got ${JSON.stringify(pull)}`);
+  return pull;
+}
+
+async function expectJpeg(frame: Frame, width: number, height: number): Promise<void> {
+  const image = await decodeJpeg(await frame.read());
+  expect([image.width, image.height]).to.deep.equal([width, height]);
+}
+
+describe("stream source", function () {
+  this.timeout(60_000);
+  const sources: StreamSource[] = [];
+  const stream = (url: string, options: { fps?: number; rtspTransport?: "tcp" | "udp"; ffmpeg?: string } = {}) => {
+    const log = memoryLog();
+    const source = new StreamSource({
+      input: { kind: "url", url: new URL(url) },
+      rtspTransport: options.rtspTransport ?? "tcp",
+      fps: options.fps ?? 5,
+      timeoutMs: 5000,
+      log,
+      ffmpeg: options.ffmpeg,
+    });
+    sources.push(source);
+    return Object.assign(source, { log });
+  };
+  afterEach(async () => {
+    for (const s of sources.splice(0)) await s.close();
+  });
+
+  it("asks ffmpeg for JPEGs on stdout at the sampled rate, over the configured RTSP transport", () => {
+    const args = ffmpegArguments({
+      input: { kind: "url", url: new URL("rtsp://cam/1") },
+      rtspTransport: "udp",
+      fps: 5,
+    });
+    expect(args.join(" ")).to.contain("-rtsp_transport udp -i rtsp://cam/1 -vf fps=5");
+    expect(args.slice(-7).join(" ")).to.equal("-f image2pipe -c:v mjpeg -q:v 4 pipe:1");
+    const v4l2 = ffmpegArguments({ input: { kind: "v4l2", device: "/dev/video0" }, rtspTransport: "tcp", fps: 0 });
+    expect(v4l2.join(" ")).to.contain("-f v4l2 -i /dev/video0 -an");
+    expect(withoutCredentials("rtsp://admin:pw@cam/1: 401 Unauthorized")).to.equal("rtsp://cam/1: 401 Unauthorized");
+  });
+
+  it("says that ffmpeg is missing, at once", async () => {
+    const source = stream("http://127.0.0.1:9/none.mjpg", { ffmpeg: "/nonexistent/ffmpeg" });
+    const message = await source.next(new AbortController().signal).catch((e: Error) => e.message);
+    expect(message).to.match(/\/nonexistent\/ffmpeg is not installed/);
+  });
+
+  describe("with ffmpeg", () => {
+    before(function () {
+      if (!FFMPEG) skipBecause(this, NO_FFMPEG);
+    });
+
+    it("reads MJPEG over HTTP; when inspection is slower, the newest frame wins and the rest are counted", async () => {
+      const camera = await MjpegHttpCamera.create(640, 480, 15);
+      camera.start();
+      try {
+        const source = stream(camera.url, { fps: 0 });
+        const first = await nextFrame(source);
+        await expectJpeg(first, 640, 480);
+        source.takeSkipped();
+        await sleep(1000);
+        const later = await nextFrame(source);
+        expect(Date.now() - later.capturedAt).to.be.below(300);
+        // 15 frames/s for a second, one handed out: the others were skipped, not queued.
+        expect(source.takeSkipped()).to.be.within(8, 20);
+      } finally {
+        await camera.stop();
+      }
+    });
+
+    it("restarts ffmpeg with backoff when the stream drops, logging the drop once and the recovery once", async () => {
+      const camera = await MjpegHttpCamera.create(320, 240, 10);
+      camera.start();
+      try {
+        const source = stream(camera.url);
+        await nextFrame(source);
+        // The first connection may have come before the camera listened: what counts is from here.
+        const from = source.log.lines.length;
+        await camera.stop();
+        await sleep(3000);
+        const drops = () => source.log.lines.slice(from).filter((l) => l.startsWith("WARN ffmpeg for stream"));
+        expect(drops(), source.log.lines.join("\n")).to.have.length(1);
+        expect(drops()[0]).to.contain(`stream ${camera.url} via ffmpeg at 5 frames/s stopped`);
+        camera.start();
+        await expectJpeg(await nextFrame(source), 320, 240);
+        expect(source.log.lines.slice(from).filter((l) => l.includes("delivers frames again"))).to.have.length(1);
+      } finally {
+        await camera.stop();
+      }
+    });
+
+    for (const transport of ["tcp", "udp"] as const) {
+      it(`reads H.264 over RTSP (${transport}) from GStreamer's RTSP server`, async function () {
+        const missing = rtspServerMissing();
+        if (missing) skipBecause(this, missing);
+        const camera = await RtspCamera.start(640, 480, 15);
+        try {
+          const source = stream(camera.url, { rtspTransport: transport, fps: 5 });
+          await expectJpeg(await nextFrame(source), 640, 480);
+          const second = await nextFrame(source);
+          await expectJpeg(second, 640, 480);
+        } finally {
+          await camera.stop();
+        }
+      });
+    }
+  });
+});
