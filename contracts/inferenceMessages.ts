@@ -80,18 +80,27 @@ export interface InferenceError {
   source?: string;
 }
 
-/** Exactly the fields this version knows: what a producer must send (its tests validate with `exact`). */
-const exactAjv = new Ajv({ allErrors: true });
-/** The consumer's rule: fields it does not know are removed before validation, i.e. ignored. */
-const tolerantAjv = new Ajv({ allErrors: true, removeAdditional: true });
-const validators = {
-  exact: { result: exactAjv.compile(inferenceResultSchema), error: exactAjv.compile(inferenceErrorSchema) },
-  tolerant: { result: tolerantAjv.compile(inferenceResultSchema), error: tolerantAjv.compile(inferenceErrorSchema) },
-};
+/**
+ * Validators of one version of the two schemas. `exact`: the fields that version knows and nothing else (what a
+ * producer must send). `tolerant`, the consumer's rule: fields it does not know are removed before validation, i.e.
+ * ignored.
+ */
+export function messageValidators(resultSchema: object, errorSchema: object) {
+  const exact = new Ajv({ allErrors: true });
+  const tolerant = new Ajv({ allErrors: true, removeAdditional: true });
+  return {
+    exact: { result: exact.compile(resultSchema), error: exact.compile(errorSchema) },
+    tolerant: { result: tolerant.compile(resultSchema), error: tolerant.compile(errorSchema) },
+  };
+}
+export type MessageValidators = ReturnType<typeof messageValidators>;
+const validators = messageValidators(inferenceResultSchema, inferenceErrorSchema);
 
-/** `exact`: refuse unknown fields (producers). Default: ignore them, as every consumer must within a major version. */
 export interface ValidationMode {
+  /** Refuse unknown fields (producers). Without it they are ignored, as every consumer must within a major version. */
   exact?: boolean;
+  /** Another version's schemas, e.g. a consumer built before a field was added (tests across versions). */
+  against?: MessageValidators;
 }
 
 function describe(errors: ErrorObject[] | null | undefined): string[] {
@@ -103,7 +112,7 @@ function describe(errors: ErrorObject[] | null | undefined): string[] {
  * cannot say: the three detection arrays are equally long, boxes are ordered, class ids index `classNames`.
  */
 export function inferenceResultProblems(message: unknown, mode: ValidationMode = {}): string[] {
-  const resultValidator = validators[mode.exact ? "exact" : "tolerant"].result;
+  const resultValidator = (mode.against ?? validators)[mode.exact ? "exact" : "tolerant"].result;
   // The tolerant validator removes what it ignores: it works on a copy, the caller's message stays whole.
   const copy = mode.exact ? message : structuredClone(message);
   if (!resultValidator(copy)) return describe(resultValidator.errors);
@@ -128,7 +137,7 @@ export function inferenceResultProblems(message: unknown, mode: ValidationMode =
 }
 
 export function inferenceErrorProblems(message: unknown, mode: ValidationMode = {}): string[] {
-  const errorValidator = validators[mode.exact ? "exact" : "tolerant"].error;
+  const errorValidator = (mode.against ?? validators)[mode.exact ? "exact" : "tolerant"].error;
   const copy = mode.exact ? message : structuredClone(message);
   if (errorValidator(copy)) return [];
   // Codes are added within a major version: a consumer reads a code it does not know as an error all the same.

@@ -27,7 +27,7 @@ export class FolderReplaySource implements ImageSource {
     return this.once && this.passes > 0 && this.position >= this.pass.length;
   }
 
-  async next(): Promise<Pull> {
+  async next(_signal?: AbortSignal): Promise<Pull> {
     while (true) {
       if (this.position >= this.pass.length) {
         if (this.once && this.passes > 0) return "end";

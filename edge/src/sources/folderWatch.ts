@@ -45,7 +45,7 @@ export class FolderWatchSource implements ImageSource {
     return `folder-watch ${dir} (each new image once, complete after ${settleMs / 1000} s still, then ${after})`;
   }
 
-  async next(): Promise<Pull> {
+  async next(_signal?: AbortSignal): Promise<Pull> {
     const { dir, settleMs } = this.options;
     const names = await listImages(dir);
     const now = Date.now();
