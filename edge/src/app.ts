@@ -128,6 +128,11 @@ export class EdgeApp {
     );
   }
 
+  /** What keeps the image source from working here (for `--check`); undefined when nothing does. */
+  sourceProblem(): string | undefined {
+    return this.source.check?.();
+  }
+
   /** Releases the model without running (for `--check`). */
   async close(): Promise<void> {
     await this.source.close();

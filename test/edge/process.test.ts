@@ -3,6 +3,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { inferenceResultProblems } from "../../contracts/inferenceMessages";
 import { EdgeProcess } from "../processes/edgeProcess";
+import { FFMPEG } from "../processes/cameras";
 import { gradientJpeg } from "../harness/images";
 import { MOSQUITTO, Mosquitto, NO_MOSQUITTO, Subscriber } from "../processes/mosquitto";
 import { tempDir, oneScratchDetector } from "../harness/modelFolders";
@@ -77,6 +78,20 @@ describe("edge CLI process", () => {
     ]);
     expect(await p.exit()).to.equal(1);
     expect(p.stderr.join("\n")).to.contain(`no images in ${empty}`);
+  });
+
+  it("--check of a stream source fails with exit code 2 where ffmpeg is missing (the recipe's Install step)", async () => {
+    const args = ["--check", "--model", model, "--source", "stream", "--camera", "rtsp://127.0.0.1:9/cam"];
+    const outbox = ["--outbox", path.join(dir, "outbox-check-stream")];
+    const missing = edge([...args, ...outbox], { PATH: path.join(dir, "no-programs-here") });
+    expect(await missing.exit()).to.equal(2);
+    expect(missing.stderr.join("\n")).to.match(
+      /source stream needs ffmpeg, which does not run here .*apt-get install ffmpeg/,
+    );
+    if (!FFMPEG) return;
+    const present = edge([...args, ...outbox]);
+    expect(await present.exit(), present.output()).to.equal(0);
+    expect(present.stdout.join("\n")).to.contain("images stream rtsp://127.0.0.1:9/cam over tcp via ffmpeg");
   });
 
   describe("waits without a busy loop (--interval 0)", () => {

@@ -13,10 +13,11 @@ const field = flagFieldWith<EnvDefault>();
 export const cameraAddress = z
   .string()
   .regex(/^((https?|rtsps?):\/\/[^\s@/]+(\/\S*)?|\/dev\/video\d{1,3})$/)
+  // A port past 65535 or a bad host passes the pattern; URL refuses it here, as a problem, not a TypeError.
+  .refine((v) => v.startsWith("/dev/") || URL.canParse(v))
   .transform((v) =>
     v.startsWith("/dev/") ? { kind: "v4l2" as const, device: v } : { kind: "url" as const, url: new URL(v) },
-  )
-  .refine((c) => c.kind === "v4l2" || (Number(c.url.port || "1") <= 65_535 && Number(c.url.port || "1") > 0));
+  );
 
 /** `user:password` on the first line of a file: how camera credentials reach the device, never a flag's value. */
 export const credentialsFile = existingPath("file")

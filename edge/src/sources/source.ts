@@ -37,6 +37,8 @@ export interface ImageSource {
    * once, backs off and asks again.
    */
   next(signal: AbortSignal): Promise<Pull>;
+  /** What keeps the source from working on this device (e.g. ffmpeg missing), for `--check`; undefined when fine. */
+  check?(): string | undefined;
   /** Frames the source dropped because inspection was slower than the camera, since the last call. */
   takeSkipped?(): number;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { Backoff } from "../backoff";
 import { Log } from "../log";
 import { RepeatedProblem } from "../repeatedProblem";
@@ -101,6 +101,15 @@ export class StreamSource implements ImageSource {
     if (frame) return frame;
     if (signal.aborted) return { idle: "stopping" };
     throw new SourceProblem(`no frame from ${this.description}${this.lastProblem ? `: ${this.lastProblem}` : ""}`);
+  }
+
+  check(): string | undefined {
+    const ffmpeg = this.options.ffmpeg ?? "ffmpeg";
+    const probe = spawnSync(ffmpeg, ["-hide_banner", "-version"], { stdio: "ignore", timeout: 10_000 });
+    if (probe.error || probe.status !== 0) {
+      return `source stream needs ${ffmpeg}, which does not run here (${probe.error?.message ?? `exit ${probe.status}`}); Debian: apt-get install ffmpeg`;
+    }
+    return undefined;
   }
 
   takeSkipped(): number {
