@@ -1,4 +1,11 @@
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
 import { expect } from "chai";
+import { inferenceResultProblems } from "../../../contracts/inferenceMessages";
+import { EdgeApp } from "../../../edge/src/app";
+import { parseEdgeConfig } from "../../../edge/src/config";
+import { Outbox } from "../../../edge/src/outbox";
+import { oneScratchDetector, tempDir } from "../../harness/modelFolders";
 import { decodeJpeg } from "../../../edge/src/jpeg";
 import { isFrame, Frame } from "../../../edge/src/sources/source";
 import { ffmpegArguments, StreamSource, withoutCredentials } from "../../../edge/src/sources/stream";
@@ -6,6 +13,10 @@ import { memoryLog } from "../../fakes/memoryLog";
 import { FFMPEG, MjpegHttpCamera, NO_FFMPEG, RtspCamera, rtspServerMissing } from "../../processes/cameras";
 import { skipBecause } from "../../harness/skip";
 
+const filesBelow = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function nextFrame(source: StreamSource): Promise<Frame> {
@@ -99,6 +110,62 @@ describe("stream source", function () {
         expect(source.log.lines.slice(from).filter((l) => l.includes("delivers frames again"))).to.have.length(1);
       } finally {
         await camera.stop();
+      }
+    });
+
+    it("feeds the detector: results name the stream and its skipped frames; images sent back are ffmpeg's JPEGs", async function () {
+      const dir = tempDir("stream-app");
+      const camera = await MjpegHttpCamera.create(640, 480, 15);
+      camera.start();
+      try {
+        const lake = path.join(dir, "lake");
+        const config = parseEdgeConfig(
+          {
+            model: oneScratchDetector(dir, 0.9),
+            source: "stream",
+            camera: camera.url,
+            intervalSeconds: "0.2",
+            broker: "mqtt://127.0.0.1:9",
+            outboxDir: path.join(dir, "outbox"),
+            upload: lake,
+            uploadOutboxDir: path.join(dir, "upload-outbox"),
+            uncertaintyMaxScore: "1",
+            uncertaintyMaxPerHour: "1000",
+            shutdownTimeoutSeconds: "0",
+          },
+          {},
+        );
+        const log = memoryLog();
+        const app = await EdgeApp.create(config, log);
+        const done = app.run();
+        const deadline = Date.now() + 30_000;
+        while (log.lines.filter((l) => l.startsWith("stream-")).length < 4) {
+          if (Date.now() > deadline) throw new Error(log.lines.join("\n"));
+          await sleep(50);
+        }
+        app.stop();
+        expect(await done).to.equal(0);
+        const outbox = await Outbox.open<{ topic: string }>(config.outboxDir, { maxBytes: 1 << 30 });
+        const results = [];
+        for (let entry = await outbox.peek(); entry; entry = await outbox.peek()) {
+          results.push(JSON.parse(entry.payload.toString()));
+          await outbox.remove(entry.id);
+        }
+        expect(results.length).to.be.at.least(4);
+        for (const r of results) {
+          expect(r).to.include({ source: "stream", imageWidth: 640, imageHeight: 480 });
+          expect(r.framesSkipped).to.be.a("number");
+          expect(inferenceResultProblems(r, { exact: true })).to.deep.equal([]);
+        }
+        // 5 frames/s sampled while inspecting every 0.2 s: a few skipped at most, never a queue.
+        expect(results.slice(1).every((r) => r.framesSkipped <= 3)).to.equal(true);
+        const sent = filesBelow(lake).filter((f) => f.endsWith(".jpg"));
+        expect(sent.length).to.be.at.least(1);
+        // ffmpeg's encoder signs its JPEGs ("Lavc"): the stored image is the frame as ffmpeg encoded it, not re-encoded.
+        expect(readFileSync(sent[0]).includes(Buffer.from("Lavc"))).to.equal(true);
+      } finally {
+        await camera.stop();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 
