@@ -112,6 +112,11 @@ export class StreamSource implements ImageSource {
     return undefined;
   }
 
+  /** The running ffmpeg's process id (benchmarks read its CPU time). */
+  get ffmpegPid(): number | undefined {
+    return this.child?.pid;
+  }
+
   takeSkipped(): number {
     const skipped = this.skipped;
     this.skipped = 0;
