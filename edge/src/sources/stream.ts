@@ -67,8 +67,13 @@ export class StreamSource implements ImageSource {
   private readonly failure: RepeatedProblem;
   private restartTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
+  /** Why the last ffmpeg stopped, for the next problem `next()` reports. */
   private lastProblem?: string;
+  /** Why the running ffmpeg is being ended (spawn error, watchdog), if not its own stderr. */
+  private runProblem?: string;
   framesReceived = 0;
+  /** ffmpeg processes started so far (the first and every restart). */
+  starts = 0;
 
   constructor(private readonly options: StreamOptions) {
     this.failure = new RepeatedProblem(options.log, "warn");
@@ -126,6 +131,8 @@ export class StreamSource implements ImageSource {
   private start(): void {
     const ffmpeg = this.options.ffmpeg ?? "ffmpeg";
     const child = spawn(ffmpeg, ffmpegArguments(this.options), { stdio: ["ignore", "pipe", "pipe"] });
+    this.runProblem = undefined;
+    this.starts += 1;
     this.child = child;
     const splitter = new JpegSplitter(MAX_FRAME_BYTES);
     const stderr: string[] = [];
@@ -145,15 +152,18 @@ export class StreamSource implements ImageSource {
     });
     child.on("error", (error) => {
       const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-      this.lastProblem = missing ? `${ffmpeg} is not installed (Debian: apt-get install ffmpeg)` : error.message;
+      this.runProblem = missing ? `${ffmpeg} is not installed (Debian: apt-get install ffmpeg)` : error.message;
     });
     child.on("close", () => {
       if (this.child !== child) return;
       this.child = undefined;
       clearTimeout(this.watchdog);
       if (this.closing) return;
-      const why = this.lastProblem ?? stderr.at(-1) ?? "no message";
+      const why = this.runProblem ?? stderr.at(-1) ?? "no message";
       this.lastProblem = why;
+      // A frame from before the drop is not the camera's newest any more.
+      if (this.latest) this.skipped += 1;
+      this.latest = undefined;
       // Without the exit status: the same failure ends with different codes, and is still the same failure.
       this.failure.report(`ffmpeg for ${this.description} stopped: ${why}`);
       this.waiting?.();
@@ -170,7 +180,7 @@ export class StreamSource implements ImageSource {
     clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => {
       if (this.child !== child) return;
-      this.lastProblem = `no frame for ${this.options.timeoutMs / 1000} s`;
+      this.runProblem = `no frame for ${this.options.timeoutMs / 1000} s`;
       child.kill("SIGKILL");
     }, this.options.timeoutMs);
   }
