@@ -10,6 +10,13 @@ import inferenceResultSchema from "./inferenceResult.schema.json";
  */
 export const INFERENCE_MESSAGE_SCHEMA_VERSION = 1;
 
+/**
+ * Minor version within schemaVersion 1 (docs/contracts.md, "Evolution"): 1 added source, capturedAt, partId, line,
+ * station and framesSkipped to results, NO_FRAME, partId and source to errors. A consumer ignores fields it does not
+ * know, so a consumer of an older minor reads these messages unchanged.
+ */
+export const INFERENCE_MESSAGE_SCHEMA_MINOR = 1;
+
 /** Where results go unless configured otherwise. */
 export const DEFAULT_RESULT_TOPIC = "qualityinspection/scratch-detection";
 
@@ -27,8 +34,19 @@ export function errorTopicOf(resultTopic: string): string {
 /** `[x1, y1, x2, y2]` in pixels of the original image. */
 export type Box = [number, number, number, number];
 
-export interface InferenceResult {
+/** Where a frame came from and which part it shows (schemaMinor 1). */
+export interface FrameFacts {
+  source?: string;
+  capturedAt?: string;
+  partId?: string;
+  line?: string;
+  station?: string;
+  framesSkipped?: number;
+}
+
+export interface InferenceResult extends FrameFacts {
   schemaVersion: 1;
+  schemaMinor?: number;
   messageId: string;
   timestamp: string;
   image_name: string;
@@ -46,10 +64,12 @@ export interface InferenceResult {
   sentForLabeling?: boolean;
 }
 
-export type InferenceErrorCode = "IMAGE_UNREADABLE" | "IMAGE_TOO_LARGE" | "INFERENCE_FAILED" | "OUTBOX_DROPPED";
+export type InferenceErrorCode =
+  "IMAGE_UNREADABLE" | "IMAGE_TOO_LARGE" | "INFERENCE_FAILED" | "OUTBOX_DROPPED" | "NO_FRAME";
 
 export interface InferenceError {
   schemaVersion: 1;
+  schemaMinor?: number;
   messageId: string;
   timestamp: string;
   thingName: string;
@@ -61,11 +81,32 @@ export interface InferenceError {
   dropped?: number;
   droppedFrom?: string;
   droppedTo?: string;
+  partId?: string;
+  source?: string;
 }
 
-const ajv = new Ajv({ allErrors: true });
-const resultValidator = ajv.compile(inferenceResultSchema);
-const errorValidator = ajv.compile(inferenceErrorSchema);
+/**
+ * Validators of one version of the two schemas. `exact`: the fields that version knows and nothing else (what a
+ * producer must send). `tolerant`, the consumer's rule: fields it does not know are removed before validation, i.e.
+ * ignored.
+ */
+export function messageValidators(resultSchema: object, errorSchema: object) {
+  const exact = new Ajv({ allErrors: true });
+  const tolerant = new Ajv({ allErrors: true, removeAdditional: true });
+  return {
+    exact: { result: exact.compile(resultSchema), error: exact.compile(errorSchema) },
+    tolerant: { result: tolerant.compile(resultSchema), error: tolerant.compile(errorSchema) },
+  };
+}
+export type MessageValidators = ReturnType<typeof messageValidators>;
+const validators = messageValidators(inferenceResultSchema, inferenceErrorSchema);
+
+export interface ValidationMode {
+  /** Refuse unknown fields (producers). Without it they are ignored, as every consumer must within a major version. */
+  exact?: boolean;
+  /** Another version's schemas, e.g. a consumer built before a field was added (tests across versions). */
+  against?: MessageValidators;
+}
 
 function describe(errors: ErrorObject[] | null | undefined): string[] {
   return (errors ?? []).map((e) => `${e.instancePath || "(message)"} ${e.message ?? "is invalid"}`);
@@ -75,9 +116,12 @@ function describe(errors: ErrorObject[] | null | undefined): string[] {
  * Problems with a would-be result message; empty when it is valid. Besides the schema, checks what JSON Schema
  * cannot say: the three detection arrays are equally long, boxes are ordered, class ids index `classNames`.
  */
-export function inferenceResultProblems(message: unknown): string[] {
-  if (!resultValidator(message)) return describe(resultValidator.errors);
-  const result = message as unknown as InferenceResult;
+export function inferenceResultProblems(message: unknown, mode: ValidationMode = {}): string[] {
+  const resultValidator = (mode.against ?? validators)[mode.exact ? "exact" : "tolerant"].result;
+  // The tolerant validator removes what it ignores: it works on a copy, the caller's message stays whole.
+  const copy = mode.exact ? message : structuredClone(message);
+  if (!resultValidator(copy)) return describe(resultValidator.errors);
+  const result = copy as unknown as InferenceResult;
   const [classes, scores, boxes] = result.inference_results[0];
   const problems: string[] = [];
   if (classes.length !== scores.length || classes.length !== boxes.length) {
@@ -97,6 +141,15 @@ export function inferenceResultProblems(message: unknown): string[] {
   return problems;
 }
 
-export function inferenceErrorProblems(message: unknown): string[] {
-  return errorValidator(message) ? [] : describe(errorValidator.errors);
+export function inferenceErrorProblems(message: unknown, mode: ValidationMode = {}): string[] {
+  const errorValidator = (mode.against ?? validators)[mode.exact ? "exact" : "tolerant"].error;
+  const copy = mode.exact ? message : structuredClone(message);
+  if (errorValidator(copy)) return [];
+  // Codes are added within a major version: a consumer reads a code it does not know as an error all the same.
+  const code = (copy as { code?: unknown }).code;
+  const unknownCode = !mode.exact && typeof code === "string" && /^[A-Z][A-Z_]{0,63}$/.test(code);
+  const errors = (errorValidator.errors ?? []).filter(
+    (e) => !(unknownCode && e.instancePath === "/code" && e.keyword === "enum"),
+  );
+  return describe(errors);
 }

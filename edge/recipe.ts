@@ -3,6 +3,7 @@ import { z } from "zod";
 import { DEFAULT_RESULT_TOPIC, errorTopicOf, mqttTopicSchema } from "../contracts/inferenceMessages";
 import { RECIPE_FORMAT_VERSION } from "../contracts/modelComponent";
 import { EdgeConfigField, envNameOf } from "./src/config";
+import { SOURCE_KINDS } from "./src/sources/source";
 import { AWS_REGION, S3_BUCKET_NAME } from "../contracts/awsNames";
 import { deviceNodeCheckScript } from "../contracts/runtime";
 
@@ -14,6 +15,9 @@ import { deviceNodeCheckScript } from "../contracts/runtime";
 
 export const MQTT_PROXY = "aws.greengrass.ipc.mqttproxy";
 export const PUBLISH_TO_IOT_CORE = "aws.greengrass#PublishToIoTCore";
+/** Local publish/subscribe between components: how a PLC gateway component sends triggers. */
+export const PUBSUB = "aws.greengrass.ipc.pubsub";
+export const SUBSCRIBE_TO_TOPIC = "aws.greengrass#SubscribeToTopic";
 /**
  * Greengrass's token exchange service. Only components that depend on it get `AWS_CONTAINER_CREDENTIALS_FULL_URI` and
  * `AWS_CONTAINER_AUTHORIZATION_TOKEN`, from which the AWS SDK fetches the token exchange role's credentials.
@@ -48,6 +52,16 @@ export const CONFIGURABLE_FIELDS = [
   "uncertaintyBand",
   "uncertaintyMaxPerHour",
   "uncertaintyRandomRate",
+  "source",
+  "camera",
+  "cameraCredentials",
+  "cameraTimeoutSeconds",
+  "rtspTransport",
+  "settleSeconds",
+  "afterInspection",
+  "retainFiles",
+  "triggerTopic",
+  "triggerTimeoutSeconds",
 ] as const satisfies readonly EdgeConfigField[];
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+$/, "must be a version like 1.0.0");
@@ -75,6 +89,10 @@ export const inferenceRecipeArgsSchema = z
     transport: z.enum(["greengrass-ipc", "mqtt"]).default("greengrass-ipc"),
     /** The camera folder on the device. */
     imagesDir: z.string().refine((p) => path.posix.isAbsolute(p), "must be an absolute path on the device"),
+    /** Devices watch their folder (each file once); a deployment may configure a camera instead. */
+    source: z.enum(SOURCE_KINDS).default("folder-watch"),
+    /** Local pub/sub topic of part triggers; omitted: every frame is inspected. */
+    triggerTopic: mqttTopicSchema.optional(),
     threads: z.number().int().min(0).max(256).default(0),
     outboxMaxBytes: z
       .number()
@@ -121,7 +139,8 @@ export interface GreengrassRecipe {
   ComponentPublisher: string;
   ComponentConfiguration: {
     DefaultConfiguration: Record<(typeof CONFIGURABLE_FIELDS)[number], ConfigValue> & {
-      accessControl: Record<typeof MQTT_PROXY, Record<string, AccessControlPolicy>>;
+      accessControl: Record<typeof MQTT_PROXY, Record<string, AccessControlPolicy>> &
+        Partial<Record<typeof PUBSUB, Record<string, AccessControlPolicy>>>;
     };
   };
   ComponentDependencies: Record<string, { VersionRequirement: string; DependencyType: "HARD" | "SOFT" }>;
@@ -174,6 +193,17 @@ export function inferenceComponentRecipe(input: InferenceRecipeArgs): Greengrass
     uncertaintyBand: args.uncertaintyBand ? args.uncertaintyBand.join("-") : "off",
     uncertaintyMaxPerHour: args.uncertaintyMaxPerHour,
     uncertaintyRandomRate: args.uncertaintyRandomRate,
+    source: args.source,
+    // Empty: the detector's defaults (sources/config.ts); a deployment's configuration update sets what it needs.
+    camera: "",
+    cameraCredentials: "",
+    cameraTimeoutSeconds: "",
+    rtspTransport: "",
+    settleSeconds: "",
+    afterInspection: "",
+    retainFiles: "",
+    triggerTopic: args.triggerTopic ?? "",
+    triggerTimeoutSeconds: "",
   };
   const setenv: Record<string, string> = {
     [envNameOf("model")]: `{${args.modelComponentName}:artifacts:path}`,
@@ -203,6 +233,17 @@ export function inferenceComponentRecipe(input: InferenceRecipeArgs): Greengrass
               resources: topics,
             },
           },
+          ...(args.triggerTopic
+            ? {
+                [PUBSUB]: {
+                  [`${args.componentName}:pubsub:1`]: {
+                    policyDescription: `Receive part triggers on ${args.triggerTopic}.`,
+                    operations: [SUBSCRIBE_TO_TOPIC],
+                    resources: [args.triggerTopic],
+                  },
+                },
+              }
+            : {}),
         },
       },
     },
@@ -218,7 +259,7 @@ export function inferenceComponentRecipe(input: InferenceRecipeArgs): Greengrass
         Lifecycle: {
           Setenv: setenv,
           // Fails the deployment early when the device's Node.js is too old, or the native modules, the model or the
-          // configuration are wrong.
+          // configuration are wrong, or a stream source is configured and ffmpeg is missing (--check looks).
           Install: { Script: `${deviceNodeCheckScript()}; node ${main} --check`, Timeout: 120 },
           // exec: node itself receives Greengrass's SIGTERM and shuts down cleanly.
           Run: { Script: `exec node ${main}` },

@@ -8,6 +8,17 @@ import { parseConfigAssignment } from "./settings";
 import { requireDeclaredRuntime } from "../lib/runtime";
 import { field, schemaNamed } from "../lib/fields";
 import { numberRead } from "../lib/fieldValues";
+import { cameraAddress, credentialsFile } from "../edge/src/sources/config";
+import { LocalCamera } from "./run";
+
+/** `--camera`: which source the local device reads, and from where; undefined when the value is not a camera. */
+function localCamera(value: string): LocalCamera | undefined {
+  const snapshot = value.startsWith("snapshot+");
+  const address = snapshot ? value.slice("snapshot+".length) : value;
+  if (!cameraAddress.safeParse(address).success) return undefined;
+  if (snapshot && !/^https?:\/\//.test(address)) return undefined;
+  return { source: snapshot ? "http-snapshot" : "stream", camera: address };
+}
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -38,6 +49,17 @@ const flagsSchema = z.object({
   edgeSeconds: seconds("--edge-seconds", 0, 86_400),
   edgeInterval: seconds("--edge-interval", 0, 86_400),
   viewerPort: whole("--viewer-port", 0, 65_535),
+  camera: z
+    .string()
+    .refine((v) => localCamera(v) !== undefined, {
+      message:
+        "--camera must be rtsp://…, http(s)://… (an MJPEG stream), snapshot+http(s)://… (a JPEG per request) or /dev/video<N>, without user:password@ (use --camera-credentials)",
+    })
+    .transform((v) => localCamera(v)!)
+    .optional(),
+  cameraCredentials: schemaNamed("--camera-credentials", field("be a file holding user:password", credentialsFile))
+    .transform(() => undefined)
+    .optional(),
 });
 
 function description(): string {
@@ -90,6 +112,11 @@ export async function main(argv: string[], env: MainEnvironment): Promise<number
     )
     .option("--edge-seconds <s>", "seconds to watch the deployed detector before the summary", "15")
     .option("--edge-interval <s>", "the detector's seconds between images (edge.intervalSeconds on devices)", "0")
+    .option(
+      "--camera <source>",
+      "the local device reads this camera instead of replaying its folder: rtsp://…, http(s)://… (MJPEG), snapshot+http(s)://… or /dev/videoN",
+    )
+    .option("--camera-credentials <file>", "file whose first line is user:password for --camera")
     .option("--keep-running", "keep the broker and the detector running after the summary, until Ctrl-C")
     .option("--viewer-port <n>", "port of the live viewer of the detector's results (0: any free port)", "8080")
     .option("--no-viewer", "do not start the live viewer")
@@ -140,6 +167,10 @@ export async function main(argv: string[], env: MainEnvironment): Promise<number
     edgeInterval: parsed.data.edgeInterval,
     keepRunning: Boolean(flags.keepRunning),
     viewerPort: flags.viewer === false ? null : parsed.data.viewerPort,
+    camera: parsed.data.camera && {
+      ...parsed.data.camera,
+      credentials: flags.cameraCredentials ? path.resolve(String(flags.cameraCredentials)) : undefined,
+    },
   };
 
   let result: OfflineResult;

@@ -40,6 +40,15 @@ export interface OfflineOptions {
   keepRunning: boolean;
   /** Port of the live viewer (0: any free port); null: no viewer. */
   viewerPort: number | null;
+  /** A real camera for the local device (`--camera`); without it the device replays its camera folder. */
+  camera?: LocalCamera;
+}
+
+/** `--camera`: the edge source and its address (edge/src/sources/config.ts), and a credentials file. */
+export interface LocalCamera {
+  source: "stream" | "http-snapshot";
+  camera: string;
+  credentials?: string;
 }
 
 export interface OfflineEnvironment {

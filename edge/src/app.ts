@@ -1,8 +1,6 @@
-import { promises as fs } from "node:fs";
-import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { errorTopicOf, InferenceErrorCode } from "../../contracts/inferenceMessages";
-import { ImageFolder } from "./camera";
+import { errorTopicOf, FrameFacts, InferenceErrorCode } from "../../contracts/inferenceMessages";
+import { Backoff } from "./backoff";
 import { EdgeConfig, EdgeConfigError, EdgeConfigField, flagNameOf } from "./config";
 import { Courier } from "./courier";
 import { Detector } from "./detector";
@@ -12,6 +10,10 @@ import { ImageDecodeError } from "./image";
 import { Log } from "./log";
 import { errorMessage, resultMessage, summaryLine } from "./messages";
 import { Outbox } from "./outbox";
+import { RepeatedProblem } from "./repeatedProblem";
+import { createSource } from "./sources";
+import { Frame, ImageSource, isFrame, Pull } from "./sources/source";
+import { captureFor, Trigger, TriggerQueue } from "./sources/trigger";
 import { GreengrassIpcTransport } from "./transports/greengrassIpc";
 import { MqttTransport, TlsFilesError } from "./transports/mqtt";
 import { Transport } from "./transports/transport";
@@ -60,6 +62,14 @@ async function openFolder<T>(field: EdgeConfigField, dir: string, open: () => Pr
   }
 }
 
+/** Pauses while a source has nothing (growing to IDLE_MAX_MS) or fails (growing to FAILING_MAX_MS). */
+const IDLE_MIN_MS = 250;
+const IDLE_MAX_MS = 2_000;
+const FAILING_MIN_MS = 1_000;
+const FAILING_MAX_MS = 30_000;
+const idleEvery = (intervalMs: number) =>
+  intervalMs >= IDLE_MAX_MS ? `${intervalMs / 1000} s` : `${IDLE_MIN_MS / 1000} to ${IDLE_MAX_MS / 1000} s`;
+
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_CONFIG = 2;
@@ -81,6 +91,7 @@ export class EdgeApp {
     private readonly outbox: Outbox<MqttMeta>,
     private readonly transport: Transport,
     private readonly log: Log,
+    private readonly source: ImageSource,
     /** Sends uncertain images back for labeling; undefined when uploads are off. */
     private readonly feedback?: Feedback,
   ) {
@@ -126,7 +137,7 @@ export class EdgeApp {
           log,
         }),
       ));
-    return new EdgeApp(config, detector, outbox, transport, log, feedback);
+    return new EdgeApp(config, detector, outbox, transport, log, createSource(config, log), feedback);
   }
 
   /** Ends the loop after the image in flight; `run` then flushes and returns. */
@@ -143,13 +154,20 @@ export class EdgeApp {
     return (
       `model ${spec.name} ${spec.version} (${spec.layout}, ${spec.input.width}x${spec.input.height}, ` +
       `classes ${spec.classes.join(",")}, score >= ${scoreThreshold}, iou ${iouThreshold}) · ` +
-      `images ${config.imagesDir} every ${config.intervalSeconds} s · ${transport.name} → ${config.topic} · ` +
+      `images ${this.source.description} every ${config.intervalSeconds} s` +
+      `${config.triggerTopic ? ` when triggered on ${config.triggerTopic}` : ""} · ${transport.name} → ${config.topic} · ` +
       `outbox ${outbox.length} queued · ${this.feedback?.summary() ?? "sending images back: off"}`
     );
   }
 
+  /** What keeps the image source from working here (for `--check`); undefined when nothing does. */
+  sourceProblem(): string | undefined {
+    return this.source.check?.();
+  }
+
   /** Releases the model without running (for `--check`). */
   async close(): Promise<void> {
+    await this.source.close();
     await this.feedback?.stop();
     await this.detector.close();
   }
@@ -159,14 +177,16 @@ export class EdgeApp {
     // Each message goes to the topic it was stored with.
     const courier = new Courier<MqttMeta>(outbox, transport, (e) => transport.publish(e.meta.topic, e.payload), log);
     log.info(this.summary());
+    const triggers = config.triggerTopic ? new TriggerQueue(transport, config.triggerTopic, log) : undefined;
     transport.start();
     courier.start();
     this.feedback?.start();
 
     let exitCode: number;
     try {
-      exitCode = await this.inspectLoop();
+      exitCode = triggers ? await this.triggeredLoop(triggers) : await this.inspectLoop();
     } finally {
+      await this.source.close();
       const shutdownMs = config.shutdownTimeoutSeconds * 1000;
       const [drained, uploaded] = await Promise.all([
         courier.drained(shutdownMs),
@@ -189,75 +209,116 @@ export class EdgeApp {
     return exitCode;
   }
 
+  /**
+   * Inspects frames as the source delivers them, at most one per interval. Nothing to inspect (an empty folder) and a
+   * failing source (a folder that went away, a camera that is down) are waited for with growing pauses and logged
+   * once until they change or clear — never a busy loop, never a line per attempt.
+   */
   private async inspectLoop(): Promise<number> {
-    const { config, log } = this;
-    const folder = new ImageFolder(config.imagesDir);
-    let reportedEmpty = false;
+    const { config, log, source } = this;
+    const intervalMs = config.intervalSeconds * 1000;
+    const idle = new Backoff(IDLE_MIN_MS, IDLE_MAX_MS, intervalMs);
+    const failing = new Backoff(FAILING_MIN_MS, FAILING_MAX_MS, intervalMs);
+    const failure = new RepeatedProblem(log, "error");
+    const nothing = new RepeatedProblem(log, "warn");
     while (!this.stopping) {
-      let names: string[];
+      const started = performance.now();
+      let pull: Pull;
       try {
-        names = await folder.list();
+        pull = await source.next(this.stopped.signal);
       } catch (error) {
-        // A camera folder that went away (unmounted share, removed) is waited for, not fatal.
-        log.error(`cannot list ${config.imagesDir}: ${(error as Error).message}`);
+        if (this.stopping) break;
+        failure.report((error as Error).message);
         if (config.once) return EXIT_FAILED;
-        await this.wait(config.intervalSeconds * 1000);
+        await this.wait(failing.next());
         continue;
       }
-      if (names.length === 0) {
+      failure.clear(`${source.kind} delivers again`);
+      failing.reset();
+      if (pull === "end") break;
+      if (!isFrame(pull)) {
         if (config.once) {
-          log.error(`no images in ${config.imagesDir}`);
+          log.error(pull.idle);
           return EXIT_FAILED;
         }
-        if (!reportedEmpty)
-          log.warn(`no images in ${config.imagesDir}; looking again every ${config.intervalSeconds} s`);
-        reportedEmpty = true;
-        await this.wait(config.intervalSeconds * 1000);
+        nothing.report(`${pull.idle}; looking again every ${idleEvery(intervalMs)}`);
+        await this.wait(idle.next());
         continue;
       }
-      reportedEmpty = false;
-      for (const [i, name] of names.entries()) {
-        if (this.stopping) break;
-        const started = performance.now();
-        await this.inspect(name);
-        if (config.once && i === names.length - 1) break;
-        await this.wait(config.intervalSeconds * 1000 - (performance.now() - started));
-      }
-      if (config.once) break;
+      nothing.clear(`${source.kind} has images again`);
+      idle.reset();
+      await this.inspect(pull);
+      if (source.ended) break;
+      await this.wait(intervalMs - (performance.now() - started));
     }
     return EXIT_OK;
   }
 
-  private async inspect(name: string): Promise<void> {
-    const { config, detector, log } = this;
-    const context = { thingName: config.thingName };
+  /** Triggered capture: one frame per trigger, the result naming the part; no frame in time is a NO_FRAME error. */
+  private async triggeredLoop(triggers: TriggerQueue): Promise<number> {
+    const { config, source } = this;
+    while (!this.stopping) {
+      const trigger = await triggers.next(this.stopped.signal);
+      if (!trigger) break;
+      const captured = await captureFor(source, trigger, config.triggerTimeoutSeconds * 1000, this.stopped.signal);
+      if (this.stopping && typeof captured === "string") break;
+      if (typeof captured === "string") {
+        await this.report("NO_FRAME", captured, undefined, { partId: trigger.partId, source: source.kind });
+        continue;
+      }
+      await this.inspect(captured, trigger);
+    }
+    return EXIT_OK;
+  }
+
+  private async inspect(frame: Frame, trigger?: Trigger): Promise<void> {
+    const { config, detector, log, source } = this;
+    const { name } = frame;
+    const skipped = source.takeSkipped?.();
+    const facts: FrameFacts = {
+      source: source.kind,
+      capturedAt: new Date(frame.capturedAt).toISOString(),
+      partId: trigger?.partId,
+      line: trigger?.line,
+      station: trigger?.station,
+      framesSkipped: skipped,
+    };
+    const context = { thingName: config.thingName, messageId: frame.messageId, frame: facts };
+    const errorFacts = { partId: trigger?.partId, source: source.kind };
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(path.join(config.imagesDir, name));
+      bytes = await frame.read();
     } catch (error) {
-      return this.report("IMAGE_UNREADABLE", `cannot read ${name}: ${(error as Error).message}`, name);
+      await this.report("IMAGE_UNREADABLE", `cannot read ${name}: ${(error as Error).message}`, name, errorFacts);
+      return frame.settle?.("failed");
     }
     let inspection;
     try {
       inspection = await detector.inspect(bytes);
     } catch (error) {
       const code = error instanceof ImageDecodeError ? error.code : "INFERENCE_FAILED";
-      return this.report(code, `${name}: ${(error as Error).message}`, name);
+      await this.report(code, `${name}: ${(error as Error).message}`, name, errorFacts);
+      return frame.settle?.("failed");
     }
     const result = resultMessage(name, inspection, detector.spec, context);
     if (this.feedback) {
-      // Decided (and the image stored) before the result is queued, so the result can say so.
+      // Decided (and the image stored) before the result is queued, so the result can say so. A stream frame's bytes
+      // are the JPEG ffmpeg encoded once; they are stored as they are.
       const { sent, drop } = await this.feedback.consider(bytes, result);
       result.sentForLabeling = sent;
       if (drop) await this.drops.record("upload-outbox", drop, this.feedback.dropped, config.uploadMaxBytes);
     }
-    if (await this.enqueue(result, config.topic)) log.info(summaryLine(result, this.outbox.length));
+    const queued = await this.enqueue(result, config.topic);
+    if (queued) log.info(summaryLine(result, this.outbox.length));
+    // A file stays where it is when its result could not be stored, so the next start inspects it.
+    if (queued) await frame.settle?.("inspected");
   }
 
   /** Logs a problem and queues it for `<topic>/errors`. */
-  private async report(code: InferenceErrorCode, text: string, imageName?: string): Promise<void> {
+  private async report(code: InferenceErrorCode, text: string, imageName?: string, frame?: FrameFacts): Promise<void> {
     this.log.error(`${code}: ${text}`);
-    await this.enqueue(errorMessage(code, text, { thingName: this.config.thingName }, { imageName }), this.errorTopic);
+    const context = { thingName: this.config.thingName, frame };
+    await this.enqueue(errorMessage(code, text, context, { imageName }), this.errorTopic);
   }
 
   /** Stores a message for delivery; says so when the outbox had to drop old ones to make room. */

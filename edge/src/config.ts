@@ -15,6 +15,7 @@ import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc
 import { MQTT_PROTOCOLS } from "./transports/mqtt";
 import { AWS_REGION, THING_NAME } from "../../contracts/awsNames";
 import { DEFAULT_MAX_IMAGE_PIXELS } from "./imageHeader";
+import { sourceConfigFields, sourceProblems } from "./sources/config";
 
 /**
  * The edge detector's configuration: one schema, three sources. CLI flags beat environment variables, which beat
@@ -52,9 +53,10 @@ export const edgeConfigFields = {
     must: "be a path to a model folder or a .onnx file",
     schema: z.string().min(1),
   }),
+  ...sourceConfigFields,
   imagesDir: field({
     flag: "--images <dir>",
-    description: "folder the camera source cycles through",
+    description: "folder-replay and folder-watch: the camera folder",
     must: "be an existing folder",
     schema: existingPath("directory"),
   }),
@@ -303,7 +305,8 @@ export class EdgeConfigError extends FieldProblems {
   }
 }
 
-const REQUIRED: EdgeConfigField[] = ["model", "imagesDir"];
+// imagesDir is required by the folder sources only (sourceProblems).
+const REQUIRED: EdgeConfigField[] = ["model"];
 
 /**
  * Merges flags (already named by field), environment and defaults, and validates every field at once. Each problem
@@ -315,6 +318,7 @@ export function parseEdgeConfig(
 ): EdgeConfig {
   const problems: string[] = [];
   const values: Partial<Record<EdgeConfigField, unknown>> = {};
+  const given = new Set<string>();
   for (const name of Object.keys(edgeConfigFields) as EdgeConfigField[]) {
     const f: EdgeField = edgeConfigFields[name];
     const flagValue = flags[name];
@@ -340,7 +344,10 @@ export function parseEdgeConfig(
     const parsed = f.schema.safeParse(raw);
     if (parsed.success) values[name] = parsed.data;
     else problems.push(fieldProblem(source, f, raw));
+    given.add(name);
   }
+  // Fields a source needs when they were not given at all (a given but bad value is reported above).
+  if (values.source) problems.push(...sourceProblems({ ...(values as Parsed), given }));
   if (problems.length > 0) throw new EdgeConfigError(problems);
 
   const v = values as Parsed;

@@ -39,6 +39,12 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   }
   if (options.check) {
+    const problem = app.sourceProblem();
+    if (problem) {
+      consoleLog.error(problem);
+      await app.close();
+      return EXIT_BAD_CONFIG;
+    }
     consoleLog.info(`ok: ${app.summary()}`);
     await app.close();
     return 0;

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import {
   Box,
+  FrameFacts,
+  INFERENCE_MESSAGE_SCHEMA_MINOR,
   INFERENCE_MESSAGE_SCHEMA_VERSION,
   InferenceError,
   InferenceErrorCode,
@@ -15,7 +17,13 @@ export interface MessageContext {
   thingName: string;
   now?: Date;
   messageId?: string;
+  /** Where the frame came from and which part it shows; absent fields are left out of the message. */
+  frame?: FrameFacts;
 }
+
+/** The frame's facts without the ones that are not known. */
+const known = (facts: FrameFacts = {}): FrameFacts =>
+  Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as FrameFacts;
 
 /** The result message of one inspected image (contracts/inferenceResult.schema.json). */
 export function resultMessage(
@@ -32,6 +40,7 @@ export function resultMessage(
   };
   return {
     schemaVersion: INFERENCE_MESSAGE_SCHEMA_VERSION,
+    schemaMinor: INFERENCE_MESSAGE_SCHEMA_MINOR,
     messageId: context.messageId ?? randomUUID(),
     timestamp: (context.now ?? new Date()).toISOString(),
     image_name: imageName,
@@ -52,6 +61,7 @@ export function resultMessage(
     thingName: context.thingName,
     // The app sets it once the image is queued for upload (see feedback.ts).
     sentForLabeling: false,
+    ...known(context.frame),
   };
 }
 
@@ -62,8 +72,10 @@ export function errorMessage(
   context: MessageContext,
   details: Pick<InferenceError, "droppedTotal" | "dropped" | "droppedFrom" | "droppedTo"> & { imageName?: string } = {},
 ): InferenceError {
+  const { partId, source } = context.frame ?? {};
   return {
     schemaVersion: INFERENCE_MESSAGE_SCHEMA_VERSION,
+    schemaMinor: INFERENCE_MESSAGE_SCHEMA_MINOR,
     messageId: context.messageId ?? randomUUID(),
     timestamp: (context.now ?? new Date()).toISOString(),
     thingName: context.thingName,
@@ -74,6 +86,7 @@ export function errorMessage(
     ...(details.dropped === undefined
       ? {}
       : { dropped: details.dropped, droppedFrom: details.droppedFrom, droppedTo: details.droppedTo }),
+    ...known({ partId, source }),
   };
 }
 
@@ -85,5 +98,6 @@ export function summaryLine(result: InferenceResult, queued: number): string {
       ? "nothing found"
       : classes.map((c, i) => `${result.classNames[c]} ${scores[i].toFixed(2)}`).join(", ");
   const sent = result.sentForLabeling ? ", sent for labeling" : "";
-  return `${result.image_name} ${result.imageWidth}x${result.imageHeight}: ${found} (${result.inferenceMs.toFixed(1)} ms, ${queued} queued${sent})`;
+  const part = result.partId ? `part ${result.partId} ` : "";
+  return `${part}${result.image_name} ${result.imageWidth}x${result.imageHeight}: ${found} (${result.inferenceMs.toFixed(1)} ms, ${queued} queued${sent})`;
 }

@@ -60,6 +60,14 @@ export async function startServices(run: SeededRun): Promise<LocalServices> {
       transport: "mqtt",
       broker: broker.url,
       imagesDir: cameraDir,
+      // The offline run replays its camera folder (the cycling demo) unless --camera names a real camera.
+      ...(options.camera
+        ? {
+            source: options.camera.source,
+            camera: options.camera.camera,
+            ...(options.camera.credentials ? { cameraCredentials: options.camera.credentials } : {}),
+          }
+        : { source: "folder-replay" }),
       intervalSeconds: options.edgeInterval,
       // Images the detector is unsure about go back into the local data lake, where the next run labels them.
       upload: stack.objects.root,

@@ -59,9 +59,22 @@ describe("edge messages", () => {
   });
 
   it("sends every schema field and nothing else (the schema and the code stay in step)", () => {
-    expect(Object.keys(result).sort()).to.deep.equal(Object.keys(inferenceResultSchema.properties).sort());
-    // sentForLabeling is optional, so results of detectors older than it stay valid.
-    expect([...inferenceResultSchema.required, "sentForLabeling"].sort()).to.deep.equal(Object.keys(result).sort());
+    // The frame's facts (schemaMinor 1) are sent when known: a triggered stream frame knows them all.
+    const frame = {
+      source: "stream",
+      capturedAt: "2026-11-29T18:52:59.990Z",
+      partId: "P-1",
+      line: "L1",
+      station: "S2",
+      framesSkipped: 3,
+    };
+    const full = resultMessage("part-001.jpg", inspection, model, { ...context, frame });
+    expect(Object.keys(full).sort()).to.deep.equal(Object.keys(inferenceResultSchema.properties).sort());
+    expect(inferenceResultProblems(full, { exact: true })).to.deep.equal([]);
+    // sentForLabeling and schemaMinor are optional, so results of detectors older than them stay valid.
+    expect([...inferenceResultSchema.required, "sentForLabeling", "schemaMinor"].sort()).to.deep.equal(
+      Object.keys(result).sort(),
+    );
   });
 
   it("says whether the image was sent back for labeling; a message without the field is still valid", () => {
@@ -116,7 +129,10 @@ describe("edge messages", () => {
   ];
   for (const [what, mutate, problem] of broken) {
     it(`rejects ${what}`, () => {
-      expect(inferenceResultProblems(mutate(result)).join("\n")).to.match(problem);
+      expect(inferenceResultProblems(mutate(result), { exact: true }).join("\n")).to.match(problem);
+      // A consumer ignores a field it does not know (docs/contracts.md, Evolution); everything else it refuses too.
+      if (what === "an extra field") expect(inferenceResultProblems(mutate(result))).to.deep.equal([]);
+      else expect(inferenceResultProblems(mutate(result)).join("\n")).to.match(problem);
     });
   }
 
@@ -125,6 +141,7 @@ describe("edge messages", () => {
     const unreadable = errorMessage("IMAGE_UNREADABLE", "cannot decode part.jpg", context, { imageName: "part.jpg" });
     expect(unreadable).to.deep.equal({
       schemaVersion: 1,
+      schemaMinor: 1,
       messageId: context.messageId,
       timestamp: "2026-11-29T18:53:00.123Z",
       thingName: "line-1",
@@ -135,7 +152,12 @@ describe("edge messages", () => {
     expect(inferenceErrorProblems(unreadable)).to.deep.equal([]);
     const dropped = errorMessage("OUTBOX_DROPPED", "outbox full", context, { droppedTotal: 3 });
     expect(inferenceErrorProblems(dropped)).to.deep.equal([]);
-    expect(inferenceErrorProblems({ ...dropped, code: "SOMETHING" }).join()).to.match(
+    expect(inferenceErrorProblems({ ...dropped, code: "SOMETHING" }, { exact: true }).join()).to.match(
+      /must be equal to one of the allowed values/,
+    );
+    // Codes are added within a major version: a consumer takes one it does not know, but not a malformed one.
+    expect(inferenceErrorProblems({ ...dropped, code: "SOMETHING" })).to.deep.equal([]);
+    expect(inferenceErrorProblems({ ...dropped, code: "not a code" }).join()).to.match(
       /must be equal to one of the allowed values/,
     );
     expect(Object.keys(inferenceErrorSchema.properties)).to.include.members(Object.keys(unreadable));

@@ -111,7 +111,9 @@ describe("edge component package", function () {
     const model = oneScratchDetector(dir, 0.55, "model-component");
     const images = path.join(dir, "camera");
     mkdirSync(images);
-    writeFileSync(path.join(images, "part-1.jpg"), await gradientJpeg(450, 300));
+    // The recipe's default source watches the folder: the file moves to processed/ once inspected.
+    const part = await gradientJpeg(450, 300);
+    writeFileSync(path.join(images, "part-1.jpg"), part);
     const names = componentNames("qi-dev");
     const recipe = inferenceComponentRecipe({
       componentName: names.inference,
@@ -174,7 +176,7 @@ describe("edge component package", function () {
       expect(uploaded.key).to.match(
         /^images\/devices\/package-test\/\d{4}-\d{2}-\d{2}\/\d{6}\.\d{3}Z-[0-9a-f]{8}-part-1\.jpg$/,
       );
-      expect(uploaded.body.equals(readFileSync(path.join(images, "part-1.jpg")))).to.equal(true);
+      expect(uploaded.body.equals(part)).to.equal(true);
       expect(uploaded).to.include({ bucket: "qi-dev-data-lake", accessKeyId: tes.credentials.accessKeyId });
     } finally {
       run.kill("SIGKILL");

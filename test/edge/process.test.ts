@@ -3,6 +3,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { inferenceResultProblems } from "../../contracts/inferenceMessages";
 import { EdgeProcess } from "../processes/edgeProcess";
+import { FFMPEG } from "../processes/cameras";
 import { gradientJpeg } from "../harness/images";
 import { MOSQUITTO, Mosquitto, NO_MOSQUITTO, Subscriber } from "../processes/mosquitto";
 import { tempDir, oneScratchDetector } from "../harness/modelFolders";
@@ -105,6 +106,66 @@ describe("edge CLI process", () => {
     ]);
     expect(await p.exit()).to.equal(1);
     expect(p.stderr.join("\n")).to.contain(`no images in ${empty}`);
+  });
+
+  it("--check of a stream source fails with exit code 2 where ffmpeg is missing (the recipe's Install step)", async () => {
+    const args = ["--check", "--model", model, "--source", "stream", "--camera", "rtsp://127.0.0.1:9/cam"];
+    const outbox = ["--outbox", path.join(dir, "outbox-check-stream")];
+    const missing = edge([...args, ...outbox], { PATH: path.join(dir, "no-programs-here") });
+    expect(await missing.exit()).to.equal(2);
+    expect(missing.stderr.join("\n")).to.match(
+      /source stream needs ffmpeg, which does not run here .*apt-get install ffmpeg/,
+    );
+    if (!FFMPEG) return;
+    const present = edge([...args, ...outbox]);
+    expect(await present.exit(), present.output()).to.equal(0);
+    expect(present.stdout.join("\n")).to.contain("images stream rtsp://127.0.0.1:9/cam over tcp via ffmpeg");
+  });
+
+  describe("waits without a busy loop (--interval 0)", () => {
+    const idleArgs = (folder: string, outbox: string) => [
+      "--model",
+      model,
+      "--images",
+      folder,
+      "--interval",
+      "0",
+      "--broker",
+      "mqtt://127.0.0.1:9",
+      "--outbox",
+      path.join(dir, outbox),
+    ];
+
+    it("on an empty folder uses almost no CPU and says so once", async function () {
+      this.timeout(60_000);
+      const empty = path.join(dir, "idle-empty");
+      mkdirSync(empty);
+      const p = edge(idleArgs(empty, "outbox-idle"));
+      await p.waitForLines(() => p.stderr.some((l) => l.includes(`no images in ${empty}`)), 30_000);
+      const before = p.cpuSeconds();
+      await new Promise((r) => setTimeout(r, 3000));
+      const used = p.cpuSeconds() - before;
+      // Before the backoff: ~86 % of a core. Now a listing every 2 s at most.
+      expect(used, `${used} s of CPU in 3 s`).to.be.below(0.3);
+      expect(p.stderr.filter((l) => l.includes("no images in"))).to.have.length(1);
+    });
+
+    it("on a folder deleted while running, logs the problem once and says when it is back", async function () {
+      this.timeout(60_000);
+      const folder = path.join(dir, "idle-deleted");
+      mkdirSync(folder);
+      writeFileSync(path.join(folder, "part.jpg"), await gradientJpeg(64, 48));
+      const p = edge(idleArgs(folder, "outbox-deleted"));
+      await p.waitForLines(() => p.summaries("part.jpg").length > 0, 30_000);
+      rmSync(folder, { recursive: true });
+      const before = p.cpuSeconds();
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(p.cpuSeconds() - before).to.be.below(0.3);
+      expect(p.stderr.filter((l) => l.includes("cannot list"))).to.have.length(1);
+      mkdirSync(folder);
+      writeFileSync(path.join(folder, "part.jpg"), await gradientJpeg(64, 48));
+      await p.waitForLines(() => p.stdout.some((l) => l.startsWith("folder-replay delivers again after")), 30_000);
+    });
   });
 
   describe("with a real broker", function () {

@@ -10,6 +10,8 @@ import {
   InferenceRecipeArgs,
   MQTT_PROXY,
   PUBLISH_TO_IOT_CORE,
+  PUBSUB,
+  SUBSCRIBE_TO_TOPIC,
   RecipeArgsError,
   TOKEN_EXCHANGE_SERVICE,
 } from "../../edge/recipe";
@@ -87,6 +89,41 @@ describe("edge Greengrass recipe", () => {
       QI_EDGE_TOPIC: "{configuration:/topic}",
       QI_EDGE_INTERVAL_SECONDS: "{configuration:/intervalSeconds}",
       QI_EDGE_OUTBOX_MAX_BYTES: "{configuration:/outboxMaxBytes}",
+    });
+  });
+
+  describe("image sources", () => {
+    it("watches the camera folder on devices (each file once); a deployment may name a camera instead", () => {
+      expect(recipe.ComponentConfiguration.DefaultConfiguration).to.include({ source: "folder-watch", camera: "" });
+      const dir = tempDir("recipe-source");
+      try {
+        const { env } = interpolateLifecycle(inferenceComponentRecipe({ ...args, imagesDir: dir }), {
+          decompressedPath: "/d",
+          modelArtifactsPath: "/m",
+          workPath: "/w",
+          thingName: "line-1",
+          configuration: { source: "stream", camera: "rtsp://10.0.0.7/stream1", rtspTransport: "udp" },
+        });
+        const config = parseEdgeConfig({}, { ...greengrassEnv, ...env });
+        expect(config).to.include({ source: "stream", rtspTransport: "udp", afterInspection: "move" });
+        expect(config.camera).to.deep.include({ kind: "url" });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("lets the detector receive triggers on local pub/sub only when a trigger topic is configured", () => {
+      expect(recipe.ComponentConfiguration.DefaultConfiguration.accessControl).to.not.have.property(PUBSUB);
+      const triggered = inferenceComponentRecipe({ ...args, triggerTopic: "factory/line-1/part-present" });
+      const configuration = triggered.ComponentConfiguration.DefaultConfiguration;
+      expect(configuration.triggerTopic).to.equal("factory/line-1/part-present");
+      expect(Object.values(configuration.accessControl[PUBSUB]!)).to.deep.equal([
+        {
+          policyDescription: "Receive part triggers on factory/line-1/part-present.",
+          operations: [SUBSCRIBE_TO_TOPIC],
+          resources: ["factory/line-1/part-present"],
+        },
+      ]);
     });
   });
 

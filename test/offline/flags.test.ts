@@ -60,3 +60,30 @@ describe("offline: npm start's number flags", () => {
     });
   });
 });
+
+describe("offline: npm start --camera", () => {
+  const form =
+    "--camera must be rtsp://…, http(s)://… (an MJPEG stream), snapshot+http(s)://… (a JPEG per request) or /dev/video<N>, without user:password@ (use --camera-credentials)";
+  it("refuses what is not a camera, or a camera URL with credentials in it, in one line", async () => {
+    for (const value of [
+      "webcam",
+      "rtsp://admin:pw@cam/1",
+      "snapshot+rtsp://cam/1",
+      "ftp://cam/1",
+      "http://cam:70000/",
+    ]) {
+      expect(await refusal("--camera", value), value).to.deep.equal({
+        code: 2,
+        err: `npm start: ${form} (got ${JSON.stringify(value)})\n`,
+      });
+    }
+  });
+
+  it("refuses a credentials file that is missing", async () => {
+    const { code, err } = await refusal("--camera", "rtsp://cam/1", "--camera-credentials", "/no/such/file");
+    expect(code).to.equal(2);
+    expect(err).to.equal(
+      'npm start: --camera-credentials must be a file holding user:password (got "/no/such/file")\n',
+    );
+  });
+});

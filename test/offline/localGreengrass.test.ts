@@ -36,7 +36,14 @@ describe("offline: the local Greengrass device", function () {
       thingName: "qi-dev-local-device",
       broker,
       topic: "qualityinspection/scratch-detection",
-      configuration: { transport: "mqtt", broker: broker.url, imagesDir: camera, intervalSeconds: 0 },
+      // As npm start configures it: the local device replays its camera folder (devices default to folder-watch).
+      configuration: {
+        transport: "mqtt",
+        broker: broker.url,
+        imagesDir: camera,
+        intervalSeconds: 0,
+        source: "folder-replay",
+      },
       environment: { QI_EDGE_MQTT_VERSION: "3.1.1" },
       detectorEntry: EDGE_MAIN,
       region: "eu-west-1",

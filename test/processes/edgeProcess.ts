@@ -1,7 +1,11 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
+
+/** USER_HZ: Linux reports CPU times in 1/100 s on every architecture it runs on here. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 const MAIN = path.resolve(__dirname, "..", "..", "edge", "src", "main.ts");
 
@@ -55,6 +59,14 @@ export class EdgeProcess {
         this.waiters.add(wake);
       });
     }
+  }
+
+  /** Seconds of CPU (user + system) the process has used so far, from /proc (Linux). */
+  cpuSeconds(): number {
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start at index 2; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
   }
 
   kill(signal: NodeJS.Signals): void {

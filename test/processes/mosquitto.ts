@@ -161,6 +161,12 @@ export class Subscriber {
     this.client = client;
   }
 
+  /** Publishes `body` as JSON (QoS 1), e.g. a trigger a PLC gateway would send. */
+  async publish(topic: string, body: unknown): Promise<void> {
+    const payload = typeof body === "string" ? body : JSON.stringify(body);
+    await this.client!.publish({ topicName: topic, qos: mqtt5.QoS.AtLeastOnce, payload: Buffer.from(payload) });
+  }
+
   async disconnect(): Promise<void> {
     const client = this.client;
     if (!client) return;

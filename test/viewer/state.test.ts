@@ -135,8 +135,19 @@ describe("viewer state", () => {
     expect(problems[2].problems[0]).to.match(/^payload is not JSON: /);
     expect(problems[2].payload).to.equal("{not json");
     expect(problems[3].topic).to.equal(ERRORS);
-    expect(problems[3].problems.join()).to.contain("must NOT have additional properties");
+    // Unknown fields are ignored (docs/contracts.md, Evolution): a result on the error topic lacks an error's fields.
+    expect(problems[3].problems.join()).to.contain("must have required property 'code'");
     expect(state.snapshot().totals).to.include({ inspected: 0, invalid: 4 });
+  });
+
+  it("shows the part of a triggered inspection and ignores fields it does not know yet (a later minor version)", () => {
+    const state = viewerState();
+    const message = { ...result("stream-1.jpg", []), partId: "P-77", source: "stream", someFutureField: { a: 1 } };
+    const { entry } = entryOf(state.receive(TOPIC, bytes(message)), "result") as { entry: ResultEntry };
+    expect(entry).to.include({ partId: "P-77", source: "stream", imageName: "stream-1.jpg" });
+    const error = { ...deviceError("IMAGE_UNREADABLE", "no frame", undefined), code: "NO_FRAME", partId: "P-78" };
+    const problem = entryOf(state.receive(ERRORS, bytes(error)), "problem").entry;
+    expect(problem).to.include({ kind: "deviceError", code: "NO_FRAME", partId: "P-78" });
   });
 
   it("cuts a long invalid payload to an excerpt", () => {

@@ -106,16 +106,21 @@ function showLatest(result) {
   const found = result.detections.length === 1 ? "1 detection" : `${result.detections.length} detections`;
   caption.replaceChildren(
     verdict(result),
-    ` ${result.imageName} · ${found} · ${result.modelName} ${result.modelVersion} · ` +
+    ` ${partOf(result)}${result.imageName} · ${found} · ${result.modelName} ${result.modelVersion} · ` +
       `${result.inferenceMs.toFixed(1)} ms · ${result.thingName} · ${time(result.timestamp)}`,
   );
+}
+
+/** "part P-1 · " for a triggered inspection, nothing otherwise. */
+function partOf(result) {
+  return result.partId ? `part ${result.partId} · ` : "";
 }
 
 function resultRow(result) {
   const cell = (text, className = "") => element("td", { textContent: text, className });
   const row = element("tr", { title: `${result.thingName}, message ${result.messageId}` }, [
     cell(time(result.timestamp)),
-    cell(result.imageName, "image"),
+    cell(`${partOf(result)}${result.imageName}`, "image"),
     element("td", {}, [verdict(result)]),
     cell(String(result.detections.length), "number detections"),
     cell(score(result.maxScore), "number max-score"),
@@ -130,7 +135,7 @@ function problemItem(problem) {
   const item = element("li");
   item.dataset.kind = problem.kind;
   if (problem.kind === "deviceError") {
-    const about = problem.imageName ? ` ${problem.imageName}` : "";
+    const about = `${problem.partId ? ` part ${problem.partId}` : ""}${problem.imageName ? ` ${problem.imageName}` : ""}`;
     const dropped = problem.droppedTotal ? ` (${problem.droppedTotal} dropped in total)` : "";
     item.append(
       element("strong", { className: "code", textContent: problem.code }),

@@ -38,6 +38,10 @@ export interface ResultEntry {
   maxScore: number | null;
   /** No detection scored at or above the pass threshold. */
   passed: boolean;
+  /** Triggered capture: the part inspected (schemaMinor 1). */
+  partId?: string;
+  /** The image source that delivered the frame (schemaMinor 1). */
+  source?: string;
 }
 
 export interface DeviceErrorEntry {
@@ -50,6 +54,7 @@ export interface DeviceErrorEntry {
   message: string;
   imageName?: string;
   droppedTotal?: number;
+  partId?: string;
 }
 
 /** A message on one of our topics that is not JSON or breaks its schema: shown, never dropped silently. */
@@ -209,6 +214,8 @@ export function resultEntry(result: InferenceResult, passThreshold: number, rece
     detections,
     maxScore,
     passed: maxScore === null || maxScore < passThreshold,
+    ...(result.partId === undefined ? {} : { partId: result.partId }),
+    ...(result.source === undefined ? {} : { source: result.source }),
   };
 }
 
@@ -223,5 +230,6 @@ function deviceErrorEntry(error: InferenceError, receivedAt: string): DeviceErro
     message: error.message,
     ...(error.image_name === undefined ? {} : { imageName: error.image_name }),
     ...(error.droppedTotal === undefined ? {} : { droppedTotal: error.droppedTotal }),
+    ...(error.partId === undefined ? {} : { partId: error.partId }),
   };
 }

@@ -29,6 +29,7 @@ export class GreengrassIpcTransport extends EventEmitter implements Transport {
   private stopping = false;
   private readonly stopped = new AbortController();
   private connecting?: Promise<void>;
+  private readonly subscriptions = new Map<string, (payload: Buffer) => void>();
 
   constructor(private readonly options: GreengrassIpcTransportOptions) {
     super();
@@ -108,7 +109,29 @@ export class GreengrassIpcTransport extends EventEmitter implements Transport {
       this.isConnected = true;
       log.info("connected to the Greengrass nucleus (IPC)");
       this.emit("connected");
+      this.subscribeAll(client);
       return;
+    }
+  }
+
+  /** Greengrass local publish/subscribe (SubscribeToTopic): triggers from other components, e.g. a PLC gateway. */
+  subscribe(topic: string, onMessage: (payload: Buffer) => void): void {
+    this.subscriptions.set(topic, onMessage);
+    if (this.client) this.subscribeAll(this.client);
+  }
+
+  private subscribeAll(client: greengrasscoreipc.Client): void {
+    for (const [topic, handler] of this.subscriptions) {
+      const operation = client.subscribeToTopic({ topic });
+      operation.on("message", (message) => {
+        const binary = message.binaryMessage?.message;
+        const json = message.jsonMessage?.message;
+        if (binary !== undefined) handler(Buffer.from(binary as ArrayBuffer));
+        else if (json !== undefined) handler(Buffer.from(JSON.stringify(json)));
+      });
+      operation
+        .activate()
+        .catch((error: unknown) => this.options.log.warn(`cannot subscribe to ${topic}: ${describeRpcError(error)}`));
     }
   }
 }

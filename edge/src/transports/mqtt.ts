@@ -40,6 +40,7 @@ export class MqttTransport extends EventEmitter implements Transport {
   private failedAttempts = 0;
   /** Built up front, so unusable certificate files are a configuration problem, not a crash once running. */
   private readonly tls?: io.ClientTlsContext;
+  private readonly subscriptions = new Map<string, (payload: Buffer) => void>();
 
   constructor(private readonly options: MqttTransportOptions) {
     super();
@@ -80,6 +81,11 @@ export class MqttTransport extends EventEmitter implements Transport {
       this.isConnected = true;
       log.info(`connected to ${where} as ${clientId}`);
       this.emit("connected");
+      this.subscribeAll();
+    });
+    client.on("messageReceived", (event) => {
+      const handler = this.subscriptions.get(event.message.topicName);
+      if (handler) handler(payloadBuffer(event.message.payload));
     });
     client.on("connectionFailure", (event) => {
       this.failedAttempts += 1;
@@ -121,6 +127,7 @@ export class MqttTransport extends EventEmitter implements Transport {
       this.isConnected = true;
       log.info(`connected to ${where} as ${clientId} (MQTT 3.1.1)`);
       this.emit("connected");
+      this.subscribeAll();
     };
     connection.on("connect", connected);
     connection.on("resume", connected);
@@ -149,6 +156,28 @@ export class MqttTransport extends EventEmitter implements Transport {
         }
       }
     })();
+  }
+
+  /** Subscribes (QoS 1) on every connection: the session is clean, so the broker forgets it on a reconnect. */
+  subscribe(topic: string, onMessage: (payload: Buffer) => void): void {
+    this.subscriptions.set(topic, onMessage);
+    if (this.isConnected) this.subscribeAll();
+  }
+
+  private subscribeAll(): void {
+    const failed = (topic: string) => (error: unknown) =>
+      this.options.log.warn(`cannot subscribe to ${topic}: ${crtErrorText(error as { error_name?: string })}`);
+    for (const [topic, handler] of this.subscriptions) {
+      if (this.connection) {
+        this.connection
+          .subscribe(topic, mqtt.QoS.AtLeastOnce, (_topic, payload) => handler(Buffer.from(payload)))
+          .catch(failed(topic));
+      } else {
+        this.client
+          ?.subscribe({ subscriptions: [{ topicFilter: topic, qos: mqtt5.QoS.AtLeastOnce }] })
+          .catch(failed(topic));
+      }
+    }
   }
 
   async publish(topic: string, payload: Buffer): Promise<void> {
@@ -212,6 +241,13 @@ export class MqttTransport extends EventEmitter implements Transport {
       );
     }
   }
+}
+
+function payloadBuffer(payload: unknown): Buffer {
+  if (payload === undefined) return Buffer.alloc(0);
+  if (typeof payload === "string") return Buffer.from(payload);
+  if (ArrayBuffer.isView(payload)) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  return Buffer.from(payload as ArrayBuffer);
 }
 
 function crtErrorText(error: { error_name?: string }): string {

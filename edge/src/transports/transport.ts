@@ -10,6 +10,8 @@ export interface Transport extends EventEmitter {
   readonly connected: boolean;
   start(): void;
   publish(topic: string, payload: Buffer): Promise<void>;
+  /** Delivers every message on `topic` to `onMessage`, subscribing again after each reconnect (triggers). */
+  subscribe?(topic: string, onMessage: (payload: Buffer) => void): void;
   /** Disconnects and frees native resources; pending publishes fail. */
   stop(): Promise<void>;
 }
