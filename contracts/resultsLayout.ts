@@ -60,7 +60,7 @@ export type InspectionRow = InferenceResult & { classes: number[]; scores: numbe
 
 export function inspectionRow(message: InferenceResult): InspectionRow {
   const lifted = Object.fromEntries(LIFTED_DETECTIONS.map((d) => [d.column, message.inference_results[0][d.index]]));
-  return { ...message, ...(lifted as Pick<InspectionRow, "classes" | "scores" | "boxes">) };
+  return { ...message, ...(lifted as unknown as Pick<InspectionRow, "classes" | "scores" | "boxes">) };
 }
 
 /** One stored line of `results/errors/`: the message as published. */
