@@ -150,3 +150,9 @@ export function duckDbType(type: ColumnType): string {
     return `STRUCT(${type.fields.map((f) => `"${f.name}" ${duckDbType(f.type)}`).join(", ")})`;
   return { string: "VARCHAR", int: "INTEGER", bigint: "BIGINT", double: "DOUBLE", boolean: "BOOLEAN" }[type.kind];
 }
+
+/**
+ * Where Athena writes the result files of queries (the workgroup's output location): under `tmp/`, so the lifecycle
+ * rule expires them, and `pipeline cleanup` removes what is left.
+ */
+export const QUERY_RESULTS_PREFIX = `${DATA_LAKE_PREFIXES.tmp}query-results/`;
