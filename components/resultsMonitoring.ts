@@ -73,7 +73,6 @@ export class ResultsMonitoring extends pulumi.ComponentResource {
               region: args.region,
               devices: args.devices,
               alarmArns,
-              windowMinutes: args.results.defectRate.windowMinutes,
             }),
           ),
         ),
