@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { parseStackConfig } from "../../config/schema";
 import inferenceErrorSchema from "../../contracts/inferenceError.schema.json";
 import inferenceResultSchema from "../../contracts/inferenceResult.schema.json";
 import { createInfrastructure } from "../../infrastructure";
@@ -31,7 +30,6 @@ type Schema = { properties: Record<string, { type?: string; items?: unknown; pro
 describe("the inspection results of the dev stack", () => {
   let run: ProgramRun<ReturnType<typeof createInfrastructure>>;
   const raw = { ...readStack("dev"), ...OVERRIDES };
-  const config = parseStackConfig(raw, "dev");
   const devices = ["line-1-a", "line-2-a", "qi-dev-simulated-device"];
   before(async () => {
     run = await runStack("dev", raw);
