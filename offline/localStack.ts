@@ -11,6 +11,7 @@ import {
 } from "../contracts/modelComponent";
 import { inferenceComponentRecipe } from "../edge/recipe";
 import type { DefinitionResources } from "../stateMachines/definitionArgs";
+import { localLakeRoot } from "../lib/results/duckDbResults";
 import { functionName, PIPELINE_FUNCTIONS, PipelineFunction } from "../stateMachines/functions";
 import { TRAINING_DIR } from "../training/python";
 import { FileLabelStore } from "./fileLabelStore";
@@ -88,7 +89,7 @@ export interface LocalStack {
  */
 export async function provisionLocalStack(config: StackConfig, stateDir: string): Promise<LocalStack> {
   const { namePrefix, region } = config;
-  const objects = new FileObjectStore(path.join(stateDir, "bucket"), `${namePrefix}-data-lake-local`);
+  const objects = new FileObjectStore(localLakeRoot(stateDir), `${namePrefix}-data-lake-local`);
   const code = trainingCodeArchive(TRAINING_DIR);
   await objects.write(code.key, code.tarball, "application/gzip");
   const names = componentNames(namePrefix);

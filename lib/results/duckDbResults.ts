@@ -42,6 +42,11 @@ export function resultsViewSql(lakeRoot: string, kind: ResultKind): string {
   );
 }
 
+/** The folder that stands in for the data lake bucket under an offline run's state folder (`--state-dir`). */
+export function localLakeRoot(stateDir: string): string {
+  return path.join(stateDir, "bucket");
+}
+
 /** DuckDB with `results` and `errors` over the local data lake folder (the offline run's `--state-dir` lake). */
 export function openResultsEngine(lakeRoot: string): Promise<DuckDbQueryEngine> {
   return DuckDbQueryEngine.open((Object.keys(RESULT_KINDS) as ResultKind[]).map((k) => resultsViewSql(lakeRoot, k)));
