@@ -42,13 +42,15 @@ export class ResultsBuffer {
   async flush(now = new Date()): Promise<string[]> {
     const stamp = now.toISOString().replace(/[:.]/g, "-");
     const keys: string[] = [];
-    for (const [partition, { kind, lines }] of this.pending) {
+    // Taken before the first write, so a flush that starts meanwhile writes only what arrives after.
+    const batch = [...this.pending];
+    this.pending.clear();
+    for (const [partition, { kind, lines }] of batch) {
       const key = `${partition}${this.writer}-${stamp}-${++this.sequence}${RESULT_FILE_EXTENSION}`;
       await this.store.write(key, gzipSync(`${lines.join("\n")}\n`), "application/gzip");
       this.stored[kind] += lines.length;
       keys.push(key);
     }
-    this.pending.clear();
     return keys;
   }
 }

@@ -35,6 +35,8 @@ export async function summarise(run: ServedRun, executed: Executed, watch: EdgeW
     ingest,
   });
   result.sentForLabeling = await countSentForLabeling(stack, services.thingName);
+  await services.resultsStore.flush();
+  result.stored = { results: services.resultsStore.stored.inspections, errors: services.resultsStore.stored.errors };
   const keepRunning = options.keepRunning && watch.deployed && environment.untilStopped;
   if (!keepRunning) await services.greengrass.close();
   printSummary(print, result, { stages, ingest, thingName: services.thingName, edgeSeconds: options.edgeSeconds });
@@ -123,6 +125,7 @@ function offlineResult(
       errors: all.errors,
       invalid: all.invalid.length,
     },
+    stored: { results: 0, errors: 0 },
     notifications,
     changes: run.changes,
     workDir: run.workDir,
