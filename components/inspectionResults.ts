@@ -62,16 +62,20 @@ export class InspectionResults extends pulumi.ComponentResource {
       parent,
     );
     const rules = createTopicRules(name, args, streams, monitoring.functionArn, parent);
-    new aws.lambda.Permission(
-      `${name}-rules-invoke-metrics`,
-      {
-        function: monitoring.functionName,
-        action: "lambda:InvokeFunction",
-        principal: "iot.amazonaws.com",
-        sourceAccount: args.accountId,
-        sourceArn: pulumi.interpolate`arn:aws:iot:${args.region}:${args.accountId}:rule/${ruleNamePrefix(args.namePrefix)}_*`,
-      },
-      { ...parent, dependsOn: rules },
+    // Each rule may invoke the metrics function, and nothing else may through this grant.
+    rules.forEach(
+      (rule, i) =>
+        new aws.lambda.Permission(
+          `${name}-${KINDS[i]}-rule-invokes-metrics`,
+          {
+            function: monitoring.functionName,
+            action: "lambda:InvokeFunction",
+            principal: "iot.amazonaws.com",
+            sourceAccount: args.accountId,
+            sourceArn: rule.arn,
+          },
+          parent,
+        ),
     );
     const catalog = createCatalog(name, args, parent);
 

@@ -204,11 +204,14 @@ describe("the inspection results of the dev stack", () => {
       mockArn("FirehoseDeliveryStream", "results-inspections"),
       mockArn("FirehoseDeliveryStream", "results-errors"),
     ]);
-    const invoke = run.one("aws:lambda/permission:Permission", "results-rules-invoke-metrics").inputs;
-    expect(invoke).to.deep.include({
-      principal: "iot.amazonaws.com",
-      sourceArn: "arn:aws:iot:eu-west-1:123456789012:rule/qi_dev_*",
-    });
+    for (const kind of ["inspections", "errors"]) {
+      const invoke = run.one("aws:lambda/permission:Permission", `results-${kind}-rule-invokes-metrics`).inputs;
+      expect(invoke).to.deep.include({
+        principal: "iot.amazonaws.com",
+        sourceArn: mockArn("TopicRule", `results-${kind}-rule`),
+        function: "qi-dev-result-metrics",
+      });
+    }
     const metricsAccess = statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "results-monitoring-function-access"));
     expect(metricsAccess.flatMap((s) => s.Action).filter((a) => !/^(logs|xray):/.test(a))).to.deep.equal([]);
   });
