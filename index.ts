@@ -28,6 +28,9 @@ export const iotDataEndpoint = infra.fleet.iotDataEndpoint;
 export const iotCredentialsEndpoint = infra.fleet.iotCredentialsEndpoint;
 export const inferenceComponentVersion = infra.fleet.inferenceComponentVersion;
 export const inferenceArtifactUri = infra.fleet.inferenceArtifactUri;
+export const resultsDatabaseName = infra.results.databaseName;
+export const resultsWorkgroupName = infra.results.workgroupName;
+export const resultsDashboardName = infra.results.dashboardName;
 export const simulatedDeviceInstanceId = infra.simulatedDevice?.instanceId;
 /** Prints the core devices' Greengrass status and the deployments they run. */
 export const deviceHealthCommand = `npm run pipeline -- devices --stack ${pulumi.getStack()}`;

@@ -5,6 +5,7 @@ import { TRAINING_ENTRY_POINT, writeTrainingCodeArchive } from "./cloud/training
 import { StackConfig } from "./config/schema";
 import { DataLake } from "./components/dataLake";
 import { EdgeFleet } from "./components/edgeFleet";
+import { InspectionResults } from "./components/inspectionResults";
 import { LabelingWorkforce } from "./components/labelingWorkforce";
 import { LabelStore } from "./components/labelStore";
 import { ModelRegistry } from "./components/modelRegistry";
@@ -90,6 +91,22 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
     workteam,
     fleet,
   });
+  const results = new InspectionResults(
+    "results",
+    {
+      namePrefix: config.namePrefix,
+      region: config.region,
+      accountId,
+      bucketName: dataLake.bucketName,
+      bucketArn: dataLake.bucketArn,
+      resultTopic: config.edge.topic,
+      devices: config.edge.coreDevices,
+      alertsTopicArn: pipeline.alertsTopicArn,
+      results: config.results,
+      logRetentionDays: config.logs.retentionDays,
+    },
+    opts,
+  );
 
   return {
     provider,
@@ -101,6 +118,7 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
     pipeline,
     fleet,
     simulatedDevice,
+    results,
   };
 }
 

@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline/promises";
+import { AthenaClient } from "@aws-sdk/client-athena";
 import { GreengrassV2Client } from "@aws-sdk/client-greengrassv2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
@@ -23,6 +24,8 @@ export interface CliEnvironment {
   createGreengrassClient: (region: string | undefined) => GreengrassV2Client;
   createSageMakerClient: (region: string | undefined) => SageMakerClient;
   createS3Client: (region: string | undefined) => S3Client;
+  /** Athena, for `results` in AWS; the SDK's client by default. */
+  createAthenaClient?: (region: string | undefined) => Pick<AthenaClient, "send">;
   /** The services `cleanup` lists and removes in; by default the AWS SDK adapters over the clients above. */
   createCleanupPorts?: (region: string) => CleanupPorts;
   /** The Pulumi project whose stack files `cleanup` reads; the repository by default. */

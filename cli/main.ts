@@ -3,7 +3,9 @@ import { requireDeclaredRuntime } from "../lib/runtime";
 import * as cleanup from "./commands/cleanup";
 import * as describe from "./commands/describe";
 import * as devices from "./commands/devices";
+import * as labels from "./commands/labels";
 import * as list from "./commands/list";
+import * as results from "./commands/results";
 import * as start from "./commands/start";
 import * as stop from "./commands/stop";
 import * as watch from "./commands/watch";
@@ -15,7 +17,7 @@ export { defaultEnvironment } from "./environment";
 export type { CliEnvironment, Output } from "./environment";
 
 /** The commands, in the order `--help` lists them; each registers itself on the program. */
-const COMMANDS = [start, watch, describe, list, stop, devices, cleanup];
+const COMMANDS = [start, watch, describe, list, stop, devices, results, labels, cleanup];
 
 /** Runs one command line; returns the exit code (0 ok, 1 failed, 2 usage: see errors.ts). */
 export async function runCli(argv: string[], env: CliEnvironment): Promise<number> {

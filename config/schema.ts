@@ -4,6 +4,7 @@ import { NEO_TARGET_DEVICES, NeoTargetDevice } from "./neoTargets";
 import { AWS_REGION, THING_NAME } from "../contracts/awsNames";
 import { field, fieldProblem, FieldProblems } from "../lib/fields";
 import { bool, decimal, scoreBand, wholeNumber } from "../lib/fieldValues";
+import { ResultsConfig, resultsConfig, resultsFields } from "./resultsConfig";
 
 /** The Pulumi project name; it is also the namespace of every project config key. */
 export const PROJECT = "qualityinspection";
@@ -143,6 +144,7 @@ export const configFields = {
   ),
   "qualityinspection:edge.uncertainty.maxPerHour": field("be a whole number from 0 to 100000", wholeNumber(0, 100_000)),
   "qualityinspection:edge.uncertainty.randomRate": field("be a number from 0 to 1 (for example 0.01)", decimal(0, 1)),
+  ...resultsFields,
 };
 
 type ConfigKey = keyof typeof configFields;
@@ -212,6 +214,7 @@ export interface StackConfig {
       randomRate: number;
     };
   };
+  results: ResultsConfig;
 }
 
 /** Who labels images: an existing private workteam, one the program creates, or Mechanical Turk. */
@@ -407,5 +410,6 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
     },
     schedule: { expression: k("qualityinspection:schedule.expression") },
     edge: edgeConfig(flat, namePrefix),
+    results: resultsConfig(flat),
   };
 }

@@ -21,6 +21,10 @@ export const DATA_LAKE_PREFIXES = {
   compiled: "compiled/",
   /** Greengrass component artifacts. */
   components: "components/",
+  /** Inspection results and edge errors as the fleet published them, partitioned by day and device (resultsLayout.ts). */
+  results: "results/",
+  /** Records Firehose could not deliver under `results/` (bad JSON, no partition keys), kept for a person to read. */
+  resultsUndelivered: "results-undelivered/",
   /** Scratch space; objects expire after `dataLake.tmpExpirationDays`. */
   tmp: "tmp/",
 } as const;

@@ -1,9 +1,11 @@
 import {
   errorTopicOf,
+  InferenceError,
   inferenceErrorProblems,
   InferenceResult,
   inferenceResultProblems,
 } from "../contracts/inferenceMessages";
+import type { ResultsBuffer } from "../lib/results/resultsBuffer";
 import type { BrokerMessage, EmbeddedBroker } from "./broker";
 
 export interface ReceivedResult {
@@ -26,6 +28,8 @@ export interface EdgeStats {
 /**
  * What the fleet sends, as an IoT rule or a viewer would see it: every message on the result topic and its error
  * topic, validated against the payload schemas (contracts/), repeats dropped by messageId (delivery is at least once).
+ * With a results buffer, every accepted message is also stored under the data lake's results/ layout, as the stack's
+ * IoT rules and Firehose do.
  */
 export class EdgeResults {
   readonly results: ReceivedResult[] = [];
@@ -37,6 +41,7 @@ export class EdgeResults {
   constructor(
     broker: EmbeddedBroker,
     private readonly topic: string,
+    private readonly store?: ResultsBuffer,
   ) {
     this.stop = broker.onMessage((message) => this.receive(message));
   }
@@ -61,9 +66,11 @@ export class EdgeResults {
     this.seen.add(id);
     if (message.topic === errorTopic) {
       this.errors += 1;
+      this.store?.addError(body as InferenceError);
       return;
     }
     const result = body as InferenceResult;
+    this.store?.addResult(result);
     this.results.push({
       receivedAt: message.receivedAt,
       modelVersion: result.modelVersion,

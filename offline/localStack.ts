@@ -11,6 +11,8 @@ import {
 } from "../contracts/modelComponent";
 import { inferenceComponentRecipe } from "../edge/recipe";
 import type { DefinitionResources } from "../stateMachines/definitionArgs";
+import { localLabelStoreFile } from "../lib/labels/duckDbLabels";
+import { localLakeRoot } from "../lib/results/duckDbResults";
 import { functionName, PIPELINE_FUNCTIONS, PipelineFunction } from "../stateMachines/functions";
 import { TRAINING_DIR } from "../training/python";
 import { FileLabelStore } from "./fileLabelStore";
@@ -88,7 +90,7 @@ export interface LocalStack {
  */
 export async function provisionLocalStack(config: StackConfig, stateDir: string): Promise<LocalStack> {
   const { namePrefix, region } = config;
-  const objects = new FileObjectStore(path.join(stateDir, "bucket"), `${namePrefix}-data-lake-local`);
+  const objects = new FileObjectStore(localLakeRoot(stateDir), `${namePrefix}-data-lake-local`);
   const code = trainingCodeArchive(TRAINING_DIR);
   await objects.write(code.key, code.tarball, "application/gzip");
   const names = componentNames(namePrefix);
@@ -117,7 +119,7 @@ export async function provisionLocalStack(config: StackConfig, stateDir: string)
   await objects.write(resources.inferenceRecipeKey, JSON.stringify(recipe, null, 2), "application/json");
   return {
     objects,
-    labels: new FileLabelStore(path.join(stateDir, "label-store", `${namePrefix}-labels.jsonl`)),
+    labels: new FileLabelStore(localLabelStoreFile(stateDir, namePrefix)),
     components: new LocalComponentRegistry(path.join(stateDir, "greengrass", "components"), region, LOCAL_ACCOUNT),
     registry: new LocalModelRegistry(path.join(stateDir, "model-registry.json"), region, LOCAL_ACCOUNT),
     resources,

@@ -130,6 +130,13 @@ export function printSummary(print: Print, result: OfflineResult, context: Summa
         ? `; ${result.detectionsPerSecond} results/s over ${context.edgeSeconds} s`
         : ""),
   );
+  const { stored } = result;
+  const rate = edge.results > 0 ? `${((edge.withDetections / edge.results) * 100).toFixed(1)} %` : "–";
+  row(
+    "results",
+    `${stored.results} stored under results/ — defect rate ${rate} ` +
+      `(query: npm run pipeline -- results --state-dir ${displayPath(result.workDir)})`,
+  );
   if (result.sentForLabeling > 0) {
     row(
       "sent back",

@@ -96,6 +96,8 @@ export interface OfflineResult {
   detectionsReceived: number;
   detectionsPerSecond: number | null;
   edge: { results: number; detections: number; withDetections: number; errors: number; invalid: number };
+  /** Messages this run stored under the data lake's results/ (results and errors). */
+  stored: { results: number; errors: number };
   notifications: { Subject: string; Message: string }[];
   changes: ConfigChange[];
   workDir: string;

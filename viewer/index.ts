@@ -43,7 +43,11 @@ export async function startParsedViewer(options: ViewerOptions, log: (line: stri
     ...(options.ca ? { ca: options.ca } : {}),
     ...(options.region ? { region: options.region } : {}),
   });
-  const web = new ViewerHttp(() => ({ snapshot: state.snapshot(), broker: broker.status }), options.imagesDir);
+  const web = new ViewerHttp(
+    () => ({ snapshot: state.snapshot(), broker: broker.status }),
+    options.imagesDir,
+    (window) => state.parts.charts(window),
+  );
 
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error) => {

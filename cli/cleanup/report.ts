@@ -1,3 +1,4 @@
+import { QUERY_RESULTS_PREFIX } from "../../contracts/resultsLayout";
 import type { Discovery } from "./discovery";
 import { describeItem, ItemResult, Outcome } from "./items";
 import type { StackTargets } from "./targets";
@@ -22,6 +23,11 @@ export function keptNotes(targets: StackTargets, options: CleanupOptions): strin
         (targets.allowDeleteData
           ? " (--delete-data --yes deletes its objects)"
           : ` (stack ${targets.stack} does not allow --delete-data)`),
+    );
+    // Run-time artefacts too, but the bucket's tmp/ expiry removes them: listing them would list the data lake.
+    notes.push(
+      `Athena's query results under s3://${targets.bucketName}/${QUERY_RESULTS_PREFIX} ` +
+        `(they expire with tmp/ after ${targets.tmpExpirationDays} day${targets.tmpExpirationDays === 1 ? "" : "s"})`,
     );
   }
   return notes;

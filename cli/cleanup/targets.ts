@@ -21,6 +21,8 @@ export interface StackTargets {
   stateMachineArn?: string;
   bucketName?: string;
   allowDeleteData: boolean;
+  /** Objects under tmp/ (Athena's query results among them) expire after this many days. */
+  tmpExpirationDays: number;
 }
 
 export function stackTargets(config: StackConfig, outputs: Record<string, unknown>): StackTargets {
@@ -40,6 +42,7 @@ export function stackTargets(config: StackConfig, outputs: Record<string, unknow
     stateMachineArn: text(outputs.stateMachineArn),
     bucketName: text(outputs.bucketName),
     allowDeleteData: config.dataLake.allowDeleteData,
+    tmpExpirationDays: config.dataLake.tmpExpirationDays,
   };
 }
 

@@ -3,6 +3,7 @@ import type { componentNames } from "../../contracts/modelComponent";
 import type { Viewer } from "../../viewer";
 import type { EmbeddedBroker } from "../broker";
 import type { DataLakeSeed } from "../dataSources";
+import type { ResultsBuffer } from "../../lib/results/resultsBuffer";
 import type { EdgeResults } from "../edgeResults";
 import type { GroundTruth } from "../labelingWorkforce";
 import type { LocalExecutionResult } from "../localExecution";
@@ -45,6 +46,8 @@ export interface LocalServices {
   training: LocalTraining;
   broker: EmbeddedBroker;
   edgeResults: EdgeResults;
+  /** What `edgeResults` accepted, on its way into the data lake's results/ (lib/results/resultsBuffer.ts). */
+  resultsStore: ResultsBuffer;
   thingName: string;
   greengrass: LocalGreengrass;
   viewer: Viewer | undefined;

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { checkTorch, findPython, TORCH_INSTALL_HINT } from "../../training/python";
 import { startViewer, Viewer } from "../../viewer";
 import { EmbeddedBroker } from "../broker";
+import { ResultsBuffer } from "../../lib/results/resultsBuffer";
 import { EdgeResults } from "../edgeResults";
 import { LocalGreengrass } from "../localGreengrass";
 import { LOCAL_ACCOUNT } from "../localStack";
@@ -10,6 +11,8 @@ import { detectorLinePrinter, displayPath, Print, trainingLinePrinter } from "..
 import type { OfflineEnvironment, OfflineOptions } from "../run";
 import type { LocalServices, SeededRun } from "./context";
 
+/** How often the local run writes the results it gathered under results/. */
+const RESULTS_FLUSH_MS = 5_000;
 /** The committed demo model: what the training job ships when it cannot or should not train. */
 export const DEMO_MODEL_DIR = path.resolve(__dirname, "..", "..", "models", "demo");
 const EDGE_MAIN = path.resolve(__dirname, "..", "..", "edge", "src", "main.ts");
@@ -38,7 +41,13 @@ export async function startServices(run: SeededRun): Promise<LocalServices> {
       : `training: none — ${trainingMode.reason}; the training job ships the committed demo model (models/demo)`,
   );
   const broker = await EmbeddedBroker.start();
-  const edgeResults = new EdgeResults(broker, config.edge.topic);
+  const resultsStore = new ResultsBuffer(stack.objects);
+  const edgeResults = new EdgeResults(broker, config.edge.topic, resultsStore);
+  // Firehose writes what it gathered every bufferSeconds; the local run does it every few seconds.
+  const flushing = setInterval(() => {
+    resultsStore.flush().catch((error: Error) => print(`results: not stored under results/ — ${error.message}`));
+  }, RESULTS_FLUSH_MS);
+  flushing.unref();
   const thingName = `${namePrefix}-local-device`;
   const training = new LocalTraining({
     objects: stack.objects,
@@ -86,9 +95,11 @@ export async function startServices(run: SeededRun): Promise<LocalServices> {
     await greengrass.close();
     await viewer?.close();
     edgeResults.close();
+    clearInterval(flushing);
+    await resultsStore.flush();
     await broker.stop();
   };
-  return { trainingMode, training, broker, edgeResults, thingName, greengrass, viewer, close };
+  return { trainingMode, training, broker, edgeResults, resultsStore, thingName, greengrass, viewer, close };
 }
 
 /** The live viewer on the embedded broker; a run goes on without it when it cannot start (e.g. its port is taken). */

@@ -34,7 +34,12 @@ export async function summarise(run: ServedRun, executed: Executed, watch: EdgeW
     failed: failedState(progress, PIPELINE_STAGES),
     ingest,
   });
+  // What the edge counted so far is what the buffer took so far (both synchronously, on each message): stored alike.
+  const { inspections, errors } = services.resultsStore.added;
+  const storing = services.resultsStore.flush();
   result.sentForLabeling = await countSentForLabeling(stack, services.thingName);
+  await storing;
+  result.stored = { results: inspections, errors };
   const keepRunning = options.keepRunning && watch.deployed && environment.untilStopped;
   if (!keepRunning) await services.greengrass.close();
   printSummary(print, result, { stages, ingest, thingName: services.thingName, edgeSeconds: options.edgeSeconds });
@@ -123,6 +128,7 @@ function offlineResult(
       errors: all.errors,
       invalid: all.invalid.length,
     },
+    stored: { results: 0, errors: 0 },
     notifications,
     changes: run.changes,
     workDir: run.workDir,

@@ -272,6 +272,9 @@ describe("npm run pipeline -- cleanup", () => {
     ]);
     expect(plan.problems).to.deep.equal([]);
     expect(plan.kept.join("\n")).to.contain(`the data lake s3://${BUCKET}`);
+    expect(plan.kept).to.include(
+      `Athena's query results under s3://${BUCKET}/tmp/query-results/ (they expire with tmp/ after 1 day)`,
+    );
     expect(changes()).to.deep.equal([]);
     expect(
       account.calls.filter((c) => c.startsWith("objectVersions.")),

@@ -3,9 +3,11 @@ import path from "node:path";
 import { expect } from "chai";
 import { deviceImagesPrefix } from "../../contracts/dataLake";
 import { imageIdFromKey } from "../../contracts/labelRecord";
+import { localLakeRoot, openResultsEngine } from "../../lib/results/duckDbResults";
 import { SYNTHETIC_PREFIX } from "../../offline/dataSources";
 import { FileLabelStore } from "../../offline/fileLabelStore";
 import { main } from "../../offline/main";
+import { displayPath } from "../../offline/report";
 import { OfflineOptions, OfflineResult, runOffline } from "../../offline/run";
 import { synthesizePart, syntheticImageName } from "../../offline/synthetic";
 import { PIPELINE_STAGES } from "../../stateMachines/stages";
@@ -134,6 +136,26 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
     it("shows the results in the live viewer while it runs", () => {
       expect(result.viewerUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       expect(lines).to.include(`viewer: ${result.viewerUrl} shows the detector's results as they arrive`);
+    });
+
+    it("stores every result under the local data lake's results/, where the named queries find them", async () => {
+      expect(result.stored).to.deep.equal({ results: result.edge.results, errors: 0 });
+      const engine = await openResultsEngine(localLakeRoot(workDir));
+      try {
+        const { rows } = await engine.query(
+          "SELECT count(DISTINCT messageid) AS n, count(DISTINCT device) AS devices FROM results",
+        );
+        // The detector kept publishing until the run stopped it: those results are stored too.
+        expect(rows[0].devices).to.equal(1);
+        expect(rows[0].n).to.be.at.least(result.stored.results);
+      } finally {
+        await engine.close();
+      }
+      const rate = ((result.edge.withDetections / result.edge.results) * 100).toFixed(1);
+      expect(lines).to.include(
+        `  results     ${result.edge.results} stored under results/ — defect rate ${rate} % ` +
+          `(query: npm run pipeline -- results --state-dir ${displayPath(workDir)})`,
+      );
     });
 
     it("lets the detector send the images it was unsure about back into the local data lake", () => {

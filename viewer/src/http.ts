@@ -3,6 +3,7 @@ import http from "node:http";
 import path from "node:path";
 import { imageContentType } from "../../lib/imageFiles";
 import { BrokerStatus } from "./broker";
+import { DEFAULT_WINDOW, MAX_WINDOW, MIN_WINDOW, PChart } from "./controlChart";
 import { Snapshot, Update } from "./state";
 
 /**
@@ -16,6 +17,8 @@ const STATIC_FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/viewer.js": { file: "viewer.js", type: "text/javascript; charset=utf-8" },
   "/viewer.css": { file: "viewer.css", type: "text/css; charset=utf-8" },
+  "/control-chart": { file: "control-chart.html", type: "text/html; charset=utf-8" },
+  "/control-chart.js": { file: "control-chart.js", type: "text/javascript; charset=utf-8" },
 };
 
 const SECURITY_HEADERS = {
@@ -51,6 +54,8 @@ export class ViewerHttp {
   constructor(
     private readonly snapshot: () => { snapshot: Snapshot; broker: BrokerStatus },
     private readonly imagesDir: string | undefined,
+    /** The control charts for a window of parts (viewer/src/controlChart.ts). */
+    private readonly charts: (window: number) => PChart[] = () => [],
   ) {
     this.server = http.createServer((request, response) => {
       this.handle(request, response).catch((error: Error) => {
@@ -96,6 +101,10 @@ export class ViewerHttp {
       response.writeHead(204, SECURITY_HEADERS).end();
       return;
     }
+    if (pathname === "/control-chart.json") {
+      this.sendCharts(new URL(request.url ?? "/", "http://viewer").searchParams.get("window"), response);
+      return;
+    }
     if (pathname === "/events") {
       this.openStream(request, response);
       return;
@@ -121,6 +130,17 @@ export class ViewerHttp {
       }
     }
     send(response, 404, "text/plain; charset=utf-8", "not found\n");
+  }
+
+  /** `?window=` parts per subgroup, DEFAULT_WINDOW without one; anything else but a whole number in range is a 400. */
+  private sendCharts(windowParam: string | null, response: http.ServerResponse): void {
+    const window = windowParam === null ? DEFAULT_WINDOW : Number(windowParam);
+    if (!/^\d{1,4}$/.test(windowParam ?? String(DEFAULT_WINDOW)) || window < MIN_WINDOW || window > MAX_WINDOW) {
+      const must = `window must be a whole number from ${MIN_WINDOW} to ${MAX_WINDOW}`;
+      send(response, 400, "text/plain; charset=utf-8", `${must} (got ${JSON.stringify(windowParam)})\n`);
+      return;
+    }
+    send(response, 200, "application/json; charset=utf-8", JSON.stringify({ window, charts: this.charts(window) }));
   }
 
   private openStream(request: http.IncomingMessage, response: http.ServerResponse): void {

@@ -7,6 +7,7 @@ import {
   inferenceErrorProblems,
   inferenceResultProblems,
 } from "../../contracts/inferenceMessages";
+import { PartOutcomes } from "./controlChart";
 
 /**
  * What the viewer knows, kept by the server and streamed to pages: the recent results, the recent problems (the
@@ -122,6 +123,9 @@ export class ViewerState {
     duplicates: 0,
   };
 
+  /** Every device's parts in order, for the control chart. */
+  readonly parts = new PartOutcomes();
+
   constructor(readonly settings: Omit<ViewerSettings, "errorTopic">) {}
 
   snapshot(): Snapshot {
@@ -163,6 +167,7 @@ export class ViewerState {
     this.totals.inspected += 1;
     if (!entry.passed) this.totals.failed += 1;
     this.totals.defectRate = this.totals.failed / this.totals.inspected;
+    this.parts.add(entry.thingName, !entry.passed);
     keepNewest(this.results, entry, this.settings.history);
     return { event: "result", entry, totals: { ...this.totals } };
   }
