@@ -242,6 +242,7 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
           labelingRoleArn: created.labelingRoleArn,
           alertsTopicArn: created.alertsTopicArn,
           thingGroupName: edge.thingGroupName,
+          labelingProvider: args.labeling.provider,
         }),
         accountId: args.accountId,
         logRetentionDays: args.logs.retentionDays,

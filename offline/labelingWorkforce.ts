@@ -3,7 +3,13 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { z } from "zod";
 import type { Annotation } from "../contracts/labelRecord";
-import { LABEL_ATTRIBUTE, VERIFICATION_CHOICES } from "../lib/labeling";
+import {
+  boundingBoxOutputLine,
+  groundTruthCreationDate,
+  groundTruthOutputUri,
+  LABEL_ATTRIBUTE,
+  VERIFICATION_CHOICES,
+} from "../lib/labeling";
 import type { ObjectStore } from "../lib/ports";
 import { keyInBucket, s3Uri } from "../lib/s3Uri";
 import { lines, readAll } from "../lib/streams";
@@ -93,9 +99,6 @@ export interface LabelingJobSummary {
   incorrect: number;
 }
 
-/** Ground Truth's creation dates: ISO 8601 without a zone, microseconds. */
-const creationDate = (now: Date) => `${now.toISOString().slice(0, 23)}000`;
-
 /** Two boxes are the same mark when they overlap by half (IoU ≥ 0.5) and share the class. */
 function sameBox(a: Annotation, b: Annotation): boolean {
   const x = Math.max(0, Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left));
@@ -157,7 +160,7 @@ export class LocalLabelingWorkforce {
     await this.read(job.HumanTaskConfig.UiConfig.UiTemplateS3Uri, "worker task template");
     const classNames = categories.data.labels.map((l) => l.label);
 
-    const stamp = creationDate(this.now());
+    const stamp = groundTruthCreationDate(this.now());
     const summary: LabelingJobSummary = {
       name,
       kind: verification ? "verification" : "labeling",
@@ -205,22 +208,18 @@ export class LocalLabelingWorkforce {
           }),
         );
       } else {
-        const { width, height, annotations } = answer.truth;
         output.push(
-          JSON.stringify({
-            ...entry,
-            [job.LabelAttributeName]: { image_size: [{ width, height, depth: 3 }], annotations },
-            [metadataKey]: {
-              objects: annotations.map(() => ({ confidence: 0.95 })),
-              "class-map": Object.fromEntries(classNames.map((label, i) => [String(i), label])),
-              type: "groundtruth/object-detection",
-              ...common,
-            },
+          boundingBoxOutputLine(entry, answer.truth, {
+            attribute: job.LabelAttributeName,
+            name,
+            classNames,
+            creationDate: stamp,
+            confidence: 0.95,
           }),
         );
       }
     }
-    const outputUri = `${job.OutputConfig.S3OutputPath.replace(/\/?$/, "/")}${name}/manifests/output/output.manifest`;
+    const outputUri = groundTruthOutputUri(job.OutputConfig.S3OutputPath, name);
     await this.objects.write(
       keyInBucket(outputUri, this.objects.bucket),
       output.map((l) => `${l}\n`).join(""),

@@ -47,6 +47,8 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
         workteamArn: `arn:aws:sagemaker:eu-west-1:${ACCOUNT}:workteam/private-crowd/qi-dev-labelers`,
       },
       verification: false,
+      provider: "groundtruth",
+      builtin: { heartbeatSeconds: 3600, timeoutSeconds: 7200 },
     },
     dataset: { minImages: 20 },
     training: {
