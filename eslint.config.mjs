@@ -32,7 +32,7 @@ export default tseslint.config(
   {
     // Plain CommonJS entry points (bin shims).
     files: ["**/*.js"],
-    ignores: ["viewer/public/**"],
+    ignores: ["viewer/public/**", "labeler/public/**"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
@@ -42,6 +42,22 @@ export default tseslint.config(
     languageOptions: {
       sourceType: "module",
       globals: { document: "readonly", EventSource: "readonly", setTimeout: "readonly" },
+    },
+  },
+  {
+    // The labeling page's script: an ES module run by the browser as it is, without a build step.
+    files: ["labeler/public/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: {
+        document: "readonly",
+        window: "readonly",
+        fetch: "readonly",
+        localStorage: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        Option: "readonly",
+      },
     },
   },
 );

@@ -26,6 +26,8 @@ export function labelingJobKeys(jobName: string) {
     claims: `${folder}app/claims/`,
     /** The labels people saved in the labeling app, one object per image id. */
     saved: `${folder}app/labels/`,
+    /** How the labeling app's batch ended (finished or rejected), written once. */
+    end: `${folder}app/end.json`,
     /** What ingestion accepted and rejected, line by line. */
     ingestReport: `${folder}ingest-report.json`,
   };
