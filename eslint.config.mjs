@@ -57,6 +57,7 @@ export default tseslint.config(
         setTimeout: "readonly",
         clearTimeout: "readonly",
         Option: "readonly",
+        URLSearchParams: "readonly",
       },
     },
   },

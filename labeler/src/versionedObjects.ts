@@ -15,10 +15,11 @@ export interface VersionedObjects {
   putIf(key: string, text: string, version: string | undefined): Promise<boolean>;
 }
 
+/** The conditional writes in flight on each store: every app of this process on one store shares its queue. */
+const queues = new WeakMap<ObjectStore, Promise<unknown>>();
+
 /** Conditional writes over an object store that only this process writes these keys of. */
 export class LocalVersionedObjects implements VersionedObjects {
-  private queue: Promise<unknown> = Promise.resolve();
-
   constructor(private readonly objects: ObjectStore) {}
 
   async get(key: string): Promise<{ text: string; version: string } | undefined> {
@@ -33,13 +34,16 @@ export class LocalVersionedObjects implements VersionedObjects {
 
   putIf(key: string, text: string, version: string | undefined): Promise<boolean> {
     // One conditional write at a time: the read and the write of each happen with no other write between them.
-    const result = this.queue.then(async () => {
+    const result = (queues.get(this.objects) ?? Promise.resolve()).then(async () => {
       const current = await this.get(key);
       if (current?.version !== version) return false;
       await this.objects.write(key, text, "application/json");
       return true;
     });
-    this.queue = result.catch(() => undefined);
+    queues.set(
+      this.objects,
+      result.catch(() => undefined),
+    );
     return result;
   }
 }
