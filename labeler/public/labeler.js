@@ -168,7 +168,7 @@ async function next() {
   showProgress(data.progress);
   if (data.done) {
     current = undefined;
-    canvas.hidden = true;
+    canvas.setAttribute("hidden", "");
     canvas.removeAttribute("data-image-id");
     const closed = data.progress.closed;
     status(closed === "rejected" ? "The batch was rejected." : "Done: nothing left to label in this batch.", "done");
@@ -185,7 +185,7 @@ async function next() {
   canvas.replaceChildren(element("image", { href: image.url, x: 0, y: 0, width: image.width, height: image.height }));
   canvas.setAttribute("viewBox", `0 0 ${image.width} ${image.height}`);
   canvas.dataset.imageId = image.id;
-  canvas.hidden = false;
+  canvas.removeAttribute("hidden"); // an SVG element has no `hidden` property
   status(
     `${image.key}: ${image.annotations.length} box(es) from the model. Yours until ${new Date(data.expiresAt).toLocaleTimeString()}.`,
   );
@@ -238,7 +238,7 @@ $("reject").addEventListener("click", async () => {
     const { progress } = await api("POST", "/api/reject", { labeler, reason: $("reason").value });
     showProgress(progress);
     current = undefined;
-    canvas.hidden = true;
+    canvas.setAttribute("hidden", "");
     status("The batch was rejected: the run stops its labeling.", "done");
   } catch (error) {
     status(`Not rejected — ${error.message}`, "error");

@@ -20,7 +20,8 @@ describe("labeler: the page's server refuses what is not a label, by name", func
   });
   after(() => labeler.close());
 
-  const call = async (method: string, path: string, body?: string | Buffer) => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the answers' shapes are what the tests check
+  const call = async (method: string, path: string, body?: string | Buffer): Promise<{ status: number; body: any }> => {
     const response = await fetch(new URL(path, labeler.url), { method, body });
     const type = response.headers.get("content-type") ?? "";
     return {

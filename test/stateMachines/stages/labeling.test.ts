@@ -81,7 +81,7 @@ describe("labeling with the labeling app: LabelImages waits for the batch's task
       builtin(
         {
           // Someone keeps the batch alive (the app's heartbeat on each save) but never finishes it.
-          labelBatch: (batchKey, world) => {
+          labelBatch: (_batchKey, world) => {
             const [token] = world.tokens.open;
             beating = setInterval(() => void world.tokens.heartbeat(token).catch(() => clearInterval(beating)), 300);
           },
