@@ -59,10 +59,13 @@ export async function startLabeler(settings: LabelerSettings, deps: LabelerDeps)
   return {
     url: `http://${host}:${port}/`,
     session,
+    // Answers in flight (the last save, which ended the batch) finish first; open pages get a second.
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 1000);
       await closed;
+      clearTimeout(force);
     },
   };
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { z } from "zod";
+import { LabelingBatchResult, labelingBatchSchema } from "../contracts/labelingBatch";
 import type { Annotation } from "../contracts/labelRecord";
 import {
   boundingBoxOutputLine,
@@ -239,6 +240,51 @@ export class LocalLabelingWorkforce {
       },
       LabelingJobOutput: { OutputDatasetS3Uri: outputUri },
     };
+  }
+
+  /**
+   * The labeling app's batch (labeling.provider=builtin), answered by the same workforce: the output manifest the
+   * app would write, and the result it would send with the task token.
+   */
+  async labelBatch(batchText: string): Promise<LabelingBatchResult> {
+    const batch = labelingBatchSchema.parse(JSON.parse(batchText));
+    const categories = categoriesSchema.parse(
+      JSON.parse((await this.read(batch.categoriesUri, "label categories")).toString("utf8")),
+    );
+    const job = {
+      attribute: LABEL_ATTRIBUTE,
+      name: batch.jobName,
+      classNames: categories.labels.map((l) => l.label),
+      creationDate: groundTruthCreationDate(this.now()),
+      confidence: 0.95,
+    };
+    const counters = { total: 0, withDefects: 0, noDefect: 0 };
+    const output: string[] = [];
+    for await (const text of lines(await this.objects.read(keyInBucket(batch.manifestUri, this.objects.bucket)))) {
+      if (text.trim() === "") continue;
+      const entry = JSON.parse(text) as Record<string, unknown>;
+      counters.total += 1;
+      const answer = await this.answer(entry);
+      if ("failure" in answer) {
+        const metadata = { "failure-reason": answer.failure, "job-name": `labeling-job/${batch.jobName}` };
+        output.push(JSON.stringify({ ...entry, [`${LABEL_ATTRIBUTE}-metadata`]: metadata }));
+        continue;
+      }
+      counters[answer.truth.annotations.length > 0 ? "withDefects" : "noDefect"] += 1;
+      output.push(boundingBoxOutputLine(entry, answer.truth, job));
+    }
+    const outputManifestUri = groundTruthOutputUri(batch.outputUri, batch.jobName);
+    const body = output.map((l) => `${l}\n`).join("");
+    await this.objects.write(keyInBucket(outputManifestUri, this.objects.bucket), body, "application/jsonlines");
+    this.jobs.push({
+      name: batch.jobName,
+      kind: "labeling",
+      objects: counters.total,
+      labeled: counters.withDefects + counters.noDefect,
+      failed: counters.total - counters.withDefects - counters.noDefect,
+      incorrect: 0,
+    });
+    return { outputManifestUri, counters, labelers: ["local workforce"] };
   }
 
   /** The true label of a manifest entry's image, or why a labeler could not give one. */

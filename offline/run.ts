@@ -40,6 +40,10 @@ export interface OfflineOptions {
   keepRunning: boolean;
   /** Port of the live viewer (0: any free port); null: no viewer. */
   viewerPort: number | null;
+  /** `--label-by-hand`: the run pauses at labeling until a person labels the batch in the labeling app. */
+  labelByHand?: boolean;
+  /** Port of the labeling app with `labelByHand` (0: any free port). */
+  labelerPort?: number;
 }
 
 export interface OfflineEnvironment {

@@ -140,7 +140,8 @@ export class BatchSession {
 
   /** The next image for `labeler`: one they hold already, else the first no one holds; undefined when none is left. */
   async next(labeler: string): Promise<{ image: BatchImage; expiresAt: number } | undefined> {
-    await this.open();
+    // A closed batch has nothing left to label; the progress says how it ended.
+    if (await this.end()) return undefined;
     const saved = await this.savedIds();
     const open = this.images.filter((image) => !saved.has(image.id));
     const claims = await Promise.all(open.map(async (image) => ({ image, claim: await this.claimOf(image.id) })));

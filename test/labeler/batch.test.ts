@@ -101,7 +101,8 @@ describe("labeler: a labeling batch shared by several people", () => {
       callbacks.calls.filter((c) => c.kind === "heartbeat"),
       "a heartbeat per save",
     ).to.have.length(3);
-    expect(await rejection(session.next("ana"))).to.be.instanceOf(BatchClosedError);
+    expect(await session.next("ana"), "nothing left").to.equal(undefined);
+    expect(await rejection(session.claim(ids[0], "ana"))).to.be.instanceOf(BatchClosedError);
   });
 
   it("refuses boxes outside the image, unknown classes and unknown images, by name", async () => {
