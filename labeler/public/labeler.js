@@ -86,7 +86,8 @@ canvas.addEventListener("pointerdown", (event) => {
   if (!current || busy) return;
   canvas.setPointerCapture(event.pointerId);
   const { x, y } = point(event);
-  const group = event.target.closest(".box");
+  // Shift draws a new box even where another one lies (scratches cross).
+  const group = event.shiftKey ? null : event.target.closest(".box");
   if (group) {
     const index = Number(group.dataset.index);
     const box = current.boxes[index];

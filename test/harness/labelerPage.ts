@@ -51,13 +51,15 @@ export class LabelerPage {
     return [left + x * scale, top + y * scale];
   }
 
-  /** Presses at one image point and releases at another, moving like a hand in between. */
-  async drag(from: [number, number], to: [number, number]): Promise<void> {
+  /** Presses at one image point and releases at another, moving like a hand in between; Shift held if asked. */
+  async drag(from: [number, number], to: [number, number], { shift = false } = {}): Promise<void> {
     const [a, b] = [await this.screenOf(from), await this.screenOf(to)];
     await this.travel(a);
+    if (shift) await this.page.keyboard.down("Shift");
     await this.page.mouse.down();
     await this.travel(b);
     await this.page.mouse.up();
+    if (shift) await this.page.keyboard.up("Shift");
   }
 
   /** The boxes on the canvas, in image pixels, as `[left, top, width, height]`. */

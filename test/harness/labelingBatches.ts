@@ -8,13 +8,26 @@ import { gradientJpeg } from "./images";
 /** Writes what PrepareLabelingJob and LabelImages write for a batch of `count` images; returns the batch. */
 export async function writeBatch(
   objects: MemoryObjectStore,
-  { jobName = "qi-dev-label-1", count = 3, taskToken = "token-1", classes = ["scratch"] } = {},
+  {
+    jobName = "qi-dev-label-1",
+    count = 3,
+    taskToken = "token-1",
+    classes = ["scratch"],
+    images,
+  }: {
+    jobName?: string;
+    count?: number;
+    taskToken?: string;
+    classes?: string[];
+    /** The batch's images; without them, `count` generated 90×60 ones. */
+    images?: { key: string; bytes: Buffer }[];
+  } = {},
 ): Promise<{ batch: LabelingBatch; imageKeys: string[] }> {
   const keys = labelingJobKeys(jobName);
   const imageKeys: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const key = `images/line-1/new-${i}.jpg`;
-    objects.put(key, await gradientJpeg(90, 60, { x: 10 + i, y: 10, w: 20, h: 8 }));
+  for (let i = 0; i < (images?.length ?? count); i++) {
+    const key = images?.[i].key ?? `images/line-1/new-${i}.jpg`;
+    objects.put(key, images?.[i].bytes ?? (await gradientJpeg(90, 60, { x: 10 + i, y: 10, w: 20, h: 8 })));
     imageKeys.push(key);
   }
   objects.put(
