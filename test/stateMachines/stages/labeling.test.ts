@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { LABELING_BATCH_REJECTED } from "../../../contracts/labelingBatch";
 import { BatchSession, LocalVersionedObjects } from "../../../labeler";
 import { failedStateOf, STATES } from "../../../stateMachines/qualityInspection";
-import { runPipeline, Scenario, World } from "../../harness/pipelineHarness";
+import { buildPipelineDefinition } from "../../../stateMachines/qualityInspection";
+import { runPipeline, Scenario, testDefinitionArgs, World } from "../../harness/pipelineHarness";
 
 const BOX = { class_id: 0, left: 5, top: 6, width: 30, height: 12 };
 
@@ -23,6 +24,39 @@ const sessionOf = (batchKey: string, world: World) =>
     { objects: world.objects, versioned: new LocalVersionedObjects(world.objects), callbacks: world.tokens },
     batchKey,
   );
+
+describe("the labeling stage's LabelImages with the labeling app (labeling.provider=builtin)", () => {
+  const args = testDefinitionArgs();
+  Object.assign(args.labeling, {
+    provider: "builtin",
+    workforce: { kind: "none" },
+    builtin: { heartbeatSeconds: 600, timeoutSeconds: 86_400 },
+  });
+
+  it("writes the batch file with its task token and waits, with the stack's heartbeat and timeout", () => {
+    const state = buildPipelineDefinition(args).States[STATES.labelImages];
+    expect(state).to.deep.include({
+      Resource: "arn:aws:states:::aws-sdk:s3:putObject.waitForTaskToken",
+      HeartbeatSeconds: 600,
+      TimeoutSeconds: 86_400,
+      ResultPath: "$.labeling",
+      Next: STATES.ingestLabels,
+    });
+    const { Parameters } = state as { Parameters: Record<string, unknown> };
+    expect(Parameters["Key.$"]).to.equal("States.Format('labeling/{}/batch.json', $.run.names.labelingJob)");
+    expect(Parameters.Body).to.deep.include({
+      "taskToken.$": "$$.Task.Token",
+      "outputUri.$": "$.labelingJob.outputUri",
+    });
+    expect(buildPipelineDefinition(args).States).to.not.have.property(STATES.verifyLabels);
+  });
+
+  it("refuses to build Ground Truth's jobs without a workforce", () => {
+    expect(() =>
+      buildPipelineDefinition({ ...args, labeling: { ...args.labeling, provider: "groundtruth" } }),
+    ).to.throw("[labeling] Ground Truth needs a workforce");
+  });
+});
 
 describe("labeling with the labeling app: LabelImages waits for the batch's task token (local runs)", function () {
   this.timeout(30_000);
