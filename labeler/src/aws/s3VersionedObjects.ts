@@ -1,4 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { Readable } from "node:stream";
+import { readAll } from "../../../lib/streams";
 import type { VersionedObjects } from "../versionedObjects";
 
 /** S3's answers to a conditional write that lost: someone wrote first (412), or is writing now (409). */
@@ -10,7 +12,8 @@ export function s3VersionedObjects(client: S3Client, bucket: string): VersionedO
     async get(key) {
       try {
         const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        return { text: (await object.Body?.transformToString("utf8")) ?? "", version: object.ETag ?? "" };
+        if (!(object.Body instanceof Readable)) throw new Error(`s3 object ${key} has no readable body`);
+        return { text: (await readAll(object.Body)).toString("utf8"), version: object.ETag ?? "" };
       } catch (error) {
         if (error instanceof Error && error.name === "NoSuchKey") return undefined;
         throw error;
