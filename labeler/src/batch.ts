@@ -122,12 +122,9 @@ export class BatchSession {
 
   async progress(labeler: string): Promise<Progress> {
     const [saved, end] = await Promise.all([this.savedIds(), this.end()]);
-    let claimedByOthers = 0;
-    for (const image of this.images) {
-      if (saved.has(image.id)) continue;
-      const claim = await this.claimOf(image.id);
-      if (claim && claim.live && claim.labeler !== labeler) claimedByOthers += 1;
-    }
+    const open = this.images.filter((image) => !saved.has(image.id));
+    const claims = await Promise.all(open.map((image) => this.claimOf(image.id)));
+    const claimedByOthers = claims.filter((claim) => claim?.live && claim.labeler !== labeler).length;
     const total = this.images.length;
     return {
       total,
@@ -179,7 +176,8 @@ export class BatchSession {
     }
     await this.deps.callbacks.heartbeat(this.batch.taskToken);
     const progress = await this.progress(labeler);
-    if (progress.remaining === 0) await this.finish(labeler);
+    if (progress.remaining > 0) return progress;
+    await this.finish(labeler);
     return this.progress(labeler);
   }
 
