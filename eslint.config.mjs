@@ -32,7 +32,7 @@ export default tseslint.config(
   {
     // Plain CommonJS entry points (bin shims).
     files: ["**/*.js"],
-    ignores: ["viewer/public/**"],
+    ignores: ["viewer/public/**", "labeler/public/**"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
@@ -51,6 +51,23 @@ export default tseslint.config(
         URL: "readonly",
         URLSearchParams: "readonly",
         window: "readonly",
+      },
+    },
+  },
+  {
+    // The labeling page's script: an ES module run by the browser as it is, without a build step.
+    files: ["labeler/public/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: {
+        document: "readonly",
+        window: "readonly",
+        fetch: "readonly",
+        localStorage: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        Option: "readonly",
+        URLSearchParams: "readonly",
       },
     },
   },

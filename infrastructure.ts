@@ -122,7 +122,7 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
   };
 }
 
-/** Who labels: a private workforce this stack creates, an existing workteam, or the public crowd. */
+/** Who labels: a private workforce this stack creates, an existing workteam, the public crowd, or the labeling app. */
 function createLabelingTeam(config: StackConfig, { opts, accountId }: Deployment) {
   const { workforce } = config.labeling;
   const labelingWorkforce =
@@ -134,7 +134,9 @@ function createLabelingTeam(config: StackConfig, { opts, accountId }: Deployment
       ? workforce.workteamArn
       : workforce.kind === "public"
         ? "public"
-        : labelingWorkforce!.workteamArn;
+        : workforce.kind === "none"
+          ? ""
+          : labelingWorkforce!.workteamArn;
   return { labelingWorkforce, workteam };
 }
 
@@ -230,6 +232,8 @@ function createPipeline(
         maxImagesPerJob: config.labeling.maxImagesPerJob,
         classes: config.labeling.classes,
         verification: config.labeling.verification,
+        provider: config.labeling.provider,
+        builtin: config.labeling.builtin,
       },
       dataset: config.dataset,
       training: config.training,

@@ -64,6 +64,43 @@ export function labelingRoleStatements(scope: PipelineScope): PolicyStatement[] 
   ];
 }
 
+/**
+ * A person who labels with the labeling app (`npm run label`) on their own machine, with their own AWS credentials:
+ * read the batch, its images and what others saved; write claims and labels, and the output manifest, under
+ * labeling/ only; complete the batch's task token. Nothing else: no Lambda, no SageMaker, no label store.
+ */
+export function labelerStatements(scope: PipelineScope): PolicyStatement[] {
+  const { bucketArn } = scope;
+  return [
+    {
+      sid: "ReadBatchesAndImages",
+      actions: ["s3:GetObject"],
+      resources: [
+        objectsUnder(bucketArn, DATA_LAKE_PREFIXES.images),
+        objectsUnder(bucketArn, DATA_LAKE_PREFIXES.labeling),
+      ],
+    },
+    {
+      sid: "WriteClaimsAndLabels",
+      actions: ["s3:PutObject"],
+      resources: [objectsUnder(bucketArn, DATA_LAKE_PREFIXES.labeling)],
+    },
+    {
+      sid: "ListBatchFiles",
+      actions: ["s3:ListBucket"],
+      resources: [bucketArn],
+      conditions: { StringLike: { "s3:prefix": [`${DATA_LAKE_PREFIXES.labeling}*`] } },
+    },
+    {
+      // The callback actions have no resource-level permissions: AWS requires Resource "*". A task token is a
+      // secret that only the batch file holds, and only this policy (and the state machine) can read that file.
+      sid: "CompleteLabelingBatches",
+      actions: ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+      resources: ["*"],
+    },
+  ];
+}
+
 /** What every function may do: write its own log group and X-Ray traces. */
 export function functionBaseStatements(logGroupArn: pulumi.Input<string>): PolicyStatement[] {
   return [
@@ -184,6 +221,8 @@ export interface StateMachineAccessArgs extends PipelineScope {
   thingGroupName: string;
   /** The fleet's core devices (thing names): the only things a deployment may touch. */
   coreDevices: string[];
+  /** Who labels: the labeling app's batches, or Ground Truth's jobs. */
+  labelingProvider: "builtin" | "groundtruth";
 }
 
 /** The state machine: invoke its functions, run the stack's SageMaker jobs, register models, deploy to the fleet. */
@@ -196,11 +235,18 @@ export function stateMachineStatements(args: StateMachineAccessArgs): PolicyStat
       actions: ["lambda:InvokeFunction"],
       resources: args.functionArns.flatMap((fn) => [fn, pulumi.interpolate`${fn}:*`]),
     },
-    {
-      sid: "RunLabelingJobs",
-      actions: ["sagemaker:CreateLabelingJob", "sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"],
-      resources: [job("labeling-job")],
-    },
+    args.labelingProvider === "builtin"
+      ? {
+          // LabelImages writes the labeling app's batch file (with its task token) and waits.
+          sid: "WriteLabelingBatches",
+          actions: ["s3:PutObject"],
+          resources: [objectsUnder(args.bucketArn, DATA_LAKE_PREFIXES.labeling)],
+        }
+      : {
+          sid: "RunLabelingJobs",
+          actions: ["sagemaker:CreateLabelingJob", "sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"],
+          resources: [job("labeling-job")],
+        },
     {
       sid: "RunTrainingJobs",
       actions: ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"],

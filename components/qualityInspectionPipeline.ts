@@ -246,6 +246,7 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
           alertsTopicArn: created.alertsTopicArn,
           thingGroupName: edge.thingGroupName,
           coreDevices: edge.coreDevices,
+          labelingProvider: args.labeling.provider,
         }),
         accountId: args.accountId,
         logRetentionDays: args.logs.retentionDays,

@@ -5,6 +5,7 @@ import { AWS_REGION, THING_NAME } from "../contracts/awsNames";
 import { field, fieldProblem, FieldProblems } from "../lib/fields";
 import { bool, decimal, scoreBand, wholeNumber } from "../lib/fieldValues";
 import { ResultsConfig, resultsConfig, resultsFields } from "./resultsConfig";
+import { labelingProblems } from "./labeling";
 
 /** The Pulumi project name; it is also the namespace of every project config key. */
 export const PROJECT = "qualityinspection";
@@ -78,6 +79,15 @@ export const configFields = {
   "qualityinspection:labeling.createPrivateWorkforce": field("be true or false", bool),
   "qualityinspection:labeling.allowPublicWorkforce": field("be true or false", bool),
   "qualityinspection:labeling.verification": field("be true or false", bool),
+  "qualityinspection:labeling.provider": field("be builtin or groundtruth", z.enum(["builtin", "groundtruth"])),
+  "qualityinspection:labeling.heartbeatSeconds": field(
+    "be a whole number of seconds from 60 to 2592000 (30 days)",
+    wholeNumber(60, 2_592_000),
+  ),
+  "qualityinspection:labeling.timeoutSeconds": field(
+    "be a whole number of seconds from 60 to 2592000 (30 days)",
+    wholeNumber(60, 2_592_000),
+  ),
   "qualityinspection:dataset.minImages": field("be a whole number from 1 to 1000000", wholeNumber(1, 1_000_000)),
   "qualityinspection:dataset.minBoxes": field("be a whole number from 1 to 1000000", wholeNumber(1, 1_000_000)),
   "qualityinspection:training.batchSize": field("be a whole number from 1 to 256", wholeNumber(1, 256)),
@@ -187,6 +197,10 @@ export interface StackConfig {
     workforce: LabelingWorkforce;
     /** Run a Ground Truth verification job after labeling; rejected labels are stored as REJECTED. */
     verification: boolean;
+    /** Who labels: the project's labeling app (every account) or SageMaker Ground Truth (accounts that have it). */
+    provider: LabelingProvider;
+    /** The labeling app's batch: a run fails when no one labels for `heartbeatSeconds`, or after `timeoutSeconds`. */
+    builtin: { heartbeatSeconds: number; timeoutSeconds: number };
   };
   dataset: { minImages: number; minBoxes: number };
   compilation: { target: "onnx" | NeoTargetDevice; pollIntervalSeconds: number; maxPolls: number };
@@ -217,8 +231,11 @@ export interface StackConfig {
   results: ResultsConfig;
 }
 
-/** Who labels images: an existing private workteam, one the program creates, or Mechanical Turk. */
-export type LabelingWorkforce = { kind: "existing"; workteamArn: string } | { kind: "create" } | { kind: "public" };
+/** Who labels images: an existing private workteam, one the program creates, or Mechanical Turk (Ground Truth). */
+export type LabelingWorkforce =
+  { kind: "existing"; workteamArn: string } | { kind: "create" } | { kind: "public" } | { kind: "none" };
+
+export type LabelingProvider = "builtin" | "groundtruth";
 
 export class ConfigError extends FieldProblems {
   constructor(problems: string[]) {
@@ -279,26 +296,10 @@ export function parseStackConfig(raw: Record<string, string | undefined>, stack:
   return toStackConfig(parsed.data, stack);
 }
 
-const WORKFORCE_KEYS = [
-  "qualityinspection:labeling.workteamArn",
-  "qualityinspection:labeling.createPrivateWorkforce",
-  "qualityinspection:labeling.allowPublicWorkforce",
-] as const;
-
 /** Rules that involve more than one key; checked on the keys that are valid on their own. */
 function crossFieldProblems(raw: Record<string, string | undefined>): string[] {
-  return [...workforceProblems(raw), ...simulatedDeviceProblems(raw)];
-}
-
-function workforceProblems(raw: Record<string, string | undefined>): string[] {
-  const [arn, create, allowPublic] = WORKFORCE_KEYS.map((key) => configFields[key].schema.safeParse(raw[key]));
-  if (!arn.success || !create.success || !allowPublic.success) return [];
-  const chosen = [arn.data !== "", create.data, allowPublic.data].filter(Boolean).length;
-  if (chosen === 1) return [];
-  return [
-    `exactly one of ${WORKFORCE_KEYS.join(", ")} must choose the labeling workforce ` +
-      `(a workteam ARN, createPrivateWorkforce=true, or allowPublicWorkforce=true); ${chosen} do`,
-  ];
+  const parse = (key: string) => configFields[key as ConfigKey].schema.safeParse(raw[key]);
+  return [...labelingProblems(parse), ...simulatedDeviceProblems(raw)];
 }
 
 function simulatedDeviceProblems(raw: Record<string, string | undefined>): string[] {
@@ -348,6 +349,7 @@ export function isArmInstanceType(instanceType: string): boolean {
 }
 
 function labelingWorkforce(flat: FlatConfig): LabelingWorkforce {
+  if (flat["qualityinspection:labeling.provider"] === "builtin") return { kind: "none" };
   if (flat["qualityinspection:labeling.createPrivateWorkforce"]) return { kind: "create" };
   if (flat["qualityinspection:labeling.allowPublicWorkforce"]) return { kind: "public" };
   return { kind: "existing", workteamArn: flat["qualityinspection:labeling.workteamArn"] };
@@ -394,6 +396,11 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
       classes: k("qualityinspection:labeling.classes"),
       workforce: labelingWorkforce(flat),
       verification: k("qualityinspection:labeling.verification"),
+      provider: k("qualityinspection:labeling.provider"),
+      builtin: {
+        heartbeatSeconds: k("qualityinspection:labeling.heartbeatSeconds"),
+        timeoutSeconds: k("qualityinspection:labeling.timeoutSeconds"),
+      },
     },
     dataset: {
       minImages: k("qualityinspection:dataset.minImages"),

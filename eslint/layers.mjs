@@ -23,6 +23,7 @@ export const LAYERS = {
   components: [...OPERATOR, "stateMachines", "cloud"],
   cli: [...OPERATOR, "stateMachines"],
   viewer: OPERATOR,
+  labeler: OPERATOR,
 };
 
 function topFolderOf(file, root) {

@@ -85,3 +85,14 @@ export interface Log {
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
 }
+
+/**
+ * Completes Step Functions callback tasks (`.waitForTaskToken`): the task's result, its failure, or a sign of life
+ * that resets its HeartbeatSeconds. Errors keep the service's names (`TaskTimedOut`, `TaskDoesNotExist`,
+ * `InvalidToken`).
+ */
+export interface TaskCallbacks {
+  succeed(token: string, output: unknown): Promise<void>;
+  fail(token: string, error: string, cause: string): Promise<void>;
+  heartbeat(token: string): Promise<void>;
+}

@@ -2,8 +2,15 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { z } from "zod";
+import { LabelingBatchResult, labelingBatchSchema } from "../contracts/labelingBatch";
 import type { Annotation } from "../contracts/labelRecord";
-import { LABEL_ATTRIBUTE, VERIFICATION_CHOICES } from "../lib/labeling";
+import {
+  boundingBoxOutputLine,
+  groundTruthCreationDate,
+  groundTruthOutputUri,
+  LABEL_ATTRIBUTE,
+  VERIFICATION_CHOICES,
+} from "../lib/labeling";
 import type { ObjectStore } from "../lib/ports";
 import { keyInBucket, s3Uri } from "../lib/s3Uri";
 import { lines, readAll } from "../lib/streams";
@@ -93,9 +100,6 @@ export interface LabelingJobSummary {
   incorrect: number;
 }
 
-/** Ground Truth's creation dates: ISO 8601 without a zone, microseconds. */
-const creationDate = (now: Date) => `${now.toISOString().slice(0, 23)}000`;
-
 /** Two boxes are the same mark when they overlap by half (IoU ≥ 0.5) and share the class. */
 function sameBox(a: Annotation, b: Annotation): boolean {
   const x = Math.max(0, Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left));
@@ -157,7 +161,7 @@ export class LocalLabelingWorkforce {
     await this.read(job.HumanTaskConfig.UiConfig.UiTemplateS3Uri, "worker task template");
     const classNames = categories.data.labels.map((l) => l.label);
 
-    const stamp = creationDate(this.now());
+    const stamp = groundTruthCreationDate(this.now());
     const summary: LabelingJobSummary = {
       name,
       kind: verification ? "verification" : "labeling",
@@ -205,22 +209,18 @@ export class LocalLabelingWorkforce {
           }),
         );
       } else {
-        const { width, height, annotations } = answer.truth;
         output.push(
-          JSON.stringify({
-            ...entry,
-            [job.LabelAttributeName]: { image_size: [{ width, height, depth: 3 }], annotations },
-            [metadataKey]: {
-              objects: annotations.map(() => ({ confidence: 0.95 })),
-              "class-map": Object.fromEntries(classNames.map((label, i) => [String(i), label])),
-              type: "groundtruth/object-detection",
-              ...common,
-            },
+          boundingBoxOutputLine(entry, answer.truth, {
+            attribute: job.LabelAttributeName,
+            name,
+            classNames,
+            creationDate: stamp,
+            confidence: 0.95,
           }),
         );
       }
     }
-    const outputUri = `${job.OutputConfig.S3OutputPath.replace(/\/?$/, "/")}${name}/manifests/output/output.manifest`;
+    const outputUri = groundTruthOutputUri(job.OutputConfig.S3OutputPath, name);
     await this.objects.write(
       keyInBucket(outputUri, this.objects.bucket),
       output.map((l) => `${l}\n`).join(""),
@@ -240,6 +240,51 @@ export class LocalLabelingWorkforce {
       },
       LabelingJobOutput: { OutputDatasetS3Uri: outputUri },
     };
+  }
+
+  /**
+   * The labeling app's batch (labeling.provider=builtin), answered by the same workforce: the output manifest the
+   * app would write, and the result it would send with the task token.
+   */
+  async labelBatch(batchText: string): Promise<LabelingBatchResult> {
+    const batch = labelingBatchSchema.parse(JSON.parse(batchText));
+    const categories = categoriesSchema.parse(
+      JSON.parse((await this.read(batch.categoriesUri, "label categories")).toString("utf8")),
+    );
+    const job = {
+      attribute: LABEL_ATTRIBUTE,
+      name: batch.jobName,
+      classNames: categories.labels.map((l) => l.label),
+      creationDate: groundTruthCreationDate(this.now()),
+      confidence: 0.95,
+    };
+    const counters = { total: 0, withDefects: 0, noDefect: 0 };
+    const output: string[] = [];
+    for await (const text of lines(await this.objects.read(keyInBucket(batch.manifestUri, this.objects.bucket)))) {
+      if (text.trim() === "") continue;
+      const entry = JSON.parse(text) as Record<string, unknown>;
+      counters.total += 1;
+      const answer = await this.answer(entry);
+      if ("failure" in answer) {
+        const metadata = { "failure-reason": answer.failure, "job-name": `labeling-job/${batch.jobName}` };
+        output.push(JSON.stringify({ ...entry, [`${LABEL_ATTRIBUTE}-metadata`]: metadata }));
+        continue;
+      }
+      counters[answer.truth.annotations.length > 0 ? "withDefects" : "noDefect"] += 1;
+      output.push(boundingBoxOutputLine(entry, answer.truth, job));
+    }
+    const outputManifestUri = groundTruthOutputUri(batch.outputUri, batch.jobName);
+    const body = output.map((l) => `${l}\n`).join("");
+    await this.objects.write(keyInBucket(outputManifestUri, this.objects.bucket), body, "application/jsonlines");
+    this.jobs.push({
+      name: batch.jobName,
+      kind: "labeling",
+      objects: counters.total,
+      labeled: counters.withDefects + counters.noDefect,
+      failed: counters.total - counters.withDefects - counters.noDefect,
+      incorrect: 0,
+    });
+    return { outputManifestUri, counters, labelers: ["local workforce"] };
   }
 
   /** The true label of a manifest entry's image, or why a labeler could not give one. */

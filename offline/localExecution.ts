@@ -40,6 +40,8 @@ export interface LocalExecutionOptions {
   waitMs?: Record<string, number>;
   /** State name → milliseconds before each retry instead of its retriers' intervals. */
   retryMs?: Record<string, number>;
+  /** `$$.Task.Token` of the execution's callback Tasks (one token per execution here). */
+  taskToken?: string;
   /** Every event as it happens: progress can be shown while the run goes on. */
   onEvent?: (event: LocalEventLogEntry) => void;
 }
@@ -88,7 +90,8 @@ export async function runLocally(
         Id: `arn:aws:states:${region}:${account}:stateMachine:${stateMachineName}`,
         Name: stateMachineName,
       },
-    },
+      ...(options.taskToken ? { Task: { Token: options.taskToken } } : {}),
+    } as never,
   });
   const events: LocalEventLogEntry[] = [];
   const collecting = (async () => {

@@ -61,7 +61,9 @@ export function localResources(
         ? workforce.workteamArn
         : workforce.kind === "public"
           ? "public"
-          : arn("sagemaker", `workteam/private-crowd/${namePrefix}-labelers`),
+          : workforce.kind === "none"
+            ? ""
+            : arn("sagemaker", `workteam/private-crowd/${namePrefix}-labelers`),
     modelPackageGroupName: config.registry.modelPackageGroupName,
     thingGroupArn: arn("iot", `thinggroup/${config.edge.thingGroupName}`),
     codeKey,

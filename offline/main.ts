@@ -60,6 +60,7 @@ const flagsSchema = z.object({
   cameraCredentials: schemaNamed("--camera-credentials", field("be a file holding user:password", credentialsFile))
     .transform(() => undefined)
     .optional(),
+  labelerPort: whole("--labeler-port", 0, 65_535),
 });
 
 function description(): string {
@@ -120,6 +121,11 @@ export async function main(argv: string[], env: MainEnvironment): Promise<number
     .option("--keep-running", "keep the broker and the detector running after the summary, until Ctrl-C")
     .option("--viewer-port <n>", "port of the live viewer of the detector's results (0: any free port)", "8080")
     .option("--no-viewer", "do not start the live viewer")
+    .option(
+      "--label-by-hand",
+      "pause at labeling: label the batch yourself in the labeling app (its address is printed)",
+    )
+    .option("--labeler-port <n>", "port of the labeling app with --label-by-hand (0: any free port)", "8090")
     .option("--json", "human output to stderr; stdout gets one JSON line at the end")
     .exitOverride()
     .configureOutput({ writeOut: (s) => env.stdout.write(s), writeErr: (s) => env.stderr.write(s) });
@@ -171,6 +177,8 @@ export async function main(argv: string[], env: MainEnvironment): Promise<number
       ...parsed.data.camera,
       credentials: flags.cameraCredentials ? path.resolve(String(flags.cameraCredentials)) : undefined,
     },
+    labelByHand: Boolean(flags.labelByHand),
+    labelerPort: parsed.data.labelerPort,
   };
 
   let result: OfflineResult;

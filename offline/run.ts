@@ -42,6 +42,10 @@ export interface OfflineOptions {
   viewerPort: number | null;
   /** A real camera for the local device (`--camera`); without it the device replays its camera folder. */
   camera?: LocalCamera;
+  /** `--label-by-hand`: the run pauses at labeling until a person labels the batch in the labeling app. */
+  labelByHand?: boolean;
+  /** Port of the labeling app with `labelByHand` (0: any free port). */
+  labelerPort?: number;
 }
 
 /** `--camera`: the edge source and its address (edge/src/sources/config.ts), and a credentials file. */

@@ -36,6 +36,7 @@ export function offlineConfig(
   raw: Record<string, string>,
   stack: string,
   assignments: Record<string, string>,
+  labelByHand = false,
 ): { config: StackConfig; changes: ConfigChange[] } {
   const changes: ConfigChange[] = [];
   const merged = { ...raw };
@@ -56,6 +57,14 @@ export function offlineConfig(
   const targetKey = qualified("compilation.target");
   if (!(targetKey in assignments) && raw[targetKey] !== undefined && raw[targetKey] !== "onnx") {
     change(targetKey, "onnx", "SageMaker Neo compiles only in AWS; the onnx branch runs the real compile Lambda");
+  }
+  if (labelByHand) {
+    const why = "--label-by-hand: the labeling app labels, and a person uses it";
+    change(qualified("labeling.provider"), "builtin", why);
+    for (const key of ["labeling.createPrivateWorkforce", "labeling.allowPublicWorkforce", "labeling.verification"]) {
+      if (raw[qualified(key)] !== undefined) change(qualified(key), "false", why);
+    }
+    if (raw[qualified("labeling.workteamArn")]) change(qualified("labeling.workteamArn"), "", why);
   }
   for (const [key, value] of Object.entries(assignments)) change(key, value, "--config");
   return { config: parseStackConfig(merged, stack), changes };

@@ -33,6 +33,8 @@ export interface TaskState extends Flow {
   ResultSelector?: Record<string, Json>;
   ResultPath?: string | null;
   TimeoutSeconds: number;
+  /** Callback tasks (`.waitForTaskToken`): fail with States.HeartbeatTimeout after this long without a heartbeat. */
+  HeartbeatSeconds?: number;
   Retry?: Retrier[];
   Catch?: Catcher[];
 }

@@ -17,9 +17,12 @@ export interface PipelineDefinitionArgs {
   labeling: {
     classes: string[];
     maxImagesPerJob: number;
-    /** A private workteam, or the public Mechanical Turk crowd. */
-    workforce: { kind: "private"; workteamArn: string } | { kind: "public" };
+    /** A private workteam, or the public Mechanical Turk crowd (Ground Truth); none for the labeling app. */
+    workforce: { kind: "private"; workteamArn: string } | { kind: "public" } | { kind: "none" };
     verification: boolean;
+    /** The labeling app (a batch completed with a task token) or Ground Truth (createLabelingJob.sync). */
+    provider: StackConfig["labeling"]["provider"];
+    builtin: StackConfig["labeling"]["builtin"];
   };
   dataset: { minImages: number; minBoxes: number };
   /** The stack's training settings, the PyTorch image, and the code bundle. */
@@ -84,7 +87,7 @@ export interface DefinitionResources {
   alertsTopicArn: string;
   sagemakerRole: string;
   labelingRole: string;
-  /** A private workteam's ARN, or `public` for Mechanical Turk. */
+  /** A private workteam's ARN, `public` for Mechanical Turk, or empty when the labeling app labels. */
   workteam: string;
   modelPackageGroupName: string;
   thingGroupArn: string;
@@ -115,8 +118,14 @@ export function pipelineDefinitionArgs(
       classes: labeling.classes,
       maxImagesPerJob: labeling.maxImagesPerJob,
       verification: labeling.verification,
+      provider: labeling.provider,
+      builtin: labeling.builtin,
       workforce:
-        resources.workteam === "public" ? { kind: "public" } : { kind: "private", workteamArn: resources.workteam },
+        resources.workteam === ""
+          ? { kind: "none" }
+          : resources.workteam === "public"
+            ? { kind: "public" }
+            : { kind: "private", workteamArn: resources.workteam },
     },
     dataset: settings.dataset,
     training: {

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { renderStageChanges } from "../../cli/render";
 import type { StateMachineDefinition } from "../../stateMachines/asl";
 import { definitionSettingsOf, pipelineDefinitionArgs } from "../../stateMachines/definitionArgs";
@@ -13,6 +14,7 @@ import { PIPELINE_STAGES } from "../../stateMachines/stages";
 import { LocalLabelingWorkforce } from "../labelingWorkforce";
 import { LocalExecutionResult, runLocally, TaskHandler } from "../localExecution";
 import { LOCAL_ACCOUNT } from "../localStack";
+import { LocalTaskTokens } from "../taskTokens";
 import { clock } from "../report";
 import type { OfflineResult } from "../run";
 import type { Executed, RunContext, SeededRun, ServedRun } from "./context";
@@ -34,15 +36,34 @@ export async function runStateMachine(run: ServedRun): Promise<Executed> {
   const notifications: OfflineResult["notifications"] = [];
   const workforce = new LocalLabelingWorkforce(stack.objects, truth, config.region, LOCAL_ACCOUNT);
   const results = new Map<string, unknown>();
+  const tokens = new LocalTaskTokens();
+  const taskToken = LocalTaskTokens.newToken();
+  const byHand = run.options.labelByHand
+    ? { modelPath: path.join(run.options.projectDir, "models", "demo"), port: run.options.labelerPort ?? 8090 }
+    : undefined;
+  const started: { close(): Promise<void> }[] = [];
   const handlers = recording(
-    localHandlers(definition, { stack, workforce, training, greengrass, notifications, print }),
+    localHandlers(definition, {
+      started,
+      stack,
+      workforce,
+      training,
+      greengrass,
+      notifications,
+      print,
+      tokens,
+      taskToken,
+      ...(byHand ? { byHand } : {}),
+    }),
     results,
   );
   print(
     `deployment checks every ${LOCAL_POLL_SECONDS} s, at most ${config.deploy.maxPolls} ` +
       `(deploy.pollIntervalSeconds ${config.deploy.pollIntervalSeconds} s is for fleets; the local device answers in seconds)`,
   );
-  const execution = await execute(definition, handlers, run);
+  const execution = await execute(definition, handlers, run, taskToken);
+  tokens.close();
+  await Promise.all(started.map((service) => service.close()));
   training.stopAll();
   return { execution, results, notifications };
 }
@@ -52,6 +73,7 @@ async function execute(
   definition: StateMachineDefinition,
   handlers: Record<string, TaskHandler>,
   run: Pick<RunContext, "config" | "started" | "print">,
+  taskToken: string,
 ): Promise<LocalExecutionResult> {
   const { print, config, started } = run;
   const events: LocalEventLogEntry[] = [];
@@ -76,6 +98,7 @@ async function execute(
     },
     handlers,
     waitMs,
+    taskToken,
     onEvent: (event) => {
       events.push(event);
       // A stage is between two of its states at each StateExited; the next event says where the run went.

@@ -10,6 +10,9 @@ import type { LocalTraining } from "../localTraining";
 import type { Print } from "../report";
 import type { OfflineResult } from "../run";
 import { ServiceError } from "../serviceError";
+import { LocalVersionedObjects, modelPredrawer, startLabeler } from "../../labeler";
+import { STATES } from "../../stateMachines/states";
+import { LocalTaskTokens, PUT_OBJECT_AND_WAIT, putObjectAndWait } from "../taskTokens";
 
 /** Handlers log through Powertools in AWS; here only their warnings and errors are worth a line. */
 function quietLog(print: Print): Log {
@@ -39,6 +42,13 @@ export function recording(
 export interface TaskServices {
   stack: LocalStack;
   workforce: LocalLabelingWorkforce;
+  /** The execution's task tokens, and the one token its callback Task gets. */
+  tokens: LocalTaskTokens;
+  taskToken: string;
+  /** `--label-by-hand`: the labeling app serves the batch to a person (the model pre-draws) instead of the workforce. */
+  byHand?: { modelPath: string; port: number };
+  /** What the Tasks started that lives until the run ends (the labeling app: its page shows the end of the batch). */
+  started: { close(): Promise<void> }[];
   training: LocalTraining;
   greengrass: LocalGreengrass;
   /** Where the SNS Task's messages go. */
@@ -49,6 +59,7 @@ export interface TaskServices {
 /** Every Task resource of the definition → its local implementation. */
 export function localHandlers(definition: StateMachineDefinition, services: TaskServices): Record<string, TaskHandler> {
   const { stack, workforce, training, greengrass, notifications, print } = services;
+  const labelImages = definition.States[STATES.labelImages];
   const { objects, labels, components, registry, resources } = stack;
   const neoOffline = () => {
     throw new ServiceError(
@@ -69,6 +80,10 @@ export function localHandlers(definition: StateMachineDefinition, services: Task
       );
       return output;
     },
+    [PUT_OBJECT_AND_WAIT]: labelingBatch(
+      services,
+      labelImages?.Type === "Task" ? labelImages.HeartbeatSeconds : undefined,
+    ),
     "arn:aws:states:::sagemaker:createTrainingJob.sync": (request) => training.createTrainingJob(request),
     "arn:aws:states:::aws-sdk:sagemaker:createModelPackage": (request) => registry.createModelPackage(request),
     "arn:aws:states:::aws-sdk:sagemaker:describeModelPackage": (request) => registry.describeModelPackage(request),
@@ -86,5 +101,32 @@ export function localHandlers(definition: StateMachineDefinition, services: Task
       print(`  alert to ${message.TopicArn}: ${message.Subject}`);
       return { MessageId: `local-${notifications.length}` };
     },
+  });
+}
+
+/**
+ * LabelImages with the labeling app: the batch file is written and the run waits for its task token, which either a
+ * person completes in the app (`--label-by-hand`, the address printed) or the local workforce does at once.
+ */
+function labelingBatch(services: TaskServices, heartbeatSeconds: number | undefined): TaskHandler {
+  const { stack, workforce, tokens, taskToken, byHand, print } = services;
+  return putObjectAndWait(stack.objects, tokens, { token: taskToken, heartbeatSeconds }, async (key, body) => {
+    if (!byHand) {
+      const result = await workforce.labelBatch(body);
+      print(`  labeling batch ${key}: ${result.counters.total} images (local workforce, answering from ground truth)`);
+      await tokens.succeed(taskToken, result);
+      return;
+    }
+    const labeler = await startLabeler(
+      { job: key.split("/")[1], labeler: "you", port: byHand.port },
+      {
+        objects: stack.objects,
+        versioned: new LocalVersionedObjects(stack.objects),
+        callbacks: tokens,
+        predrawer: await modelPredrawer(byHand.modelPath),
+      },
+    );
+    services.started.push(labeler);
+    print(`  label by hand: open ${labeler.url} — the run waits until the batch is labeled (or rejected)`);
   });
 }

@@ -17,6 +17,7 @@ export async function prepare(options: OfflineOptions, environment: OfflineEnvir
     readStackConfig(options.projectDir, options.stack),
     options.stack,
     options.config,
+    options.labelByHand,
   );
   print(
     `npm start: the ${config.namePrefix} pipeline on this machine — stack ${options.stack}, no AWS account, ${runtimeDescription()}`,

@@ -1,5 +1,5 @@
 import { ERROR_NAMES } from "../../lib/errors";
-import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../../lib/labeling";
+import { LABEL_ATTRIBUTE, labelingJobKeys, VERIFICATION_ATTRIBUTE } from "../../lib/labeling";
 import type { Json } from "../asl";
 import { defineStage, StageBuilder } from "../builder";
 import { GroundTruthTask, groundTruthLambdas, publicWorkteamArn } from "../groundTruth";
@@ -29,8 +29,10 @@ function labelingJob(
   description: string,
 ): Record<string, Json> {
   const { region, labeling, roles } = stage.args;
-  const isPublic = labeling.workforce.kind === "public";
-  const workteamArn = labeling.workforce.kind === "public" ? publicWorkteamArn(region) : labeling.workforce.workteamArn;
+  const { workforce } = labeling;
+  if (workforce.kind === "none") throw new Error("[labeling] Ground Truth needs a workforce (labeling.provider)");
+  const isPublic = workforce.kind === "public";
+  const workteamArn = workforce.kind === "public" ? publicWorkteamArn(region) : workforce.workteamArn;
   const lambdas = groundTruthLambdas(region, kind);
   return {
     "LabelingJobName.$": paths.jobName,
@@ -74,7 +76,8 @@ const labelingSelector = {
 function groundTruthJobs(stage: StageBuilder): void {
   const { labeling } = stage.args;
   // Humans take their time: the task lifetime, plus a day for stragglers and consolidation.
-  const labelingTimeout = TASK_AVAILABILITY_SECONDS[labeling.workforce.kind] + 24 * 3600;
+  const labelingTimeout =
+    TASK_AVAILABILITY_SECONDS[labeling.workforce.kind === "public" ? "public" : "private"] + 24 * 3600;
   stage.task(STATES.labelImages, {
     Resource: "arn:aws:states:::sagemaker:createLabelingJob.sync",
     Parameters: labelingJob(
@@ -120,7 +123,36 @@ function groundTruthJobs(stage: StageBuilder): void {
   });
 }
 
-/** Labeling: new images → Ground Truth → label store. */
+/**
+ * The labeling app's batch (labeling.provider=builtin): the state writes the batch file with its task token and waits
+ * until a person's app sends the batch result (SendTaskSuccess) or rejects the batch (SendTaskFailure). The app keeps
+ * the heartbeat while people label; a batch no one touches fails the run with States.HeartbeatTimeout.
+ */
+function builtinBatch(stage: StageBuilder): void {
+  const { bucketName, labeling } = stage.args;
+  stage.task(STATES.labelImages, {
+    Resource: "arn:aws:states:::aws-sdk:s3:putObject.waitForTaskToken",
+    Parameters: {
+      Bucket: bucketName,
+      "Key.$": `States.Format('${labelingJobKeys("{}").batch}', $.run.names.labelingJob)`,
+      ContentType: "application/json",
+      Body: {
+        "taskToken.$": "$$.Task.Token",
+        "jobName.$": "$.run.names.labelingJob",
+        "manifestUri.$": "$.labelingJob.manifestUri",
+        "categoriesUri.$": "$.labelingJob.categoriesUri",
+        "outputUri.$": "$.labelingJob.outputUri",
+        "execution.$": "$$.Execution.Id",
+      },
+    },
+    HeartbeatSeconds: labeling.builtin.heartbeatSeconds,
+    TimeoutSeconds: labeling.builtin.timeoutSeconds,
+    ResultPath: "$.labeling",
+    Next: STATES.ingestLabels,
+  });
+}
+
+/** Labeling: new images → the labeling app or Ground Truth → label store. */
 export const labelingStage = defineStage(
   {
     name: "Labeling",
@@ -138,7 +170,8 @@ export const labelingStage = defineStage(
       ResultPath: "$.labelingJob",
       Next: STATES.labelImages,
     });
-    groundTruthJobs(stage);
+    if (labeling.provider === "builtin") builtinBatch(stage);
+    else groundTruthJobs(stage);
     stage.lambda(STATES.ingestLabels, "ingestLabels", {
       Parameters: {
         "manifestUri.$": labeling.verification ? "$.verification.outputManifestUri" : "$.labeling.outputManifestUri",

@@ -172,6 +172,47 @@ describe("stack config", () => {
     });
   });
 
+  describe("the labeling provider", () => {
+    const builtin = {
+      ...dev,
+      [`${PROJECT}:labeling.provider`]: "builtin",
+      [`${PROJECT}:labeling.createPrivateWorkforce`]: "false",
+    };
+
+    it("is the labeling app with no workforce, or Ground Truth with one", () => {
+      const config = parseStackConfig(builtin, "dev");
+      expect(config.labeling.provider).to.equal("builtin");
+      expect(config.labeling.workforce).to.deep.equal({ kind: "none" });
+      expect(config.labeling.builtin).to.deep.equal({ heartbeatSeconds: 259_200, timeoutSeconds: 1_209_600 });
+      expect(parseStackConfig(dev, "dev").labeling.provider).to.equal("groundtruth");
+      expect(problemsOf({ ...builtin, [`${PROJECT}:labeling.provider`]: "mturk" })).to.deep.equal([
+        `${PROJECT}:labeling.provider must be builtin or groundtruth (got "mturk")`,
+      ]);
+    });
+
+    it("refuses a Ground Truth workforce or verification job with the labeling app", () => {
+      expect(problemsOf({ ...builtin, [`${PROJECT}:labeling.createPrivateWorkforce`]: "true" })[0]).to.contain(
+        "set them only with labeling.provider=groundtruth",
+      );
+      expect(problemsOf({ ...builtin, [`${PROJECT}:labeling.verification`]: "true" })).to.deep.equal([
+        `${PROJECT}:labeling.verification=true needs labeling.provider=groundtruth (a Ground Truth verification job)`,
+      ]);
+    });
+
+    it("wants a heartbeat no longer than the timeout, each within 60 s and 30 days", () => {
+      expect(
+        problemsOf({
+          ...builtin,
+          [`${PROJECT}:labeling.heartbeatSeconds`]: "7200",
+          [`${PROJECT}:labeling.timeoutSeconds`]: "3600",
+        }),
+      ).to.deep.equal([`${PROJECT}:labeling.heartbeatSeconds must be at most labeling.timeoutSeconds (3600)`]);
+      expect(problemsOf({ ...builtin, [`${PROJECT}:labeling.timeoutSeconds`]: "59" })[0]).to.contain(
+        "must be a whole number of seconds from 60 to 2592000",
+      );
+    });
+  });
+
   it("wants the simulated device's CPU to match the fleet's", () => {
     expect(problemsOf({ ...dev, [`${PROJECT}:edge.simulatedDeviceInstanceType`]: "t4g.medium" })).to.deep.equal([
       `${PROJECT}:edge.simulatedDeviceInstanceType must be an x64 instance type to match ` +
@@ -249,11 +290,17 @@ describe("stack config", () => {
           .map(([key, d]) => [key, typeof d.default === "string" ? d.default : JSON.stringify(d.default)]),
       );
       const problems = problemsOf(defaults);
-      // Only the keys without a default may be missing, and a stack must choose its labeling workforce itself.
+      // Only the keys without a default may be missing: a new stack labels with the labeling app, which needs no
+      // Ground Truth workforce (Ground Truth is closed to new AWS accounts).
       const undeclared = Object.keys(configFields).filter((key) => !(key in defaults));
-      const missing = problems.filter((p) => !p.startsWith("exactly one of"));
-      expect(missing.map((p) => p.split(" ")[0]).sort()).to.deep.equal(undeclared.sort());
-      expect(problems.length - missing.length, "the workforce choice").to.equal(1);
+      expect(problems.map((p) => p.split(" ")[0]).sort()).to.deep.equal(undeclared.sort());
+      expect(defaults["qualityinspection:labeling.provider"]).to.equal("builtin");
+      // With Ground Truth, a stack must choose its workforce itself.
+      const groundTruth = problemsOf({ ...defaults, "qualityinspection:labeling.provider": "groundtruth" });
+      expect(
+        groundTruth.filter((p) => p.startsWith("exactly one of")),
+        "the workforce choice",
+      ).to.have.length(1);
     });
   });
 });

@@ -32,6 +32,9 @@ describe("eslint: imports follow the layers (eslint/layers.mjs)", function () {
     ],
     ["viewer/src/scratch.ts", `import("../../offline/run");`, "viewer/ may not import offline/"],
     ["training/scratch.ts", `import { x } from "../viewer/src/options";`, "training/ may not import viewer/"],
+    ["labeler/src/scratch.ts", `import { run } from "../../offline/run";`, "labeler/ may not import offline/"],
+    ["labeler/scratch.ts", `import { x } from "../stateMachines/stages";`, "labeler/ may not import stateMachines/"],
+    ["edge/src/scratch.ts", `import { startLabeler } from "../../labeler/index";`, "edge/ may not import labeler/"],
   ];
   for (const [file, code, expected] of wrong) {
     it(`refuses ${file}: ${code}`, async () => {
@@ -49,6 +52,9 @@ describe("eslint: imports follow the layers (eslint/layers.mjs)", function () {
     ["components/scratch.ts", `import { inferenceComponentRecipe } from "../edge/recipe";`],
     ["offline/scratch.ts", `import { main } from "../cli/main";`],
     ["edge/src/scratch.ts", `import { z } from "zod";`],
+    ["labeler/src/scratch.ts", `import { Detector } from "../../edge/src/detector";`],
+    ["labeler/scratch.ts", `import { parseStackConfig } from "../config/schema";`],
+    ["offline/scratch.ts", `import { startLabeler } from "../labeler/index";`],
   ];
   for (const [file, code] of right) {
     it(`allows ${file}: ${code}`, async () => {

@@ -4,6 +4,9 @@
  */
 export const RESOURCE_WILDCARD_ALLOW_LIST: Record<string, string> = {
   "ecr:GetAuthorizationToken": "has no resource-level permissions; needed to pull the SageMaker PyTorch image",
+  "states:SendTaskSuccess": "has no resource-level permissions; the labeler's policy, the task token is the secret",
+  "states:SendTaskFailure": "has no resource-level permissions; the labeler's policy, the task token is the secret",
+  "states:SendTaskHeartbeat": "has no resource-level permissions; the labeler's policy, the task token is the secret",
   "cloudwatch:PutMetricData": "has no resource-level permissions; the policy pins the namespace with a condition",
   "xray:PutTraceSegments":
     "has no resource-level permissions; the pipeline's functions and state machine send X-Ray traces",

@@ -2,6 +2,8 @@ import { componentArtifactKey, componentNames, INFERENCE_RECIPE_FILE } from "../
 import { inferenceComponentRecipe } from "../../edge/recipe";
 import { lambdaResources, pipelineLambdas } from "../../offline/lambdas";
 import { handlersByState, runLocally, TaskHandler } from "../../offline/localExecution";
+import { LocalTaskTokens, PUT_OBJECT_AND_WAIT, putObjectAndWait } from "../../offline/taskTokens";
+import { STATES } from "../../stateMachines/states";
 import type { RunningExecution } from "../../lib/ports";
 import { PIPELINE_FUNCTIONS, PipelineFunction } from "../../stateMachines/functions";
 import { buildPipelineDefinition, PipelineDefinitionArgs } from "../../stateMachines/qualityInspection";
@@ -49,6 +51,8 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
         workteamArn: `arn:aws:sagemaker:eu-west-1:${ACCOUNT}:workteam/private-crowd/qi-dev-labelers`,
       },
       verification: false,
+      provider: "groundtruth",
+      builtin: { heartbeatSeconds: 3600, timeoutSeconds: 7200 },
     },
     dataset: { minImages: 20, minBoxes: 20 },
     training: {
@@ -124,6 +128,8 @@ export interface Scenario {
   running?: RunningExecution[];
   /** Prepares the world before the run (e.g. seeds model packages for a deploy run). */
   before?: (world: World) => Promise<void> | void;
+  /** labeling.provider=builtin: called once LabelImages wrote its batch file; labels it, or not (a timeout). */
+  labelBatch?: (batchKey: string, world: World) => Promise<void> | void;
 }
 
 export interface World {
@@ -131,6 +137,8 @@ export interface World {
   labels: MemoryLabelStore;
   components: MemoryComponentRegistry;
   cloud: FakeCloud;
+  /** The execution's task tokens: the labeling app completes LabelImages' through them. */
+  tokens: LocalTaskTokens;
 }
 
 export interface PipelineRun {
@@ -151,6 +159,8 @@ export interface PipelineRun {
   listedRunsOf: string[];
   /** Every call a function made on its ports, in order: what its AWS adapters would send (permissions tests). */
   portCalls: PortCall[];
+  /** What `labelBatch` threw, if it did. */
+  labelBatchError?: Error;
 }
 
 export interface PortCall {
@@ -213,6 +223,7 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
     labels: new MemoryLabelStore(),
     components: new MemoryComponentRegistry(),
     cloud: new FakeCloud(objects, { ...happyCloud(), ...scenario.cloud }),
+    tokens: new LocalTaskTokens(),
   };
   await seed(world, args, scenario.labeledImages ?? 30, scenario.newImages ?? 10);
   await scenario.before?.(world);
@@ -220,6 +231,8 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
   const log = recordingLog();
   const { labels, components, cloud } = world;
   const listedRunsOf: string[] = [];
+  const taskToken = LocalTaskTokens.newToken();
+  let labelBatchError: Error | undefined;
   const executions = {
     list: async (stateMachineArn: string) => {
       listedRunsOf.push(stateMachineArn);
@@ -255,6 +268,18 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
     "arn:aws:states:::aws-sdk:greengrassv2:createDeployment": (request) => cloud.createDeployment(request as never),
     "arn:aws:states:::aws-sdk:iot:describeJob": (request) => cloud.describeJob(request as never),
     "arn:aws:states:::sns:publish": (request) => cloud.publish(request as never),
+    [PUT_OBJECT_AND_WAIT]: putObjectAndWait(
+      objects,
+      world.tokens,
+      {
+        token: taskToken,
+        heartbeatSeconds: definition.States[STATES.labelImages] && args.labeling.builtin.heartbeatSeconds,
+      },
+      (key) => {
+        // The person labels while the run waits; what goes wrong there is the test's to report.
+        void Promise.resolve(scenario.labelBatch?.(key, world)).catch((error: Error) => (labelBatchError = error));
+      },
+    ),
   });
 
   const taskInputs: Record<string, unknown[]> = {};
@@ -292,7 +317,9 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
     handlers: recorded,
     waitMs: waits,
     retryMs: retries,
+    taskToken,
   });
+  world.tokens.close();
   const entered = run.events.filter((e) => e.type === "StateEntered").map((e) => e.state!.name);
   return {
     world,
@@ -305,5 +332,6 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
     notifications: cloud.notifications,
     listedRunsOf,
     portCalls,
+    labelBatchError,
   };
 }

@@ -20,6 +20,10 @@ const variants: [string, (args: PipelineDefinitionArgs) => void][] = [
   ["onnxruntime compilation", (a) => void (a.compilation.target = "onnx")],
   ["label verification", (a) => void (a.labeling.verification = true)],
   ["the public workforce", (a) => void (a.labeling.workforce = { kind: "public" })],
+  [
+    "the labeling app (builtin)",
+    (a) => void Object.assign(a.labeling, { provider: "builtin", workforce: { kind: "none" } }),
+  ],
 ];
 
 function definitionWith(change: (args: PipelineDefinitionArgs) => void = () => undefined) {
