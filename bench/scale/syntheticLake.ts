@@ -45,30 +45,31 @@ export class SyntheticLake {
   }
 
   objects(): ObjectStore {
-    const lake = this;
+    const { meter, written } = this;
+    const keysUnder = (prefix: string) => this.keysUnder(prefix);
     return {
       bucket: this.bucket,
       async *list(prefix: string): AsyncIterable<StoredObject> {
-        const keys = lake.keysUnder(prefix);
+        const keys = keysUnder(prefix);
         for (let i = 0; i < keys.length; i += 1000) {
-          lake.meter.call("s3:ListObjectsV2", { items: Math.min(1000, keys.length - i) });
+          meter.call("s3:ListObjectsV2", { items: Math.min(1000, keys.length - i) });
           for (const { key, lastModified } of keys.slice(i, i + 1000)) yield { key, size: 50_000, lastModified };
         }
-        if (keys.length === 0) lake.meter.call("s3:ListObjectsV2");
+        if (keys.length === 0) meter.call("s3:ListObjectsV2");
       },
       async read(key: string) {
-        const object = lake.written.get(key);
+        const object = written.get(key);
         if (object?.body === undefined) throw new ObjectNotFoundError(key);
-        lake.meter.call("s3:GetObject", { bytes: object.bytes });
+        meter.call("s3:GetObject", { bytes: object.bytes });
         return Readable.from([object.body]);
       },
       async write(key: string, body: string | Uint8Array) {
         const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.length;
-        lake.meter.call("s3:PutObject", { bytes });
-        lake.written.set(key, { body: bytes < 1e6 ? String(body) : undefined, bytes });
+        meter.call("s3:PutObject", { bytes });
+        written.set(key, { body: bytes < 1e6 ? String(body) : undefined, bytes });
       },
       async head(key: string) {
-        const object = lake.written.get(key);
+        const object = written.get(key);
         return object && { key, size: object.bytes, lastModified: new Date() };
       },
       async copy() {
