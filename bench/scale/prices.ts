@@ -37,7 +37,7 @@ export const APIS = {
   "s3:ListObjectsV2": { perCall: 1000, price: 0.005 / 1000, latency: 0.08 },
   "s3:PutObject": { perCall: 1, price: 0.005 / 1000, latency: 0.03, secondsPerByte: 1 / 80e6 },
   "s3:GetObject": { perCall: 1, price: 0.0004 / 1000, latency: 0.02, secondsPerByte: 1 / 80e6 },
-  "s3:DeleteObject": { perCall: 1, price: 0, latency: 0.02 },
+  "s3:DeleteObjects": { perCall: 1000, price: 0, latency: 0.05 },
   "featurestore:BatchGetRecord": { perCall: 100, price: 0, pricePerItem: 0.45 / 1e6, latency: 0.04 },
   // Athena: a query waits in the queue and plans (latency), then scans; it is billed per byte scanned (10 MB minimum).
   "athena:Query": { perCall: 1, price: 0, latency: 4, secondsPerByte: 1 / 400e6 },

@@ -72,6 +72,10 @@ export class SyntheticLake {
         const object = written.get(key);
         return object && { key, size: object.bytes, lastModified: new Date() };
       },
+      async delete(keys: readonly string[]) {
+        for (let i = 0; i < keys.length; i += 1000) meter.call("s3:DeleteObjects");
+        for (const key of keys) written.delete(key);
+      },
       async copy() {
         throw new Error("the scale bench does not copy objects");
       },
