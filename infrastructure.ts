@@ -220,6 +220,7 @@ function createPipeline(
       compilation: config.compilation,
       deploy: config.deploy,
       schedule: config.schedule,
+      newImagesTrigger: config.newImagesTrigger,
       logs: config.logs,
       alerts: config.alerts,
       edge: {

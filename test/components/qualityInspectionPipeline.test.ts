@@ -47,7 +47,8 @@ for (const stack of ["dev", "prod"] as const) {
 
     it("keeps the logs of the state machine and of every function for the configured days", () => {
       const groups = run.ofType("aws:cloudwatch/logGroup:LogGroup").filter((g) => g.name.startsWith("pipeline-"));
-      expect(groups).to.have.length(Object.keys(PIPELINE_FUNCTIONS).length + 2);
+      // The state machine's, the starter's and the new-images trigger's besides the pipeline functions'.
+      expect(groups).to.have.length(Object.keys(PIPELINE_FUNCTIONS).length + 3);
       for (const group of groups) expect(group.inputs.retentionInDays, group.name).to.equal(config.logs.retentionDays);
       expect(run.one("aws:cloudwatch/logGroup:LogGroup", "pipeline-logs").inputs.name).to.equal(
         `/aws/vendedlogs/states/qi-${stack}-pipeline`,
