@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import type { SageMakerFeatureStoreRuntimeClient } from "@aws-sdk/client-sagemaker-featurestore-runtime";
+import { DATA_LAKE_PREFIXES } from "../../contracts/dataLake";
 import { imageIdFromKey, toFeatureValues } from "../../contracts/labelRecord";
 import { BATCH_GET_CONCURRENCY, featureStoreLabelStore } from "../../lib/aws/featureStoreLabelStore";
 import { ObjectNotFoundError } from "../../lib/errors";
@@ -82,11 +83,20 @@ export class SyntheticLake {
     };
   }
 
-  /** The stored images' keys under a prefix, lazily for `images/`. */
+  /**
+   * Keys under a prefix, generated: the stored images under `images/`, and under `pending/` the markers of the new
+   * ones (the pending index as the new-images function leaves it).
+   */
   protected keysUnder(prefix: string): { key: string; lastModified: Date }[] {
-    if (!"images/line-1/".startsWith(prefix) && !prefix.startsWith("images/")) return [];
     const keys: { key: string; lastModified: Date }[] = [];
-    for (let n = 0; n < this.stored; n++) keys.push({ key: this.key(n), lastModified: this.lastModified(n) });
+    const pending = DATA_LAKE_PREFIXES.pending;
+    if (prefix.startsWith(pending)) {
+      for (let n = this.stored - this.fresh; n < this.stored; n++) {
+        keys.push({ key: `${pending}${this.key(n)}`, lastModified: this.lastModified(n) });
+      }
+    } else if (prefix.startsWith(DATA_LAKE_PREFIXES.images)) {
+      for (let n = 0; n < this.stored; n++) keys.push({ key: this.key(n), lastModified: this.lastModified(n) });
+    }
     return keys.filter(({ key }) => key.startsWith(prefix));
   }
 
