@@ -241,6 +241,7 @@ function createPipeline(
       compilation: config.compilation,
       deploy: config.deploy,
       schedule: config.schedule,
+      newImagesTrigger: config.newImagesTrigger,
       logs: config.logs,
       alerts: config.alerts,
       edge: {

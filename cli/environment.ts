@@ -8,6 +8,7 @@ import { z } from "zod";
 import { pipelineInputSchema } from "../contracts/pipelineInput";
 import type { StageDefinition } from "../stateMachines/progress";
 import { PIPELINE_STAGES } from "../stateMachines/stages";
+import type { LabelStore, ObjectStore } from "../lib/ports";
 import type { CleanupPorts } from "./ports";
 import type { PulumiRunner } from "./stack";
 
@@ -28,6 +29,8 @@ export interface CliEnvironment {
   createAthenaClient?: (region: string | undefined) => Pick<AthenaClient, "send">;
   /** The services `cleanup` lists and removes in; by default the AWS SDK adapters over the clients above. */
   createCleanupPorts?: (region: string) => CleanupPorts;
+  /** The data lake and label store `backfill` works on; by default the AWS SDK adapters. */
+  createBackfillPorts?: (bucket: string, featureGroupName: string) => { objects: ObjectStore; labels: LabelStore };
   /** The Pulumi project whose stack files `cleanup` reads; the repository by default. */
   projectDir?: string;
   /** Asks a question on the terminal; absent when there is no terminal to ask on. */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { requireDeclaredRuntime } from "../lib/runtime";
+import * as backfill from "./commands/backfill";
 import * as cleanup from "./commands/cleanup";
 import * as describe from "./commands/describe";
 import * as devices from "./commands/devices";
@@ -17,7 +18,7 @@ export { defaultEnvironment } from "./environment";
 export type { CliEnvironment, Output } from "./environment";
 
 /** The commands, in the order `--help` lists them; each registers itself on the program. */
-const COMMANDS = [start, watch, describe, list, stop, devices, results, labels, cleanup];
+const COMMANDS = [start, watch, describe, list, stop, devices, results, labels, cleanup, backfill];
 
 /** Runs one command line; returns the exit code (0 ok, 1 failed, 2 usage: see errors.ts). */
 export async function runCli(argv: string[], env: CliEnvironment): Promise<number> {

@@ -150,7 +150,13 @@ export function pipelineFunctionAccess(args: FunctionAccessArgs): Record<Pipelin
     actions: ["sagemaker:BatchGetRecord"],
     resources: [featureGroupArn],
   };
-  const { images, labeling, datasets, models, compiled, components } = DATA_LAKE_PREFIXES;
+  const { images, labeling, datasets, models, compiled, components, pending } = DATA_LAKE_PREFIXES;
+  // DeleteObjects needs s3:DeleteObject on each key.
+  const deletePending: PolicyStatement = {
+    sid: "ClearPendingImages",
+    actions: ["s3:DeleteObject"],
+    resources: [objects(pending)],
+  };
   return {
     // Sees whether an earlier run is still going (one run at a time).
     startRun: [
@@ -160,11 +166,13 @@ export function pipelineFunctionAccess(args: FunctionAccessArgs): Record<Pipelin
         resources: [arnIn(args, "states", `stateMachine:${args.stateMachineName}`)],
       },
     ],
-    findUnlabeledImages: [listUnder(images), write(labeling), lookUpLabels],
+    // Reads the pending index and takes approved images out of it; never lists the whole of images/.
+    findUnlabeledImages: [listUnder(pending), write(labeling), deletePending, lookUpLabels],
     prepareLabelingJob: [read(labeling), write(labeling)],
     ingestLabels: [
       read(labeling),
       write(labeling),
+      deletePending,
       { sid: "WriteLabels", actions: ["sagemaker:PutRecord"], resources: [featureGroupArn] },
     ],
     buildDataset: [listUnder(images), write(datasets), lookUpLabels],
@@ -207,6 +215,30 @@ function componentVersionStatements(args: FunctionAccessArgs): PolicyStatement[]
 /** The trigger starter: it starts runs of the one state machine. */
 export function starterStatements(stateMachineArn: pulumi.Input<string>): PolicyStatement[] {
   return [{ sid: "StartRuns", actions: ["states:StartExecution"], resources: [stateMachineArn] }];
+}
+
+/**
+ * The new-images trigger: record arriving images in the pending index (write and list `pending/` only), see whether
+ * a run is going, start one, and publish its own failures to the alerts topic (its on-failure destination).
+ */
+export function newImagesStatements(args: {
+  bucketArn: pulumi.Input<string>;
+  stateMachineArn: pulumi.Input<string>;
+  alertsTopicArn: pulumi.Input<string>;
+}): PolicyStatement[] {
+  const { pending } = DATA_LAKE_PREFIXES;
+  return [
+    { sid: "RecordPendingImages", actions: ["s3:PutObject"], resources: [objectsUnder(args.bucketArn, pending)] },
+    {
+      sid: "ListPendingImages",
+      actions: ["s3:ListBucket"],
+      resources: [args.bucketArn],
+      conditions: { StringLike: { "s3:prefix": [`${pending}*`] } },
+    },
+    { sid: "StartRuns", actions: ["states:StartExecution"], resources: [args.stateMachineArn] },
+    { sid: "ListRunningRuns", actions: ["states:ListExecutions"], resources: [args.stateMachineArn] },
+    { sid: "AlertOnFailure", actions: ["sns:Publish"], resources: [args.alertsTopicArn] },
+  ];
 }
 
 export interface StateMachineAccessArgs extends PipelineScope {

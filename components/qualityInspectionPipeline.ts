@@ -20,6 +20,7 @@ import {
 import { buildPipelineDefinition } from "../stateMachines/qualityInspection";
 import { PipelineFunction } from "./pipelineFunction";
 import { PipelineStateMachine } from "./pipelineStateMachine";
+import { NewImagesTrigger } from "./newImagesTrigger";
 import { PipelineTriggers } from "./pipelineTriggers";
 
 export interface QualityInspectionPipelineArgs {
@@ -46,6 +47,7 @@ export interface QualityInspectionPipelineArgs {
   compilation: StackConfig["compilation"];
   deploy: StackConfig["deploy"];
   schedule: StackConfig["schedule"];
+  newImagesTrigger: StackConfig["newImagesTrigger"];
   logs: StackConfig["logs"];
   alerts: StackConfig["alerts"];
   /** The fleet: its thing group, and the inference component deployed with every model (see EdgeFleet). */
@@ -149,6 +151,24 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
       // Cut out of this component: the resources keep their URNs as its direct children.
       { parent: this, formerParent: this },
     );
+
+    if (args.newImagesTrigger.enabled) {
+      new NewImagesTrigger(
+        name,
+        {
+          namePrefix,
+          stateMachineArn: stateMachine.stateMachineArn,
+          bucketName: dataLake.bucketName,
+          bucketArn: dataLake.bucketArn,
+          alertsTopicArn: topic.arn,
+          minImages: args.newImagesTrigger.minImages,
+          maxWaitMinutes: args.newImagesTrigger.maxWaitMinutes,
+          accountId,
+          logRetentionDays: args.logs.retentionDays,
+        },
+        parent,
+      );
+    }
 
     this.stateMachineArn = stateMachine.stateMachineArn;
     this.stateMachineName = stateMachine.stateMachineName;

@@ -90,6 +90,12 @@ export const configFields = {
   ),
   "qualityinspection:dataset.minImages": field("be a whole number from 1 to 1000000", wholeNumber(1, 1_000_000)),
   "qualityinspection:dataset.minBoxes": field("be a whole number from 1 to 1000000", wholeNumber(1, 1_000_000)),
+  "qualityinspection:trigger.newImages": field("be true or false", bool),
+  "qualityinspection:trigger.newImagesMin": field("be a whole number from 1 to 100000", wholeNumber(1, 100_000)),
+  "qualityinspection:trigger.newImagesMaxWaitMinutes": field(
+    "be a whole number of minutes from 5 to 43200 (30 days)",
+    wholeNumber(5, 43_200),
+  ),
   "qualityinspection:training.batchSize": field("be a whole number from 1 to 256", wholeNumber(1, 256)),
   "qualityinspection:training.imageSize": field("be a whole number of pixels from 64 to 1280", wholeNumber(64, 1280)),
   "qualityinspection:training.seed": field("be a whole number from 0 to 2147483647", wholeNumber(0, 2_147_483_647)),
@@ -203,6 +209,8 @@ export interface StackConfig {
     builtin: { heartbeatSeconds: number; timeoutSeconds: number };
   };
   dataset: { minImages: number; minBoxes: number };
+  /** The new-images trigger: a run once `minImages` are pending or the oldest has waited `maxWaitMinutes`. */
+  newImagesTrigger: { enabled: boolean; minImages: number; maxWaitMinutes: number };
   compilation: { target: "onnx" | NeoTargetDevice; pollIntervalSeconds: number; maxPolls: number };
   deploy: { pollIntervalSeconds: number; maxPolls: number };
   /** EventBridge schedule of the periodic run; null when switched off. */
@@ -405,6 +413,11 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
     dataset: {
       minImages: k("qualityinspection:dataset.minImages"),
       minBoxes: k("qualityinspection:dataset.minBoxes"),
+    },
+    newImagesTrigger: {
+      enabled: k("qualityinspection:trigger.newImages"),
+      minImages: k("qualityinspection:trigger.newImagesMin"),
+      maxWaitMinutes: k("qualityinspection:trigger.newImagesMaxWaitMinutes"),
     },
     compilation: {
       target: k("qualityinspection:compilation.target"),

@@ -7,6 +7,12 @@ import { THING_NAME } from "./awsNames";
 export const DATA_LAKE_PREFIXES = {
   /** Images waiting to be labeled, and labeled ones: images never move; the label store knows which are labeled. */
   images: "images/",
+  /**
+   * The pending index: one empty marker `pending/<image key>` per image that arrived and has no approved label yet,
+   * written as it arrives (S3 event → EventBridge → the new-images function), so a run lists what is new, not what is
+   * stored (docs/decisions.md, "A run costs what is new").
+   */
+  pending: "pending/",
   /** Ground Truth jobs, one folder each: input manifest, label categories, job output. */
   labeling: "labeling/",
   /** Feature Store offline store of the label feature group (written by SageMaker). */

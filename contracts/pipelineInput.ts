@@ -8,8 +8,8 @@ import { DATA_LAKE_PREFIXES } from "./dataLake";
 
 /** `train`: label new images, build the dataset, train, gate, compile, deploy. `deploy`: compile and deploy a model package. */
 export const PIPELINE_MODES = ["train", "deploy"] as const;
-/** Why the run started: by hand, by the schedule, or because a model package was approved in the registry. */
-export const PIPELINE_TRIGGERS = ["manual", "schedule", "model-approved"] as const;
+/** Why the run started: by hand, by the schedule, a model package approved in the registry, or new images. */
+export const PIPELINE_TRIGGERS = ["manual", "schedule", "model-approved", "new-images"] as const;
 
 const imagesPrefix = z
   .string()

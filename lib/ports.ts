@@ -26,6 +26,8 @@ export interface ObjectStore {
   head(key: string): Promise<StoredObject | undefined>;
   /** Server-side copy inside the bucket; throws `ObjectNotFoundError`. */
   copy(fromKey: string, toKey: string): Promise<void>;
+  /** Deletes objects; keys that do not exist are no error (S3's DeleteObjects). */
+  delete(keys: readonly string[]): Promise<void>;
 }
 
 export interface LabelLookup {

@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, readdir, rename, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { ObjectNotFoundError } from "../lib/errors";
@@ -69,6 +69,10 @@ export class FileObjectStore implements ObjectStore {
     const temporary = path.join(path.dirname(file), `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
     await writeFile(temporary, body);
     await rename(temporary, file);
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const key of keys) await rm(this.pathOf(key), { force: true });
   }
 
   async head(key: string): Promise<StoredObject | undefined> {

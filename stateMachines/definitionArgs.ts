@@ -24,7 +24,7 @@ export interface PipelineDefinitionArgs {
     provider: StackConfig["labeling"]["provider"];
     builtin: StackConfig["labeling"]["builtin"];
   };
-  dataset: { minImages: number; minBoxes: number };
+  dataset: StackConfig["dataset"];
   /** The stack's training settings, the PyTorch image, and the code bundle. */
   training: StackConfig["training"] & {
     image: string;

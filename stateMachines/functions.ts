@@ -66,6 +66,14 @@ export const STARTER_FUNCTION = {
   description: "Starts a pipeline run, named after its trigger",
 } as const;
 
+/** The new-images trigger is not part of the state machine either: S3 events through EventBridge invoke it. */
+export const NEW_IMAGES_FUNCTION = {
+  entry: "newImages",
+  timeoutSeconds: 60,
+  memoryMb: 256,
+  description: "Records arriving images as pending and starts a run when enough have waited",
+} as const;
+
 /** A function's key as it appears in resource names: `ingestLabels` → `ingest-labels`. */
 export const functionSlug = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

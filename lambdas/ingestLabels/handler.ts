@@ -6,6 +6,7 @@ import { parseEvent } from "../shared/events";
 import { labelingJobKeys } from "../../lib/labeling";
 import type { LabelStore, Log, ObjectStore } from "../../lib/ports";
 import { keyInBucket } from "../../lib/s3Uri";
+import { clearPending } from "../../lib/pendingImages";
 import { lines, mapConcurrently } from "../../lib/streams";
 import { labelFromLine, RejectionCode } from "./groundTruth";
 
@@ -107,7 +108,13 @@ export async function ingestLabels(event: unknown, deps: IngestLabelsDeps): Prom
   }
 
   await mapConcurrently(records, WRITE_CONCURRENCY, (record) => putWithBackoff(labels, record, sleep));
-  const approved = records.filter((r) => r.status === "APPROVED").length;
+  // Approved images leave the pending index; rejected ones stay in it, to be labeled again.
+  const approvedRecords = records.filter((r) => r.status === "APPROVED");
+  await clearPending(
+    objects,
+    approvedRecords.map((r) => keyInBucket(r.source_ref, objects.bucket)),
+  );
+  const approved = approvedRecords.length;
   const result: IngestLabelsResult = {
     lines: lineCount,
     ingested: records.length,

@@ -13,7 +13,8 @@ import { chunked, mapConcurrently } from "../streams";
 
 /** BatchGetRecord takes at most 100 record identifiers per call. */
 const BATCH_SIZE = 100;
-const CONCURRENCY = 8;
+/** Batches in flight at once (the scale bench models its wait with this). */
+export const BATCH_GET_CONCURRENCY = 8;
 const MAX_ROUNDS = 5;
 
 const TRANSIENT_RECORD_ERRORS = new Set(["ThrottlingException", "ServiceUnavailable", "InternalFailure"]);
@@ -77,7 +78,7 @@ export function featureStoreLabelStore(
   return {
     async get(imageIds) {
       const lookup: LabelLookup = { found: new Map(), invalid: new Map() };
-      await mapConcurrently(chunked(imageIds, BATCH_SIZE), CONCURRENCY, (batch) => getBatch(batch, lookup));
+      await mapConcurrently(chunked(imageIds, BATCH_SIZE), BATCH_GET_CONCURRENCY, (batch) => getBatch(batch, lookup));
       return lookup;
     },
     async put(record) {

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import {
   CopyObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -52,6 +53,19 @@ export function s3ObjectStore(client: S3Client, bucket: string): ObjectStore {
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw error;
+      }
+    },
+    async delete(keys) {
+      // DeleteObjects takes at most 1,000 keys per call.
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = keys.slice(i, i + 1000).map((Key) => ({ Key }));
+        const response = await client.send(
+          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
+        );
+        const failed = response.Errors ?? [];
+        if (failed.length > 0) {
+          throw new Error(`could not delete ${failed.length} objects, e.g. ${failed[0].Key}: ${failed[0].Code}`);
+        }
       }
     },
     async copy(fromKey, toKey) {

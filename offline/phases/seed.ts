@@ -1,5 +1,7 @@
 import * as path from "node:path";
 import type { StackConfig } from "../../config/schema";
+import { DATA_LAKE_PREFIXES } from "../../contracts/dataLake";
+import { backfillPending } from "../../lib/backfillPending";
 import { seedDataset, seedSynthetic } from "../dataSources";
 import { GroundTruth } from "../labelingWorkforce";
 import { provisionLocalStack } from "../localStack";
@@ -38,5 +40,9 @@ export async function seed(run: RunContext): Promise<SeededRun> {
     `data: ${data.source}: ${data.images} images (${data.added} added by this run${earlier}); camera: ${data.camera} images`,
   );
   if (data.skipped.length > 0) print(`  left out ${data.skipped.length}: ${data.skipped.slice(0, 3).join("; ")}`);
+  // In AWS every image that lands in the lake is recorded in the pending index as it arrives (S3 event → EventBridge
+  // → the new-images function); locally nothing sends those events, so the backfill records what arrived since.
+  const pending = await backfillPending(stack, DATA_LAKE_PREFIXES.images);
+  if (pending.marked > 0) print(`pending index: ${pending.marked} new images recorded`);
   return { ...run, stack, truth, cameraDir, data };
 }

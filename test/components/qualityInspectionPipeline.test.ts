@@ -47,7 +47,8 @@ for (const stack of ["dev", "prod"] as const) {
 
     it("keeps the logs of the state machine and of every function for the configured days", () => {
       const groups = run.ofType("aws:cloudwatch/logGroup:LogGroup").filter((g) => g.name.startsWith("pipeline-"));
-      expect(groups).to.have.length(Object.keys(PIPELINE_FUNCTIONS).length + 2);
+      // The state machine's, the starter's and the new-images trigger's besides the pipeline functions'.
+      expect(groups).to.have.length(Object.keys(PIPELINE_FUNCTIONS).length + 3);
       for (const group of groups) expect(group.inputs.retentionInDays, group.name).to.equal(config.logs.retentionDays);
       expect(run.one("aws:cloudwatch/logGroup:LogGroup", "pipeline-logs").inputs.name).to.equal(
         `/aws/vendedlogs/states/qi-${stack}-pipeline`,
@@ -107,16 +108,20 @@ for (const stack of ["dev", "prod"] as const) {
       expect(parentOf(parentOf(machine))).to.equal(pipeline);
       expect(run.one("aws:cloudwatch/logGroup:LogGroup", "pipeline-logs").parent).to.equal(machine.parent);
       for (const rule of run.ofType("aws:cloudwatch/eventRule:EventRule")) {
-        expect(parentOf(rule).type, rule.name).to.equal("qualityinspection:pipeline:PipelineTriggers");
+        const onImages = ["pipeline-image-created", "pipeline-pending-check"].includes(rule.name);
+        expect(parentOf(rule).type, rule.name).to.equal(
+          onImages ? "qualityinspection:pipeline:NewImagesTrigger" : "qualityinspection:pipeline:PipelineTriggers",
+        );
       }
       const starter = run.one("aws:lambda/function:Function", "pipeline-start-pipeline");
       expect(parentOf(parentOf(starter)).type).to.equal("qualityinspection:pipeline:PipelineTriggers");
     });
 
     it("gives every function its own role, log group, X-Ray tracing and a bundle of its own", () => {
-      // The pipeline's own: the results component has a function of its own (test/components/inspectionResults.test.ts).
+      // The pipeline's own (the results component has a function of its own, test/components/inspectionResults.test.ts):
+      // one per pipeline function, the starter and the new-images trigger.
       const functions = run.ofType("aws:lambda/function:Function").filter((fn) => fn.name.startsWith("pipeline-"));
-      expect(functions).to.have.length(Object.keys(PIPELINE_FUNCTIONS).length + 1);
+      expect(functions).to.have.length(Object.keys(PIPELINE_FUNCTIONS).length + 2);
       const roles = new Set(functions.map((fn) => fn.inputs.role));
       expect(roles.size, "one role per function").to.equal(functions.length);
       for (const fn of functions) {
@@ -147,7 +152,10 @@ for (const stack of ["dev", "prod"] as const) {
     it(`starts runs when a model is approved${stack === "prod" ? " and on the monthly schedule" : ", and not on a schedule"}`, () => {
       const rules = run.ofType("aws:cloudwatch/eventRule:EventRule");
       expect(rules.map((r) => r.name).sort()).to.deep.equal(
-        stack === "prod" ? ["pipeline-model-approved", "pipeline-schedule"] : ["pipeline-model-approved"],
+        // The new-images trigger's two rules are on in both stacks (trigger.newImages).
+        stack === "prod"
+          ? ["pipeline-image-created", "pipeline-model-approved", "pipeline-pending-check", "pipeline-schedule"]
+          : ["pipeline-image-created", "pipeline-model-approved", "pipeline-pending-check"],
       );
       const approval = JSON.parse(
         run.one("aws:cloudwatch/eventRule:EventRule", "pipeline-model-approved").inputs.eventPattern as string,
@@ -162,7 +170,11 @@ for (const stack of ["dev", "prod"] as const) {
           "cron(0 6 1 * ? *)",
         );
       for (const target of run.ofType("aws:cloudwatch/eventTarget:EventTarget")) {
-        expect(target.inputs.arn).to.equal(mockArn("Function", "pipeline-start-pipeline"));
+        // The new-images rules invoke their own function (test/components/newImagesTrigger.test.ts).
+        const onImages = /^pipeline-(image-created|pending-check)-target$/.test(target.name);
+        expect(target.inputs.arn, target.name).to.equal(
+          mockArn("Function", onImages ? "pipeline-new-images" : "pipeline-start-pipeline"),
+        );
       }
       const pipelinePermissions = run
         .ofType("aws:lambda/permission:Permission")

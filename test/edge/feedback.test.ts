@@ -344,7 +344,7 @@ describe("edge feedback: sending uncertain images back", () => {
       }
 
       // The pipeline's next run: every file of the lake as an object, plus an image labeled earlier.
-      const objects = new MemoryObjectStore();
+      const objects = new MemoryObjectStore(undefined, { recordArrivals: true });
       for (const file of await filesUnder(lake)) {
         objects.put(path.relative(lake, file).split(path.sep).join("/"), readFileSync(file));
       }

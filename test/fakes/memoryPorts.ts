@@ -1,5 +1,7 @@
 import { Readable } from "node:stream";
+import { isImageKey } from "../../contracts/dataLake";
 import type { LabelRecord } from "../../contracts/labelRecord";
+import { pendingKey } from "../../lib/pendingImages";
 import { LabelStoreThrottledError, ObjectNotFoundError } from "../../lib/errors";
 import type {
   ComponentRegistry,
@@ -15,10 +17,20 @@ import type {
 export class MemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, { body: Buffer; lastModified: Date }>();
 
-  constructor(readonly bucket = "qi-test-lake") {}
+  /**
+   * `recordArrivals`: every image put here is also recorded in the pending index at its time, as S3's event through
+   * EventBridge and the new-images function do in AWS.
+   */
+  constructor(
+    readonly bucket = "qi-test-lake",
+    private readonly options: { recordArrivals?: boolean } = {},
+  ) {}
 
   put(key: string, body: string | Uint8Array, lastModified = new Date("2026-01-01T00:00:00Z")): this {
     this.objects.set(key, { body: Buffer.from(body), lastModified });
+    if (this.options.recordArrivals && isImageKey(key)) {
+      this.objects.set(pendingKey(key), { body: Buffer.alloc(0), lastModified });
+    }
     return this;
   }
 
@@ -55,6 +67,10 @@ export class MemoryObjectStore implements ObjectStore {
   async head(key: string): Promise<StoredObject | undefined> {
     const object = this.objects.get(key);
     return object && { key, size: object.body.length, lastModified: object.lastModified };
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.objects.delete(key);
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {

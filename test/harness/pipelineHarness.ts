@@ -217,7 +217,7 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
   const args = testDefinitionArgs();
   scenario.args?.(args);
   const definition = buildPipelineDefinition(args);
-  const objects = new MemoryObjectStore(args.bucketName);
+  const objects = new MemoryObjectStore(args.bucketName, { recordArrivals: true });
   const world: World = {
     objects,
     labels: new MemoryLabelStore(),

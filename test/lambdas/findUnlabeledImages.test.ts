@@ -16,7 +16,7 @@ import { failureOf } from "../harness/failure";
 const event = { imagesPrefix: "images/", maxImages: 2, labelingJobName: "qi-dev-label-run-1" };
 
 function lake() {
-  return new MemoryObjectStore()
+  return new MemoryObjectStore(undefined, { recordArrivals: true })
     .put("images/a.jpg", "x", new Date("2026-03-01"))
     .put("images/b.PNG", "x", new Date("2026-01-01"))
     .put("images/c.jpeg", "x", new Date("2026-02-01"))
@@ -97,12 +97,37 @@ describe("FindUnlabeledImages", () => {
     expect(result).to.include({ images: 1, selected: 1 });
   });
 
+  it("reads the pending index, not the lake: an image stored without arriving is not listed", async () => {
+    // A lake of images stored before the index (no markers), and two that arrived since.
+    const objects = new MemoryObjectStore();
+    for (let i = 0; i < 3000; i++) objects.put(`images/old/${i}.jpg`, "x");
+    objects.put("images/new/a.jpg", "x").put("pending/images/new/a.jpg", "");
+    objects.put("images/new/b.jpg", "x").put("pending/images/new/b.jpg", "");
+    const listed: string[] = [];
+    const list = objects.list.bind(objects);
+    objects.list = (prefix: string) => (listed.push(prefix), list(prefix));
+    const result = await findUnlabeledImages(
+      { ...event, maxImages: 10 },
+      { objects, labels: new MemoryLabelStore(), log: recordingLog() },
+    );
+    expect(result).to.include({ images: 2, unlabeled: 2, selected: 2 });
+    expect(listed).to.deep.equal(["pending/images/"]);
+  });
+
+  it("takes images with an approved label out of the index; rejected ones stay to be labeled again", async () => {
+    const objects = lake();
+    const labels = new MemoryLabelStore([labelFor("images/a.jpg"), labelFor("images/d.jpg", { status: "REJECTED" })]);
+    await findUnlabeledImages(event, { objects, labels, log: recordingLog() });
+    const markers = [...objects.objects.keys()].filter((key) => key.startsWith("pending/")).sort();
+    expect(markers).to.deep.equal(["pending/images/b.PNG", "pending/images/c.jpeg", "pending/images/d.jpg"]);
+  });
+
   describe("against the Feature Store API (SDK mocked)", () => {
     const featureStore = mockedClient(() => mockClient(SageMakerFeatureStoreRuntimeClient));
 
     it("batches look-ups by 100 and asks again for unprocessed identifiers", async () => {
       const keys = Array.from({ length: 250 }, (_, i) => `images/${String(i).padStart(3, "0")}.jpg`);
-      const objects = new MemoryObjectStore();
+      const objects = new MemoryObjectStore(undefined, { recordArrivals: true });
       for (const key of keys) objects.put(key, "x");
       const stored = new Map(keys.slice(0, 200).map((k) => [imageIdFromKey(k), labelFor(k)]));
       let firstCall = true;

@@ -72,6 +72,15 @@ describe("IngestLabels", () => {
     expect(clean.annotations, "a clean part is a label too").to.equal("[]");
   });
 
+  it("takes the images it stored an approved label for out of the pending index, and no others", async () => {
+    const objects = lake();
+    const labeledKey = "images/bad/image-2020-04-22-11-07-29-26-cropped-left-top.jpg";
+    objects.put(`pending/${labeledKey}`, "").put("pending/images/still-waiting.jpg", "");
+    await ingestLabels(event(), { objects, labels: new MemoryLabelStore(), log: recordingLog(), sleep: noSleep });
+    expect(objects.objects.has(`pending/${labeledKey}`)).to.equal(false);
+    expect(objects.objects.has("pending/images/still-waiting.jpg")).to.equal(true);
+  });
+
   it("lists every rejected line with its line number and reason in the report", async () => {
     const objects = lake();
     await ingestLabels(event(), { objects, labels: new MemoryLabelStore(), log: recordingLog(), sleep: noSleep });
