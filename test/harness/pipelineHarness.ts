@@ -6,6 +6,7 @@ import type { RunningExecution } from "../../lib/ports";
 import { buildPipelineDefinition, PipelineDefinitionArgs } from "../../stateMachines/qualityInspection";
 import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "../fakes/fakeCloud";
 import { labelFor } from "./labels";
+import { recordRun } from "./runCoverage";
 import {
   MemoryComponentRegistry,
   MemoryLabelStore,
@@ -252,6 +253,7 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
     waitMs: waits,
     retryMs: retries,
   });
+  recordRun(definition, run.events);
   const entered = run.events.filter((e) => e.type === "StateEntered").map((e) => e.state!.name);
   return {
     world,
