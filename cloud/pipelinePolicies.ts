@@ -158,9 +158,37 @@ function componentVersionStatements(args: FunctionAccessArgs): PolicyStatement[]
   ];
 }
 
-/** The trigger starter: it starts runs of the one state machine. */
-export function starterStatements(stateMachineArn: pulumi.Input<string>): PolicyStatement[] {
-  return [{ sid: "StartRuns", actions: ["states:StartExecution"], resources: [stateMachineArn] }];
+export interface StarterAccessArgs {
+  stateMachineArn: pulumi.Input<string>;
+  /** `arn:…:execution:<machine name>:*`: the executions whose history it reads. */
+  executionsArn: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  alertsTopicArn: pulumi.Input<string>;
+}
+
+/**
+ * The trigger starter: it starts runs of the one state machine, and when a run ends it alerts for a run that could
+ * not, and starts the run queue's oldest run.
+ */
+export function starterStatements(args: StarterAccessArgs): PolicyStatement[] {
+  const { bucketArn } = args;
+  return [
+    { sid: "StartRuns", actions: ["states:StartExecution"], resources: [args.stateMachineArn] },
+    { sid: "ListRunningRuns", actions: ["states:ListExecutions"], resources: [args.stateMachineArn] },
+    { sid: "ReadRunHistory", actions: ["states:GetExecutionHistory"], resources: [args.executionsArn] },
+    {
+      sid: "ListRunQueue",
+      actions: ["s3:ListBucket"],
+      resources: [bucketArn],
+      conditions: { StringLike: { "s3:prefix": [`${DATA_LAKE_PREFIXES.runQueue}*`] } },
+    },
+    {
+      sid: "TakeFromRunQueue",
+      actions: ["s3:GetObject", "s3:DeleteObject"],
+      resources: [objectsUnder(bucketArn, DATA_LAKE_PREFIXES.runQueue)],
+    },
+    { sid: "AlertRunsEndedBadly", actions: ["sns:Publish"], resources: [args.alertsTopicArn] },
+  ];
 }
 
 export interface StateMachineAccessArgs extends PipelineScope {
@@ -238,6 +266,11 @@ export function stateMachineStatements(args: StateMachineAccessArgs): PolicyStat
     },
     ...fleetDeploymentStatements(args),
     { sid: "NotifyFailures", actions: ["sns:Publish"], resources: [args.alertsTopicArn] },
+    {
+      sid: "QueueRuns",
+      actions: ["s3:PutObject"],
+      resources: [objectsUnder(args.bucketArn, DATA_LAKE_PREFIXES.runQueue)],
+    },
     ...stateMachineTelemetryStatements(),
   ];
 }

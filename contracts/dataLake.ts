@@ -21,6 +21,8 @@ export const DATA_LAKE_PREFIXES = {
   compiled: "compiled/",
   /** Greengrass component artifacts. */
   components: "components/",
+  /** Triggered runs that found the pipeline busy, one JSON record each, started when the busy run ends. */
+  runQueue: "run-queue/",
   /** Scratch space; objects expire after `dataLake.tmpExpirationDays`. */
   tmp: "tmp/",
 } as const;

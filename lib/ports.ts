@@ -26,6 +26,8 @@ export interface ObjectStore {
   head(key: string): Promise<StoredObject | undefined>;
   /** Server-side copy inside the bucket; throws `ObjectNotFoundError`. */
   copy(fromKey: string, toKey: string): Promise<void>;
+  /** Removes an object; nothing happens when there is none. */
+  delete(key: string): Promise<void>;
 }
 
 export interface LabelLookup {
@@ -76,6 +78,17 @@ export interface RunningExecution {
 /** The executions of a state machine that are running now. */
 export interface RunningExecutions {
   list(stateMachineArn: string): Promise<RunningExecution[]>;
+}
+
+/** What an ended execution of the pipeline did. */
+export interface RunHistory {
+  /** Whether the run's failure notice (NotifyFailure) reached the alerts topic. */
+  notified(executionArn: string): Promise<boolean>;
+}
+
+/** The alerts topic the people who run the pipeline subscribe to. */
+export interface Alerts {
+  publish(subject: string, message: string): Promise<void>;
 }
 
 /** Structured logging (Powertools in AWS); `extra` becomes fields of the log line. */

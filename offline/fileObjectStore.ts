@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, readdir, rename, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { ObjectNotFoundError } from "../lib/errors";
@@ -86,5 +86,9 @@ export class FileObjectStore implements ObjectStore {
     const target = this.pathOf(toKey);
     await mkdir(path.dirname(target), { recursive: true });
     await copyFile(this.pathOf(fromKey), target);
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
   }
 }

@@ -61,6 +61,7 @@ export type ChoiceCondition =
       | { NumericGreaterThan: number }
       | { NumericGreaterThanEquals: number }
       | { IsPresent: boolean }
+      | { IsNull: boolean }
     ));
 
 export interface ChoiceState {

@@ -2,6 +2,8 @@
 export const STATES = {
   startRun: "StartRun",
   chooseMode: "ChooseMode",
+  queueRun: "QueueRun",
+  runQueued: "RunQueued",
   findUnlabeledImages: "FindUnlabeledImages",
   anythingToLabel: "AnythingToLabel",
   prepareLabelingJob: "PrepareLabelingJob",

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -62,6 +63,9 @@ export function s3ObjectStore(client: S3Client, bucket: string): ObjectStore {
         if (isMissing(error)) throw new ObjectNotFoundError(fromKey);
         throw error;
       }
+    },
+    async delete(key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { putObjectLocally } from "../s3Integration";
 import { z } from "zod";
 import type { Log } from "../../lib/ports";
 import type { StateMachineDefinition } from "../../stateMachines/asl";
@@ -76,6 +77,7 @@ export function localHandlers(definition: StateMachineDefinition, services: Task
     "arn:aws:states:::aws-sdk:sagemaker:describeCompilationJob": neoOffline,
     "arn:aws:states:::aws-sdk:greengrassv2:createDeployment": (request) => greengrass.createDeployment(request),
     "arn:aws:states:::aws-sdk:iot:describeJob": (request) => greengrass.describeJob(request),
+    "arn:aws:states:::aws-sdk:s3:putObject": putObjectLocally(objects),
     "arn:aws:states:::sns:publish": (request) => {
       const message = z
         .looseObject({ TopicArn: z.string(), Subject: z.string().min(1).max(100), Message: z.unknown() })

@@ -13,6 +13,8 @@ const ENV = {
   FEATURE_GROUP_NAME: "qi-dev-labels",
   COMPONENT_ARN_PREFIX: "arn:aws:greengrass:eu-west-1:123456789012:components:",
   STATE_MACHINE_ARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline",
+  NAME_PREFIX: "qi-dev",
+  ALERTS_TOPIC_ARN: "arn:aws:sns:eu-west-1:123456789012:qi-dev-pipeline-alerts",
   AWS_REGION: "eu-west-1",
 };
 

@@ -146,7 +146,9 @@ for (const stack of ["dev", "prod"] as const) {
     it(`starts runs when a model is approved${stack === "prod" ? " and on the monthly schedule" : ", and not on a schedule"}`, () => {
       const rules = run.ofType("aws:cloudwatch/eventRule:EventRule");
       expect(rules.map((r) => r.name).sort()).to.deep.equal(
-        stack === "prod" ? ["pipeline-model-approved", "pipeline-schedule"] : ["pipeline-model-approved"],
+        stack === "prod"
+          ? ["pipeline-model-approved", "pipeline-run-ended", "pipeline-schedule"]
+          : ["pipeline-model-approved", "pipeline-run-ended"],
       );
       const approval = JSON.parse(
         run.one("aws:cloudwatch/eventRule:EventRule", "pipeline-model-approved").inputs.eventPattern as string,
@@ -171,6 +173,31 @@ for (const stack of ["dev", "prod"] as const) {
       expect(
         (starter.inputs.environment as { variables: Record<string, string> }).variables.STATE_MACHINE_ARN,
       ).to.equal(mockArn("StateMachine", "pipeline-state-machine"));
+    });
+
+    it("hears every run's end: the starter alerts for runs that ended badly without a notice, and starts queued runs", () => {
+      const pattern = JSON.parse(
+        run.one("aws:cloudwatch/eventRule:EventRule", "pipeline-run-ended").inputs.eventPattern as string,
+      );
+      expect(pattern).to.deep.equal({
+        source: ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        detail: {
+          stateMachineArn: [mockArn("StateMachine", "pipeline-state-machine")],
+          status: ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"],
+        },
+      });
+      const starter = run.one("aws:lambda/function:Function", "pipeline-start-pipeline");
+      const variables = (starter.inputs.environment as { variables: Record<string, string> }).variables;
+      expect(variables).to.include({
+        NAME_PREFIX: `qi-${stack}`,
+        ALERTS_TOPIC_ARN: mockArn("Topic", "pipeline-alerts"),
+      });
+      const statements = statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "pipeline-start-pipeline-access"));
+      const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+      expect(bySid.AlertRunsEndedBadly).to.deep.include({ Action: ["sns:Publish"] });
+      expect(String(bySid.TakeFromRunQueue.Resource)).to.match(/\/run-queue\/\*$/);
+      expect(String(bySid.ReadRunHistory.Resource)).to.match(/:execution:.*:\*$/);
     });
 
     describe("the state machine's role", () => {

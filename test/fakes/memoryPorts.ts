@@ -57,6 +57,10 @@ export class MemoryObjectStore implements ObjectStore {
     return object && { key, size: object.body.length, lastModified: object.lastModified };
   }
 
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+
   async copy(fromKey: string, toKey: string): Promise<void> {
     const object = this.objects.get(fromKey);
     if (!object) throw new ObjectNotFoundError(fromKey);

@@ -2,6 +2,7 @@ import { componentArtifactKey, componentNames, INFERENCE_RECIPE_FILE } from "../
 import { inferenceComponentRecipe } from "../../edge/recipe";
 import { lambdaResources, pipelineLambdas } from "../../offline/lambdas";
 import { handlersByState, runLocally, TaskHandler } from "../../offline/localExecution";
+import { putObjectLocally } from "../../offline/s3Integration";
 import type { RunningExecution } from "../../lib/ports";
 import { buildPipelineDefinition, PipelineDefinitionArgs } from "../../stateMachines/qualityInspection";
 import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "../fakes/fakeCloud";
@@ -215,6 +216,7 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
     "arn:aws:states:::aws-sdk:greengrassv2:createDeployment": (request) => cloud.createDeployment(request as never),
     "arn:aws:states:::aws-sdk:iot:describeJob": (request) => cloud.describeJob(request as never),
     "arn:aws:states:::sns:publish": (request) => cloud.publish(request as never),
+    "arn:aws:states:::aws-sdk:s3:putObject": putObjectLocally(objects),
   });
 
   const taskInputs: Record<string, unknown[]> = {};

@@ -10,6 +10,8 @@ import { runPipeline, Scenario, testDefinitionArgs } from "../harness/pipelineHa
 function reaching(task: string): Scenario {
   if (task === STATES.optimiseOnnx) return { args: (a) => void (a.compilation.target = "onnx") };
   if (task === STATES.verifyLabels) return { args: (a) => void (a.labeling.verification = true) };
+  if (task === STATES.queueRun)
+    return { input: { trigger: "schedule" }, running: [{ name: "earlier", startTime: "2020-01-01T00:00:00.000Z" }] };
   return {};
 }
 
@@ -40,7 +42,7 @@ describe("running the state machine: every Task's Catch and retriers", () => {
       expect(run.error?.Error).to.equal("States.TaskFailed");
     });
 
-    (state.Retry ?? []).forEach((retrier, index) => {
+    (state.Retry ?? []).forEach((_, index) => {
       const error = errorFor(state.Retry!, index);
       it(`${task} retries ${error} (Retry[${index}]) and the run goes on without a notification`, async () => {
         const run = await runPipeline({ ...reaching(task), failFirst: { [task]: [error] } });
