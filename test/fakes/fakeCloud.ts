@@ -33,6 +33,8 @@ export interface CloudScenario {
   /** CompilationJobStatus of each DescribeCompilationJob; the last one repeats. */
   neoStatuses: string[];
   neoFailureReason?: string;
+  /** The status each describe of a followed training or labeling job reports; the last one repeats. */
+  followedStatuses?: string[];
   /** What each DescribeJob of the deployment's IoT job reports; the last one repeats. */
   deployment: JobProgress[];
 }
@@ -88,8 +90,32 @@ export class FakeCloud {
   readonly compilationJobs: Record<string, unknown>[] = [];
   readonly trainingJobs: Record<string, unknown>[] = [];
   private neoPolls = 0;
+  private followPolls = 0;
   private deploymentPolls = 0;
   private readonly clientTokens = new Map<string, string>();
+  /** Labeling and training jobs by name, as their .sync integration returned them. */
+  private readonly jobs = new Map<string, Record<string, unknown>>();
+
+  /** A job name is taken once a create succeeded, as in SageMaker. */
+  private claim(name: string): void {
+    if (this.jobs.has(name)) throw new RequestError("SageMaker.ResourceInUseException", `job ${name} already exists`);
+  }
+
+  private created<T extends Record<string, unknown>>(name: string, description: T): T {
+    this.jobs.set(name, description);
+    return description;
+  }
+
+  /** aws-sdk:sagemaker:describeTrainingJob and describeLabelingJob. */
+  describeSageMakerJob(request: Record<string, unknown>, nameField: "TrainingJobName" | "LabelingJobName") {
+    const name = String(need(request, nameField));
+    const job = this.jobs.get(name);
+    if (!job) throw new RequestError("SageMaker.ResourceNotFoundException", `no job ${name}`);
+    const statuses = this.scenario.followedStatuses;
+    if (!statuses) return job;
+    const status = statuses[Math.min(this.followPolls++, statuses.length - 1)];
+    return { ...job, [nameField === "TrainingJobName" ? "TrainingJobStatus" : "LabelingJobStatus"]: status };
+  }
 
   constructor(
     private readonly objects: MemoryObjectStore,
@@ -105,6 +131,7 @@ export class FakeCloud {
   /** createLabelingJob.sync: labels every image with one box, or judges every label correct (verification). */
   async labelingJob(request: Record<string, unknown>) {
     const name = String(need(request, "LabelingJobName"));
+    this.claim(name);
     tagsOf(request, "list");
     for (const field of [
       "RoleArn",
@@ -161,7 +188,7 @@ export class FakeCloud {
     if (!verification) output.push(...this.scenario.extraLabelingLines);
     const outputUri = `${need(request, "OutputConfig.S3OutputPath")}${name}/manifests/output/output.manifest`;
     this.objects.put(this.key(outputUri), `${output.join("\n")}\n`);
-    return {
+    return this.created(name, {
       LabelingJobName: name,
       LabelingJobArn: `arn:aws:sagemaker:eu-west-1:${ACCOUNT}:labeling-job/${name}`,
       LabelingJobStatus: "Completed",
@@ -173,12 +200,13 @@ export class FakeCloud {
         Unlabeled: 0,
       },
       LabelingJobOutput: { OutputDatasetS3Uri: outputUri, FinalActiveLearningModelArn: "" },
-    };
+    });
   }
 
   /** createTrainingJob.sync: reads its channels and writes model.tar.gz with the scenario's metric. */
   async trainingJob(request: Record<string, unknown>) {
     const name = String(need(request, "TrainingJobName"));
+    this.claim(name);
     tagsOf(request, "list");
     this.trainingJobs.push(request);
     for (const field of [
@@ -227,7 +255,11 @@ export class FakeCloud {
     ]);
     const modelData = `${need(request, "OutputDataConfig.S3OutputPath")}${name}/output/model.tar.gz`;
     this.objects.put(this.key(modelData), this.scenario.modelArtifact ?? tarball);
-    return { TrainingJobName: name, TrainingJobStatus: "Completed", ModelArtifacts: { S3ModelArtifacts: modelData } };
+    return this.created(name, {
+      TrainingJobName: name,
+      TrainingJobStatus: "Completed",
+      ModelArtifacts: { S3ModelArtifacts: modelData },
+    });
   }
 
   /** aws-sdk:sagemaker:createModelPackage, idempotent on ClientToken. */

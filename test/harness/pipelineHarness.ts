@@ -120,6 +120,8 @@ export interface Scenario {
   newImages?: number;
   /** States whose first calls fail with these error names before the real handler runs. */
   failFirst?: Record<string, string[]>;
+  /** States whose first calls fail with these error names after the real handler ran (a response lost). */
+  failAfter?: Record<string, string[]>;
   /** Other executions of the state machine that are running while this one starts. */
   running?: RunningExecution[];
   /** Prepares the world before the run (e.g. seeds model packages for a deploy run). */
@@ -217,20 +219,28 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
     "arn:aws:states:::aws-sdk:iot:describeJob": (request) => cloud.describeJob(request as never),
     "arn:aws:states:::sns:publish": (request) => cloud.publish(request as never),
     "arn:aws:states:::aws-sdk:s3:putObject": putObjectLocally(objects),
+    "arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob": (request) =>
+      cloud.describeSageMakerJob(request as never, "TrainingJobName"),
+    "arn:aws:states:::aws-sdk:sagemaker:describeLabelingJob": (request) =>
+      cloud.describeSageMakerJob(request as never, "LabelingJobName"),
   });
 
   const taskInputs: Record<string, unknown[]> = {};
-  const failFirst = Object.fromEntries(
-    Object.entries(scenario.failFirst ?? {}).map(([state, errors]) => [state, [...errors]]),
-  );
+  const queues = (errors: Record<string, string[]> = {}) =>
+    Object.fromEntries(Object.entries(errors).map(([state, names]) => [state, [...names]]));
+  const [failFirst, failAfter] = [queues(scenario.failFirst), queues(scenario.failAfter)];
+  const fail = (name: string) => Object.assign(new Error(`injected ${name}`), { name });
   const recorded = Object.fromEntries(
     Object.entries(handlers).map(([state, handler]): [string, TaskHandler] => [
       state,
-      (input) => {
+      async (input) => {
         (taskInputs[state] ??= []).push(input);
         const injected = failFirst[state]?.shift();
-        if (injected) throw Object.assign(new Error(`injected ${injected}`), { name: injected });
-        return handler(input);
+        if (injected) throw fail(injected);
+        const result = await handler(input);
+        const lost = failAfter[state]?.shift();
+        if (lost) throw fail(lost);
+        return result;
       },
     ]),
   );
