@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SplitFractions, splitFractionsText } from "../contracts/dataset";
 import { mqttTopicSchema } from "../contracts/inferenceMessages";
 import { NEO_TARGET_DEVICES, NeoTargetDevice } from "./neoTargets";
 import { AWS_REGION, THING_NAME } from "../contracts/awsNames";
@@ -79,6 +80,10 @@ export const configFields = {
   "qualityinspection:labeling.verification": field("be true or false", bool),
   "qualityinspection:dataset.minImages": field("be a whole number from 1 to 1000000", wholeNumber(1, 1_000_000)),
   "qualityinspection:dataset.minBoxes": field("be a whole number from 1 to 1000000", wholeNumber(1, 1_000_000)),
+  "qualityinspection:dataset.fractions": field(
+    "be three fractions train,validation,test that add up to 1, such as 0.8,0.1,0.1",
+    splitFractionsText("dataset.fractions"),
+  ),
   "qualityinspection:training.batchSize": field("be a whole number from 1 to 256", wholeNumber(1, 256)),
   "qualityinspection:training.imageSize": field("be a whole number of pixels from 64 to 1280", wholeNumber(64, 1280)),
   "qualityinspection:training.seed": field("be a whole number from 0 to 2147483647", wholeNumber(0, 2_147_483_647)),
@@ -186,7 +191,8 @@ export interface StackConfig {
     /** Run a Ground Truth verification job after labeling; rejected labels are stored as REJECTED. */
     verification: boolean;
   };
-  dataset: { minImages: number; minBoxes: number };
+  /** `fractions`: how BuildDataset splits the labeled images (by a hash of each image id). */
+  dataset: { minImages: number; minBoxes: number; fractions: SplitFractions };
   compilation: { target: "onnx" | NeoTargetDevice; pollIntervalSeconds: number; maxPolls: number };
   deploy: { pollIntervalSeconds: number; maxPolls: number };
   /** EventBridge schedule of the periodic run; null when switched off. */
@@ -395,6 +401,7 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
     dataset: {
       minImages: k("qualityinspection:dataset.minImages"),
       minBoxes: k("qualityinspection:dataset.minBoxes"),
+      fractions: k("qualityinspection:dataset.fractions"),
     },
     compilation: {
       target: k("qualityinspection:compilation.target"),

@@ -20,7 +20,7 @@ export interface PipelineDefinitionArgs {
     workforce: { kind: "private"; workteamArn: string } | { kind: "public" };
     verification: boolean;
   };
-  dataset: { minImages: number; minBoxes: number };
+  dataset: StackConfig["dataset"];
   /** The stack's training settings, the PyTorch image, and the code bundle. */
   training: StackConfig["training"] & {
     image: string;

@@ -50,7 +50,7 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
       },
       verification: false,
     },
-    dataset: { minImages: 20, minBoxes: 20 },
+    dataset: { minImages: 20, minBoxes: 20, fractions: { train: 0.8, validation: 0.1, test: 0.1 } },
     training: {
       image: "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.5.1-cpu-py311",
       instanceType: "ml.m5.xlarge",
