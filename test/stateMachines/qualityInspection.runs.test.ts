@@ -494,7 +494,8 @@ describe("running the state machine (aws-local-stepfunctions, real Lambda handle
         ...DEPLOY_PATH,
       ]);
       expect(run.output!.outcome).to.equal("deployed");
-      expect(run.world.cloud.componentFiles(MODEL_COMPONENT, "1.0.1")).to.have.length(2);
+      // model.onnx, model.json, golden.json and the 4 golden images it describes.
+      expect(run.world.cloud.componentFiles(MODEL_COMPONENT, "1.0.1")).to.have.length(7);
     });
 
     it("skip a model whose training run approved and deployed it already", async () => {
