@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
+import { CHAMPION_KEY } from "../lib/models";
 import type { PipelineFunction } from "../stateMachines/functions";
 import { AccountScope, arnIn, objectsUnder, PolicyStatement } from "./iam";
 
@@ -122,7 +123,8 @@ export function pipelineFunctionAccess(args: FunctionAccessArgs): Record<Pipelin
       { sid: "WriteLabels", actions: ["sagemaker:PutRecord"], resources: [featureGroupArn] },
     ],
     buildDataset: [listUnder(images), write(datasets), lookUpLabels],
-    evaluateModel: [read(models), write(models)],
+    // The test split's annotations and images, and the deployed model's files, to compare the two models.
+    evaluateModel: [read(models, datasets, images, compiled), write(models)],
     compileOnnx: [read(models, datasets, images), write(compiled)],
     createModelComponent: [
       // Copies read the source and write the target; Greengrass reads the artifacts with the caller's rights.
@@ -270,6 +272,11 @@ export function stateMachineStatements(args: StateMachineAccessArgs): PolicyStat
       sid: "QueueRuns",
       actions: ["s3:PutObject"],
       resources: [objectsUnder(args.bucketArn, DATA_LAKE_PREFIXES.runQueue)],
+    },
+    {
+      sid: "RecordChampion",
+      actions: ["s3:PutObject"],
+      resources: [pulumi.interpolate`${args.bucketArn}/${CHAMPION_KEY}`],
     },
     ...stateMachineTelemetryStatements(),
   ];

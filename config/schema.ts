@@ -58,6 +58,7 @@ export const configFields = {
   ),
   "qualityinspection:training.epochs": field("be a whole number from 1 to 1000", wholeNumber(1, 1000)),
   "qualityinspection:evaluation.minMap50_95": field("be a number from 0 to 1 (for example 0.4)", decimal(0, 1)),
+  "qualityinspection:evaluation.maxRegression": field("be a number from 0 to 1 (for example 0.02)", decimal(0, 1)),
   "qualityinspection:registry.approvalStatus": field(
     "be Approved or PendingManualApproval",
     z.enum(["Approved", "PendingManualApproval"]),
@@ -181,7 +182,8 @@ export interface StackConfig {
     /** The score threshold written into model.json; `auto` lets training pick the best F1 on validation. */
     scoreThreshold: number | "auto";
   };
-  evaluation: { minMap50_95: number };
+  /** `maxRegression`: how much worse on the test split than the deployed model a new one may be. */
+  evaluation: { minMap50_95: number; maxRegression: number };
   registry: { modelPackageGroupName: string; approvalStatus: "Approved" | "PendingManualApproval" };
   labeling: {
     maxImagesPerJob: number;
@@ -387,7 +389,10 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
       seed: k("qualityinspection:training.seed"),
       scoreThreshold: k("qualityinspection:training.scoreThreshold"),
     },
-    evaluation: { minMap50_95: k("qualityinspection:evaluation.minMap50_95") },
+    evaluation: {
+      minMap50_95: k("qualityinspection:evaluation.minMap50_95"),
+      maxRegression: k("qualityinspection:evaluation.maxRegression"),
+    },
     registry: {
       modelPackageGroupName: `${namePrefix}-scratch-detector`,
       approvalStatus: k("qualityinspection:registry.approvalStatus"),

@@ -17,6 +17,7 @@ function evaluateAndRegister(stage: StageBuilder): void {
       "trainingJobName.$": "$.training.jobName",
       "datasetId.$": "$.dataset.datasetId",
       minMap50_95: evaluation.minMap50_95,
+      maxRegression: evaluation.maxRegression,
       approvalStatus: registry.approvalStatus,
     },
     ResultPath: "$.evaluation",

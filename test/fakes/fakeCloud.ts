@@ -5,7 +5,8 @@ import { createTarGz } from "../../lib/tar";
 import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../../lib/labeling";
 import type { MemoryObjectStore } from "./memoryPorts";
 import { manifestFor } from "../harness/models";
-import { convModel } from "../harness/onnxModels";
+import { torchvisionModel } from "../harness/onnxModels";
+import { letterboxGeometry } from "../../contracts/modelManifest";
 
 /**
  * Just enough of SageMaker, Greengrass, IoT and SNS for the state machine's service tasks, acting on the in-memory data
@@ -14,6 +15,37 @@ import { convModel } from "../harness/onnxModels";
  * fields the real API requires.
  */
 export const MODEL_INPUT = { name: "images", width: 64, height: 48, padValue: 114 };
+
+export interface ImageBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+/** The boxes the harness's labels hold: seeded labels' and the fake labeling job's. */
+export const LABELED_BOXES: ImageBox[] = [
+  { left: 10, top: 20, width: 30, height: 40 },
+  { left: 10, top: 12, width: 30, height: 8 },
+];
+
+/**
+ * A torchvision-layout model of MODEL_INPUT that reports `boxes` (in pixels of the harness's 90×60 images) on every
+ * image, scored 0.9, 0.8, …: a stand-in for a trained model whose test mAP is known from the boxes.
+ */
+export function detectorModel(boxes: ImageBox[] = LABELED_BOXES): Buffer {
+  const g = letterboxGeometry(90, 60, MODEL_INPUT.width, MODEL_INPUT.height);
+  const input = (b: ImageBox): [number, number, number, number] => [
+    b.left * g.scale + g.padX,
+    b.top * g.scale + g.padY,
+    (b.left + b.width) * g.scale + g.padX,
+    (b.top + b.height) * g.scale + g.padY,
+  ];
+  return torchvisionModel(MODEL_INPUT, {
+    boxes: boxes.map(input),
+    scores: boxes.map((_, i) => 0.9 - 0.1 * i),
+    labels: boxes.map(() => 1),
+  });
+}
 export const ACCOUNT = "123456789012";
 
 export type JobProgress = { status: string; devices: Record<string, number> };
@@ -30,6 +62,11 @@ export interface CloudScenario {
   trainingFailure?: string;
   /** What the training job writes as its model.tar.gz instead of a real one. */
   modelArtifact?: Buffer;
+  /**
+   * The boxes (image pixels of the 90×60 test images) the trained model finds on every image, whatever it shows;
+   * default: the two boxes the harness labels images with, so the model is good on every image.
+   */
+  modelBoxes?: ImageBox[];
   /** CompilationJobStatus of each DescribeCompilationJob; the last one repeats. */
   neoStatuses: string[];
   neoFailureReason?: string;
@@ -249,7 +286,7 @@ export class FakeCloud {
       metrics: { validation: { map50_95: this.scenario.metric, map50: 0.8, precision: 0.7, recall: 0.6, images: 5 } },
     });
     const tarball = createTarGz([
-      { name: "model.onnx", data: convModel({ width: MODEL_INPUT.width, height: MODEL_INPUT.height }) },
+      { name: "model.onnx", data: detectorModel(this.scenario.modelBoxes) },
       { name: "model.json", data: Buffer.from(JSON.stringify(manifest)) },
       { name: "metrics.json", data: Buffer.from(JSON.stringify(manifest.metrics)) },
     ]);

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
-import { decodeImage } from "../../lambdas/compileOnnx/decode";
+import { decodeImage } from "../../lambdas/shared/decode";
 import { compileOnnx } from "../../lambdas/compileOnnx/handler";
 import { MemoryObjectStore, recordingLog } from "../fakes/memoryPorts";
 import { gradientJpeg } from "./images";

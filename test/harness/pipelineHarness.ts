@@ -62,7 +62,7 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
       scoreThreshold: 0.3,
       sourceUri: "s3://qi-test-lake/code/training-0123456789abcdef.tar.gz",
     },
-    evaluation: { minMap50_95: 0.3 },
+    evaluation: { minMap50_95: 0.3, maxRegression: 0.02 },
     registry: { modelPackageGroupName: "qi-dev-scratch-detector", approvalStatus: "Approved" },
     compilation: { target: "jetson_xavier", pollIntervalSeconds: 30, maxPolls: 10 },
     deploy: {

@@ -6,7 +6,7 @@ import * as ort from "onnxruntime-node";
 import { Jimp } from "jimp";
 import { goldenOutputsSchema } from "../../contracts/goldenOutputs";
 import { compareOutputs } from "../../lib/outputComparison";
-import { decodeImage } from "../../lambdas/compileOnnx/decode";
+import { decodeImage } from "../../lambdas/shared/decode";
 import { compileOnnx, CompileOnnxEvent } from "../../lambdas/compileOnnx/handler";
 import { Letterboxer } from "../../lib/letterbox";
 import { MemoryObjectStore, recordingLog } from "../fakes/memoryPorts";

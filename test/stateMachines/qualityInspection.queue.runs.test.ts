@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as ort from "onnxruntime-node";
+import { decodeImage } from "../../lambdas/shared/decode";
 import { evaluateModel } from "../../lambdas/evaluateModel/handler";
 import { queueKey } from "../../lib/runQueue";
 import { onTrigger } from "../../lambdas/startPipeline/handler";
@@ -34,7 +36,7 @@ async function seedPackage(world: World, registeredAs: "Approved" | "PendingManu
       minMap50_95: 0.3,
       approvalStatus: "PendingManualApproval",
     },
-    { objects: world.objects, log: recordingLog() },
+    { objects: world.objects, log: recordingLog(), ort, decodeImage },
   );
   const validation = [...world.objects.objects.keys()].filter((key) => key.startsWith("images/")).slice(0, 4);
   const lines = validation.map((image, i) =>

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as ort from "onnxruntime-node";
+import { decodeImage } from "../../lambdas/shared/decode";
 import { componentNames, modelComponentVersion } from "../../contracts/modelComponent";
 import { pipelineOutputSchema } from "../../contracts/pipelineInput";
 import { evaluateModel } from "../../lambdas/evaluateModel/handler";
@@ -37,6 +39,8 @@ const DEPLOY_PATH = [
   ...DEPLOY_LOOP,
   STATES.countDeploymentPoll,
   ...DEPLOY_LOOP,
+  // The fleet runs the model now: it becomes the champion the next training run is compared with.
+  STATES.recordChampion,
   STATES.deployed,
 ];
 const onnx = { args: (a: { compilation: { target: string } }) => void (a.compilation.target = "onnx") };
@@ -90,7 +94,7 @@ async function seedPackage(world: World, approval: string, registeredAs: string)
       minMap50_95: 0.3,
       approvalStatus: "PendingManualApproval",
     },
-    { objects: world.objects, log: recordingLog() },
+    { objects: world.objects, log: recordingLog(), ort, decodeImage },
   );
   // The golden images of the model's dataset, which CompileOnnx reads.
   const validation = [...world.objects.objects.keys()].filter((key) => key.startsWith("images/")).slice(0, 4);
