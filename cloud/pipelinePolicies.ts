@@ -105,7 +105,7 @@ export function pipelineFunctionAccess(args: FunctionAccessArgs): Record<Pipelin
     actions: ["sagemaker:BatchGetRecord"],
     resources: [featureGroupArn],
   };
-  const { images, labeling, datasets, models, compiled, components } = DATA_LAKE_PREFIXES;
+  const { images, labeling, datasets, models, compiled, components, deviceResults } = DATA_LAKE_PREFIXES;
   return {
     // Sees whether an earlier run is still going (one run at a time).
     startRun: [
@@ -126,6 +126,8 @@ export function pipelineFunctionAccess(args: FunctionAccessArgs): Record<Pipelin
     // The test split's annotations and images, and the deployed model's files, to compare the two models.
     evaluateModel: [read(models, datasets, images, compiled), write(models)],
     compileOnnx: [read(models, datasets, images), write(compiled)],
+    // Each device's latest result, as the IoT rule stores it.
+    checkFleetResults: [listUnder(deviceResults), read(deviceResults)],
     createModelComponent: [
       // Copies read the source and write the target; Greengrass reads the artifacts with the caller's rights.
       read(models, compiled, components),

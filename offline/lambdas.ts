@@ -1,5 +1,6 @@
 import * as ort from "onnxruntime-node";
 import { buildDataset } from "../lambdas/buildDataset/handler";
+import { checkFleetResults } from "../lambdas/checkFleetResults/handler";
 import { decodeImage } from "../lambdas/shared/decode";
 import { compileOnnx } from "../lambdas/compileOnnx/handler";
 import { createModelComponent } from "../lambdas/createModelComponent/handler";
@@ -35,6 +36,7 @@ export function pipelineLambdas(ports: LambdaPorts): Record<PipelineFunction, Ta
     buildDataset: (event) => buildDataset(event, { objects, labels, log }),
     evaluateModel: (event) => evaluateModel(event, { objects, log, ort, decodeImage }),
     compileOnnx: (event) => compileOnnx(event, { objects, log, ort, decodeImage }),
+    checkFleetResults: (event) => checkFleetResults(event, { objects, log }),
     createModelComponent: (event) => createModelComponent(event, { objects, components, log, sleep }),
   };
 }

@@ -30,6 +30,7 @@ export const STATES = {
   describeDeploymentJob: "DescribeDeploymentJob",
   deploymentDone: "DeploymentDone",
   countDeploymentPoll: "CountDeploymentPoll",
+  checkFleetResults: "CheckFleetResults",
   recordChampion: "RecordChampion",
   deployed: "Deployed",
   modelRejected: "ModelRejected",

@@ -1,3 +1,4 @@
+import { storeDeviceResults } from "../deviceResults";
 import * as path from "node:path";
 import { checkTorch, findPython, TORCH_INSTALL_HINT } from "../../training/python";
 import { startViewer, Viewer } from "../../viewer";
@@ -39,6 +40,7 @@ export async function startServices(run: SeededRun): Promise<LocalServices> {
   );
   const broker = await EmbeddedBroker.start();
   const edgeResults = new EdgeResults(broker, config.edge.topic);
+  const stopDeviceResults = storeDeviceResults(broker, config.edge.topic, stack.objects);
   const thingName = `${namePrefix}-local-device`;
   const training = new LocalTraining({
     objects: stack.objects,
@@ -78,6 +80,7 @@ export async function startServices(run: SeededRun): Promise<LocalServices> {
     await greengrass.close();
     await viewer?.close();
     edgeResults.close();
+    stopDeviceResults();
     await broker.stop();
   };
   return { trainingMode, training, broker, edgeResults, thingName, greengrass, viewer, close };

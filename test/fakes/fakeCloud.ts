@@ -7,6 +7,8 @@ import type { MemoryObjectStore } from "./memoryPorts";
 import { manifestFor } from "../harness/models";
 import { torchvisionModel } from "../harness/onnxModels";
 import { letterboxGeometry } from "../../contracts/modelManifest";
+import { componentArtifactKey } from "../../contracts/modelComponent";
+import { result } from "../harness/viewerMessages";
 
 /**
  * Just enough of SageMaker, Greengrass, IoT and SNS for the state machine's service tasks, acting on the in-memory data
@@ -67,6 +69,8 @@ export interface CloudScenario {
    * default: the two boxes the harness labels images with, so the model is good on every image.
    */
   modelBoxes?: ImageBox[];
+  /** What the fleet's detectors publish once the deployment runs (default: valid results of the new model). */
+  deviceResults?: "new-model" | "old-model" | "invalid" | "none";
   /** CompilationJobStatus of each DescribeCompilationJob; the last one repeats. */
   neoStatuses: string[];
   neoFailureReason?: string;
@@ -384,11 +388,30 @@ export class FakeCloud {
         throw new RequestError("GreengrassV2.ValidationException", `bad version of ${name}`);
     }
     this.deployments.push(request);
+    this.devicesPublish(components);
     return {
       DeploymentId: "4f1e5d3c-deployment",
       IotJobId: "4f1e5d3c-job",
       IotJobArn: `arn:aws:iot:eu-west-1:${ACCOUNT}:job/4f1e5d3c-job`,
     };
+  }
+
+  /**
+   * What the IoT rule stores once the fleet's detectors run the deployed model: each device's latest result, for the
+   * model in the deployed model component's model.json (or what the scenario says instead).
+   */
+  private devicesPublish(components: Record<string, { ComponentVersion: string }>): void {
+    const results = this.scenario.deviceResults ?? "new-model";
+    if (results === "none") return;
+    const [model] = Object.entries(components).filter(([name]) => name.endsWith("Model"));
+    const manifest = this.objects.objects.get(componentArtifactKey(model[0], model[1].ComponentVersion, "model.json"));
+    const modelVersion =
+      results === "old-model" ? "qi-dev-train-older-00000000" : JSON.parse(String(manifest!.body)).version;
+    for (const thingName of ["qi-dev-line-1", "qi-dev-line-2"]) {
+      const message = { ...result("part-1.jpg", [{ score: 0.9, box: [10, 20, 40, 60] }], { thingName }), modelVersion };
+      if (results === "invalid") delete (message as Partial<typeof message>).inference_results;
+      this.objects.put(`device-results/${thingName}.json`, JSON.stringify(message), new Date());
+    }
   }
 
   describeJob(request: Record<string, unknown>) {

@@ -34,6 +34,7 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
       buildDataset: fn("build-dataset"),
       evaluateModel: fn("evaluate-model"),
       compileOnnx: fn("compile-onnx"),
+      checkFleetResults: fn("check-fleet-results"),
       createModelComponent: fn("create-model-component"),
     },
     alertsTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:qi-dev-alerts`,

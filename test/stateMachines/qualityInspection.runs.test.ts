@@ -40,6 +40,7 @@ const DEPLOY_PATH = [
   STATES.countDeploymentPoll,
   ...DEPLOY_LOOP,
   // The fleet runs the model now: it becomes the champion the next training run is compared with.
+  STATES.checkFleetResults,
   STATES.recordChampion,
   STATES.deployed,
 ];
