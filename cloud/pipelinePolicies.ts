@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
+import { CHAMPION_KEY } from "../lib/models";
 import type { PipelineFunction } from "../stateMachines/functions";
 import { AccountScope, arnIn, objectsUnder, PolicyStatement } from "./iam";
 
@@ -150,7 +151,7 @@ export function pipelineFunctionAccess(args: FunctionAccessArgs): Record<Pipelin
     actions: ["sagemaker:BatchGetRecord"],
     resources: [featureGroupArn],
   };
-  const { images, labeling, datasets, models, compiled, components, pending } = DATA_LAKE_PREFIXES;
+  const { images, labeling, datasets, models, compiled, components, pending, deviceResults } = DATA_LAKE_PREFIXES;
   // DeleteObjects needs s3:DeleteObject on each key.
   const deletePending: PolicyStatement = {
     sid: "ClearPendingImages",
@@ -176,8 +177,11 @@ export function pipelineFunctionAccess(args: FunctionAccessArgs): Record<Pipelin
       { sid: "WriteLabels", actions: ["sagemaker:PutRecord"], resources: [featureGroupArn] },
     ],
     buildDataset: [listUnder(images), write(datasets), lookUpLabels],
-    evaluateModel: [read(models), write(models)],
+    // The test split's annotations and images, and the deployed model's files, to compare the two models.
+    evaluateModel: [read(models, datasets, images, compiled), write(models)],
     compileOnnx: [read(models, datasets, images), write(compiled)],
+    // Each device's latest result, as the IoT rule stores it.
+    checkFleetResults: [listUnder(deviceResults), read(deviceResults)],
     createModelComponent: [
       // Copies read the source and write the target; Greengrass reads the artifacts with the caller's rights.
       read(models, compiled, components),
@@ -212,9 +216,37 @@ function componentVersionStatements(args: FunctionAccessArgs): PolicyStatement[]
   ];
 }
 
-/** The trigger starter: it starts runs of the one state machine. */
-export function starterStatements(stateMachineArn: pulumi.Input<string>): PolicyStatement[] {
-  return [{ sid: "StartRuns", actions: ["states:StartExecution"], resources: [stateMachineArn] }];
+export interface StarterAccessArgs {
+  stateMachineArn: pulumi.Input<string>;
+  /** `arn:…:execution:<machine name>:*`: the executions whose history it reads. */
+  executionsArn: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  alertsTopicArn: pulumi.Input<string>;
+}
+
+/**
+ * The trigger starter: it starts runs of the one state machine, and when a run ends it alerts for a run that could
+ * not, and starts the run queue's oldest run.
+ */
+export function starterStatements(args: StarterAccessArgs): PolicyStatement[] {
+  const { bucketArn } = args;
+  return [
+    { sid: "StartRuns", actions: ["states:StartExecution"], resources: [args.stateMachineArn] },
+    { sid: "ListRunningRuns", actions: ["states:ListExecutions"], resources: [args.stateMachineArn] },
+    { sid: "ReadRunHistory", actions: ["states:GetExecutionHistory"], resources: [args.executionsArn] },
+    {
+      sid: "ListRunQueue",
+      actions: ["s3:ListBucket"],
+      resources: [bucketArn],
+      conditions: { StringLike: { "s3:prefix": [`${DATA_LAKE_PREFIXES.runQueue}*`] } },
+    },
+    {
+      sid: "TakeFromRunQueue",
+      actions: ["s3:GetObject", "s3:DeleteObject"],
+      resources: [objectsUnder(bucketArn, DATA_LAKE_PREFIXES.runQueue)],
+    },
+    { sid: "AlertRunsEndedBadly", actions: ["sns:Publish"], resources: [args.alertsTopicArn] },
+  ];
 }
 
 /**
@@ -328,6 +360,16 @@ export function stateMachineStatements(args: StateMachineAccessArgs): PolicyStat
     },
     ...fleetDeploymentStatements(args),
     { sid: "NotifyFailures", actions: ["sns:Publish"], resources: [args.alertsTopicArn] },
+    {
+      sid: "QueueRuns",
+      actions: ["s3:PutObject"],
+      resources: [objectsUnder(args.bucketArn, DATA_LAKE_PREFIXES.runQueue)],
+    },
+    {
+      sid: "RecordChampion",
+      actions: ["s3:PutObject"],
+      resources: [pulumi.interpolate`${args.bucketArn}/${CHAMPION_KEY}`],
+    },
     ...stateMachineTelemetryStatements(),
   ];
 }

@@ -32,7 +32,12 @@ export class DataLake extends pulumi.ComponentResource {
     const { forceDestroy, noncurrentVersionDays, tmpExpirationDays, browserReadOrigins } = args;
 
     // The bucket name is generated (globally unique); everything else finds it through the stack output.
-    const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy }, { parent: this });
+    // A bucket that destroy may not empty is left behind by destroy instead of failing it (docs/operations.md).
+    const bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { forceDestroy },
+      { parent: this, retainOnDelete: !forceDestroy },
+    );
 
     // Versioning keeps every label and model artifact recoverable after an overwrite or delete.
     new aws.s3.BucketVersioning(

@@ -7,6 +7,7 @@ import { partitionOf } from "../lib/deepLearningContainers";
 import { coreDevicePolicyStatements, tokenExchangeStatements } from "../cloud/edgePolicies";
 import type { CoreDevice, EdgeArtifact } from "../cloud/fleet";
 import { policyDocument, serviceTrustPolicy } from "../cloud/iam";
+import { DeviceResultsRule } from "./deviceResultsRule";
 
 export interface EdgeFleetArgs {
   namePrefix: string;
@@ -89,6 +90,7 @@ export class EdgeFleet extends pulumi.ComponentResource {
     this.iotCredentialsEndpoint = endpoint("iot:CredentialProvider");
 
     const { version, artifactUri, recipeObject } = this.inferenceComponent(name, args);
+    new DeviceResultsRule(name, args, parent);
 
     this.thingGroupName = thingGroup.name;
     this.thingGroupArn = thingGroup.arn;

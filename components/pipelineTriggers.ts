@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions, SplitComponentOptions } from "../cloud/formerParent";
+import { AccountScope, arnIn } from "../cloud/iam";
 import { starterStatements } from "../cloud/pipelinePolicies";
 import { functionName, functionSlug, STARTER_FUNCTION } from "../stateMachines/functions";
 import { PipelineFunction } from "./pipelineFunction";
@@ -8,6 +9,14 @@ import { PipelineFunction } from "./pipelineFunction";
 export interface PipelineTriggersArgs {
   namePrefix: string;
   stateMachineArn: pulumi.Input<string>;
+  stateMachineName: string;
+  /** The stack's partition, region and account, for the ARNs of the state machine's executions. */
+  scope: AccountScope;
+  /** The run queue lives in the data lake. */
+  bucketName: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  /** Runs that end badly without their own failure notice are announced here. */
+  alertsTopicArn: pulumi.Input<string>;
   /** EventBridge schedule of the periodic training run; null: no schedule. */
   scheduleExpression: string | null;
   /** Approving a model package of this group starts a deploy run. */
@@ -34,8 +43,18 @@ export class PipelineTriggers extends pulumi.ComponentResource {
       {
         functionName: functionName(namePrefix, "startPipeline"),
         ...STARTER_FUNCTION,
-        statements: starterStatements(stateMachineArn),
-        environment: { STATE_MACHINE_ARN: stateMachineArn },
+        statements: starterStatements({
+          stateMachineArn,
+          executionsArn: arnIn(args.scope, "states", `execution:${args.stateMachineName}:*`),
+          bucketArn: args.bucketArn,
+          alertsTopicArn: args.alertsTopicArn,
+        }),
+        environment: {
+          STATE_MACHINE_ARN: stateMachineArn,
+          NAME_PREFIX: namePrefix,
+          BUCKET_NAME: args.bucketName,
+          ALERTS_TOPIC_ARN: args.alertsTopicArn,
+        },
         accountId: args.accountId,
         logRetentionDays: args.logRetentionDays,
       },
@@ -80,6 +99,16 @@ export class PipelineTriggers extends pulumi.ComponentResource {
         source: ["aws.sagemaker"],
         "detail-type": ["SageMaker Model Package State Change"],
         detail: { ModelPackageGroupName: [args.modelPackageGroupName], ModelApprovalStatus: ["Approved"] },
+      }),
+    });
+    // Every run's end: an alert for one that ended badly without its own failure notice (aborted, timed out, failed
+    // outside a Catch or inside NotifyFailure), and the start of the oldest queued run.
+    trigger("run-ended", {
+      description: "Alerts for runs that end badly without a failure notice; starts the oldest queued run",
+      eventPattern: pulumi.jsonStringify({
+        source: ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        detail: { stateMachineArn: [stateMachineArn], status: ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"] },
       }),
     });
 

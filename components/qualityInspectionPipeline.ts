@@ -143,6 +143,11 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
       {
         namePrefix,
         stateMachineArn: stateMachine.stateMachineArn,
+        stateMachineName,
+        scope,
+        bucketName: args.dataLake.bucketName,
+        bucketArn: args.dataLake.bucketArn,
+        alertsTopicArn: topic.arn,
         scheduleExpression: args.schedule.expression,
         modelPackageGroupName: args.registry.modelPackageGroupName,
         accountId,

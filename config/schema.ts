@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SplitFractions, splitFractionsText } from "../contracts/dataset";
 import { mqttTopicSchema } from "../contracts/inferenceMessages";
 import { NEO_TARGET_DEVICES, NeoTargetDevice } from "./neoTargets";
 import { AWS_REGION, THING_NAME } from "../contracts/awsNames";
@@ -59,6 +60,7 @@ export const configFields = {
   ),
   "qualityinspection:training.epochs": field("be a whole number from 1 to 1000", wholeNumber(1, 1000)),
   "qualityinspection:evaluation.minMap50_95": field("be a number from 0 to 1 (for example 0.4)", decimal(0, 1)),
+  "qualityinspection:evaluation.maxRegression": field("be a number from 0 to 1 (for example 0.02)", decimal(0, 1)),
   "qualityinspection:registry.approvalStatus": field(
     "be Approved or PendingManualApproval",
     z.enum(["Approved", "PendingManualApproval"]),
@@ -95,6 +97,10 @@ export const configFields = {
   "qualityinspection:trigger.newImagesMaxWaitMinutes": field(
     "be a whole number of minutes from 5 to 43200 (30 days)",
     wholeNumber(5, 43_200),
+  ),
+  "qualityinspection:dataset.fractions": field(
+    "be three fractions train,validation,test that add up to 1, such as 0.8,0.1,0.1",
+    splitFractionsText("dataset.fractions"),
   ),
   "qualityinspection:training.batchSize": field("be a whole number from 1 to 256", wholeNumber(1, 256)),
   "qualityinspection:training.imageSize": field("be a whole number of pixels from 64 to 1280", wholeNumber(64, 1280)),
@@ -194,7 +200,8 @@ export interface StackConfig {
     /** The score threshold written into model.json; `auto` lets training pick the best F1 on validation. */
     scoreThreshold: number | "auto";
   };
-  evaluation: { minMap50_95: number };
+  /** `maxRegression`: how much worse on the test split than the deployed model a new one may be. */
+  evaluation: { minMap50_95: number; maxRegression: number };
   registry: { modelPackageGroupName: string; approvalStatus: "Approved" | "PendingManualApproval" };
   labeling: {
     maxImagesPerJob: number;
@@ -208,7 +215,8 @@ export interface StackConfig {
     /** The labeling app's batch: a run fails when no one labels for `heartbeatSeconds`, or after `timeoutSeconds`. */
     builtin: { heartbeatSeconds: number; timeoutSeconds: number };
   };
-  dataset: { minImages: number; minBoxes: number };
+  /** `fractions`: how BuildDataset splits the labeled images (by a hash of each image id). */
+  dataset: { minImages: number; minBoxes: number; fractions: SplitFractions };
   /** The new-images trigger: a run once `minImages` are pending or the oldest has waited `maxWaitMinutes`. */
   newImagesTrigger: { enabled: boolean; minImages: number; maxWaitMinutes: number };
   compilation: { target: "onnx" | NeoTargetDevice; pollIntervalSeconds: number; maxPolls: number };
@@ -394,7 +402,10 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
       seed: k("qualityinspection:training.seed"),
       scoreThreshold: k("qualityinspection:training.scoreThreshold"),
     },
-    evaluation: { minMap50_95: k("qualityinspection:evaluation.minMap50_95") },
+    evaluation: {
+      minMap50_95: k("qualityinspection:evaluation.minMap50_95"),
+      maxRegression: k("qualityinspection:evaluation.maxRegression"),
+    },
     registry: {
       modelPackageGroupName: `${namePrefix}-scratch-detector`,
       approvalStatus: k("qualityinspection:registry.approvalStatus"),
@@ -413,6 +424,7 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
     dataset: {
       minImages: k("qualityinspection:dataset.minImages"),
       minBoxes: k("qualityinspection:dataset.minBoxes"),
+      fractions: k("qualityinspection:dataset.fractions"),
     },
     newImagesTrigger: {
       enabled: k("qualityinspection:trigger.newImages"),

@@ -31,6 +31,10 @@ export const DATA_LAKE_PREFIXES = {
   results: "results/",
   /** Records Firehose could not deliver under `results/` (bad JSON, no partition keys), kept for a person to read. */
   resultsUndelivered: "results-undelivered/",
+  /** Triggered runs that found the pipeline busy, one JSON record each, started when the busy run ends. */
+  runQueue: "run-queue/",
+  /** Each device's latest detector result, `<thing name>.json`, as an IoT rule stores it from the results topic. */
+  deviceResults: "device-results/",
   /** Scratch space; objects expire after `dataLake.tmpExpirationDays`. */
   tmp: "tmp/",
 } as const;

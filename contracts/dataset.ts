@@ -39,6 +39,17 @@ export type SplitFractions = z.infer<typeof splitFractionsSchema>;
 
 export const DEFAULT_SPLIT_FRACTIONS: SplitFractions = { train: 0.8, validation: 0.1, test: 0.1 };
 
+/** Fractions written as `train,validation,test` (`0.8,0.1,0.1`); `what` names the option or key in messages. */
+export const splitFractionsText = (what: string) =>
+  z
+    .string()
+    .transform((s) => s.split(",").map(Number))
+    .refine((f) => f.length === 3 && f.every((x) => Number.isFinite(x) && x >= 0), {
+      message: `${what} must be three numbers train,validation,test (e.g. 0.8,0.1,0.1)`,
+    })
+    .transform(([train, validation, test]): SplitFractions => ({ train, validation, test }))
+    .refine((f) => Math.abs(f.train + f.validation + f.test - 1) < 1e-9, `${what} must add up to 1`);
+
 /**
  * How a dataset's images were split. `image-id-hash`: each image by `splitOf` (the pipeline's split: stable as the
  * data grows). `stratified`: by `stratifiedSplit` with this seed, so each split holds the same share of images with

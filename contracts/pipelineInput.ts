@@ -58,8 +58,10 @@ export type PipelineInputFields = z.input<typeof trainInputSchema> | z.input<typ
  * - `rejected`: the model missed the quality gate (or the package was rejected); it is registered as Rejected.
  * - `awaiting-approval`: registered as PendingManualApproval; approving it in the registry starts a deploy run.
  * - `skipped`: an approval event for a package its training run had already approved and deployed itself.
+ * - `queued`: a scheduled or approval-triggered run found another run going; it is queued in the data lake
+ *   (`run-queue/`) and started again when that run ends.
  */
-export const PIPELINE_OUTCOMES = ["deployed", "rejected", "awaiting-approval", "skipped"] as const;
+export const PIPELINE_OUTCOMES = ["deployed", "rejected", "awaiting-approval", "skipped", "queued"] as const;
 export type PipelineOutcome = (typeof PIPELINE_OUTCOMES)[number];
 
 /** The parts of a run's output every outcome has; each stage adds its own section (see docs/contracts.md). */

@@ -15,6 +15,7 @@ export const ERROR_NAMES = {
   optimisedModelMismatch: "OptimisedModelMismatchError",
   componentNotReady: "ComponentNotReadyError",
   componentFailed: "ComponentFailedError",
+  fleetResultsMissing: "FleetResultsMissingError",
 } as const;
 export type ErrorName = (typeof ERROR_NAMES)[keyof typeof ERROR_NAMES];
 
@@ -79,4 +80,9 @@ export class ComponentNotReadyError extends Error {
 
 export class ComponentFailedError extends Error {
   override readonly name = ERROR_NAMES.componentFailed;
+}
+
+/** Devices the deployment reached have not yet published a valid result with the new model; the state machine retries. */
+export class FleetResultsMissingError extends Error {
+  override readonly name = ERROR_NAMES.fleetResultsMissing;
 }

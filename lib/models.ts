@@ -1,6 +1,22 @@
+import { z } from "zod";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import { MODEL_MANIFEST_FILE, ModelManifest, modelManifestSchema } from "../contracts/modelManifest";
 import { ModelArtifactError } from "./errors";
+
+/**
+ * The model the fleet runs: written by the run that deployed it (RecordChampion, after the deployment succeeded), read
+ * by the next training run's EvaluateModel, which compares its new model with this one on the same test split.
+ */
+export const CHAMPION_KEY = `${DATA_LAKE_PREFIXES.models}champion.json`;
+export const championSchema = z.object({
+  modelVersion: z.string().min(1),
+  packageArn: z.string().min(1),
+  /** The ONNX file and model.json that shipped. */
+  modelKey: z.string().min(1),
+  manifestKey: z.string().min(1),
+  deployedBy: z.string().min(1),
+});
+export type Champion = z.infer<typeof championSchema>;
 
 /** Where the pipeline keeps the files of one trained model (training job), next to SageMaker's `output/`. */
 export function modelKeys(trainingJobName: string) {

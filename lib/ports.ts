@@ -80,6 +80,17 @@ export interface RunningExecutions {
   list(stateMachineArn: string): Promise<RunningExecution[]>;
 }
 
+/** What an ended execution of the pipeline did. */
+export interface RunHistory {
+  /** Whether the run's failure notice (NotifyFailure) reached the alerts topic. */
+  notified(executionArn: string): Promise<boolean>;
+}
+
+/** The alerts topic the people who run the pipeline subscribe to. */
+export interface Alerts {
+  publish(subject: string, message: string): Promise<void>;
+}
+
 /** Structured logging (Powertools in AWS); `extra` becomes fields of the log line. */
 export interface Log {
   debug(message: string, extra?: Record<string, unknown>): void;

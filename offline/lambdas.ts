@@ -1,6 +1,7 @@
 import * as ort from "onnxruntime-node";
 import { buildDataset } from "../lambdas/buildDataset/handler";
-import { decodeImage } from "../lambdas/compileOnnx/decode";
+import { checkFleetResults } from "../lambdas/checkFleetResults/handler";
+import { decodeImage } from "../lambdas/shared/decode";
 import { compileOnnx } from "../lambdas/compileOnnx/handler";
 import { createModelComponent } from "../lambdas/createModelComponent/handler";
 import { evaluateModel } from "../lambdas/evaluateModel/handler";
@@ -33,8 +34,9 @@ export function pipelineLambdas(ports: LambdaPorts): Record<PipelineFunction, Ta
     prepareLabelingJob: (event) => prepareLabelingJob(event, { objects, log }),
     ingestLabels: (event) => ingestLabels(event, { objects, labels, log, sleep }),
     buildDataset: (event) => buildDataset(event, { objects, labels, log }),
-    evaluateModel: (event) => evaluateModel(event, { objects, log }),
+    evaluateModel: (event) => evaluateModel(event, { objects, log, ort, decodeImage }),
     compileOnnx: (event) => compileOnnx(event, { objects, log, ort, decodeImage }),
+    checkFleetResults: (event) => checkFleetResults(event, { objects, log }),
     createModelComponent: (event) => createModelComponent(event, { objects, components, log, sleep }),
   };
 }

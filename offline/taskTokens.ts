@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import type { ObjectStore, TaskCallbacks } from "../lib/ports";
-import { parseRequest, ServiceError } from "./serviceError";
+import { writeRequestedObject } from "./s3Integration";
+import { ServiceError } from "./serviceError";
 
 interface Waiting {
   resolve(output: unknown): void;
@@ -94,21 +94,10 @@ export function putObjectAndWait(
   written: (key: string, body: string) => void | Promise<void> = () => {},
 ): (input: unknown) => Promise<unknown> {
   return async (input) => {
-    const request = parseRequest(putObjectSchema, input, "S3.InvalidRequest", "PutObject");
-    if (request.Bucket !== objects.bucket) {
-      throw new ServiceError("S3.NoSuchBucket", `PutObject: the local data lake is ${objects.bucket}`);
-    }
-    const body = typeof request.Body === "string" ? request.Body : JSON.stringify(request.Body);
+    // Waiting starts before the write: an app that answers at once finds the token.
     const waiting = tokens.waitFor(task.token, task.heartbeatSeconds);
-    await objects.write(request.Key, body, request.ContentType ?? "application/octet-stream");
-    await written(request.Key, body);
+    const { key, body } = await writeRequestedObject(objects, input);
+    await written(key, body);
     return waiting;
   };
 }
-
-const putObjectSchema = z.looseObject({
-  Bucket: z.string().min(1),
-  Key: z.string().min(1),
-  Body: z.unknown(),
-  ContentType: z.string().optional(),
-});

@@ -63,6 +63,7 @@ export type ChoiceCondition =
       | { NumericGreaterThan: number }
       | { NumericGreaterThanEquals: number }
       | { IsPresent: boolean }
+      | { IsNull: boolean }
     ));
 
 export interface ChoiceState {

@@ -23,6 +23,8 @@ export const report = (outcome: PipelineOutcome): PassState => ({
   End: true,
 });
 
+/** A Task's definition; `Catch` holds only catchers for specific errors, which go before the one every Task has. */
+type TaskDefinition = Omit<TaskState, "Type" | "Catch"> & { Catch?: Catcher[] };
 type LambdaDefinition = { Parameters: Record<string, Json>; ResultPath?: string; Next: string; Retry?: Retrier[] };
 /** A Task that handles its own errors: only the failure notice, which cannot notify about itself. */
 type SelfCatchingTask = TaskState & { Catch: [Catcher, ...Catcher[]] };
@@ -35,7 +37,7 @@ export interface StageBuilder {
    * A Task with its timeout, retries and the Catch every Task has: the error goes to `catchInto`, a failure Pass
    * state describes it, the run notifies and fails.
    */
-  task(name: string, definition: Omit<TaskState, "Type" | "Catch">, catchInto?: string): void;
+  task(name: string, definition: TaskDefinition, catchInto?: string): void;
   /** A Task that invokes one of the pipeline's functions, waiting a minute longer than the function may run. */
   lambda(name: string, fn: PipelineFunction, definition: LambdaDefinition, catchInto?: string): void;
   /**
@@ -116,13 +118,14 @@ function stageBuilder(
     });
   }
 
-  function task(name: string, definition: Omit<TaskState, "Type" | "Catch">, catchInto = "$.caught"): void {
+  function task(name: string, { Catch: specific = [], ...definition }: TaskDefinition, catchInto = "$.caught"): void {
     if (!tasks.includes(name)) throw new Error(`stage "${stage.name}" builds Task ${name}, which it does not declare`);
     put(name, {
       Type: "Task",
       ...definition,
       // ResultPath "$" is spelled by omission: Step Functions' default, and what aws-local-stepfunctions understands.
       Catch: [
+        ...specific,
         {
           ErrorEquals: ["States.ALL"],
           ...(catchInto === "$" ? {} : { ResultPath: catchInto }),

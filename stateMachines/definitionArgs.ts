@@ -31,7 +31,7 @@ export interface PipelineDefinitionArgs {
     /** `s3://…/code/….tar.gz` with train.py (the SageMaker framework container's submit directory). */
     sourceUri: string;
   };
-  evaluation: { minMap50_95: number };
+  evaluation: StackConfig["evaluation"];
   registry: { modelPackageGroupName: string; approvalStatus: "Approved" | "PendingManualApproval" };
   compilation: { target: string; pollIntervalSeconds: number; maxPolls: number };
   deploy: {

@@ -48,6 +48,12 @@ export const PIPELINE_FUNCTIONS = {
     ephemeralStorageMb: 2048,
     description: "Optimises an ONNX model and checks it on golden images",
   },
+  checkFleetResults: {
+    entry: "checkFleetResults",
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    description: "Checks that the deployed devices publish valid results with the new model",
+  },
   createModelComponent: {
     entry: "createModelComponent",
     timeoutSeconds: 300,

@@ -40,6 +40,23 @@ const SAGEMAKER_LIMIT_RETRY: Retrier = {
   JitterStrategy: "FULL",
 };
 export const SAGEMAKER_RETRY = [SAGEMAKER_THROTTLING_RETRY, SAGEMAKER_LIMIT_RETRY];
+/**
+ * For the creates of labeling and training jobs: only errors that say the call did nothing. The optimised `.sync`
+ * integrations report every other API error (a validation error among them) as AmazonSageMakerException, and
+ * retrying a create that may have succeeded only meets ResourceInUse (which the Task catches to follow its job).
+ */
+const SAGEMAKER_SERVICE_RETRY: Retrier = {
+  ErrorEquals: [
+    "SageMaker.ThrottlingException",
+    "SageMaker.InternalFailureException",
+    "SageMaker.ServiceUnavailableException",
+  ],
+  IntervalSeconds: 15,
+  MaxAttempts: 4,
+  BackoffRate: 2,
+  JitterStrategy: "FULL",
+};
+export const SAGEMAKER_CREATE_RETRY = [SAGEMAKER_SERVICE_RETRY, SAGEMAKER_LIMIT_RETRY];
 export const GREENGRASS_RETRY: Retrier = {
   ErrorEquals: [
     "GreengrassV2.ThrottlingException",

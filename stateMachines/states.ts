@@ -2,6 +2,8 @@
 export const STATES = {
   startRun: "StartRun",
   chooseMode: "ChooseMode",
+  queueRun: "QueueRun",
+  runQueued: "RunQueued",
   findUnlabeledImages: "FindUnlabeledImages",
   anythingToLabel: "AnythingToLabel",
   prepareLabelingJob: "PrepareLabelingJob",
@@ -28,6 +30,8 @@ export const STATES = {
   describeDeploymentJob: "DescribeDeploymentJob",
   deploymentDone: "DeploymentDone",
   countDeploymentPoll: "CountDeploymentPoll",
+  checkFleetResults: "CheckFleetResults",
+  recordChampion: "RecordChampion",
   deployed: "Deployed",
   modelRejected: "ModelRejected",
   awaitingApproval: "AwaitingApproval",

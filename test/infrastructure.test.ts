@@ -141,6 +141,10 @@ for (const stack of STACKS) {
       it(`is ${stack === "dev" ? "" : "not "}force-destroyed with the stack`, () => {
         expect(run.one("aws:s3/bucket:Bucket").inputs.forceDestroy).to.equal(stack === "dev");
       });
+
+      it(`is ${stack === "dev" ? "deleted" : "kept (retainOnDelete), not failed on,"} by pulumi destroy`, () => {
+        expect(run.one("aws:s3/bucket:Bucket").retainOnDelete).to.equal(stack === "prod");
+      });
     });
 
     describe("the label store", () => {

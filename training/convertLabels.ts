@@ -12,6 +12,7 @@ import {
   SPLITS,
   stratifiedSplit,
   toDatasetRecord,
+  splitFractionsText,
 } from "../contracts/dataset";
 import { imageIdFromKey, LabelRecord, labelRecordSchema } from "../contracts/labelRecord";
 
@@ -355,14 +356,7 @@ export const conversionFlagsSchema = z.object({
     .string()
     .transform((s) => s.split(",").map((c) => c.trim()))
     .refine((c) => c.every((name) => name.length > 0), "--classes must be comma-separated non-empty names"),
-  fractions: z
-    .string()
-    .transform((s) => s.split(",").map(Number))
-    .refine((f) => f.length === 3 && f.every((x) => Number.isFinite(x) && x >= 0), {
-      message: "--fractions must be three numbers train,validation,test (e.g. 0.8,0.1,0.1)",
-    })
-    .transform(([train, validation, test]) => ({ train, validation, test }))
-    .refine((f) => Math.abs(f.train + f.validation + f.test - 1) < 1e-9, "--fractions must add up to 1"),
+  fractions: splitFractionsText("--fractions"),
   split: z.enum(["image-id-hash", "stratified"], "--split must be image-id-hash or stratified"),
   seed: z.string().regex(/^\d+$/, "--seed must be a whole number >= 0").transform(Number),
 });

@@ -86,8 +86,8 @@ export class EdgeApp {
   private readonly drops: DropNotices;
 
   private constructor(
-    private readonly config: EdgeConfig,
-    private readonly detector: Detector,
+    readonly config: EdgeConfig,
+    readonly detector: Detector,
     private readonly outbox: Outbox<MqttMeta>,
     private readonly transport: Transport,
     private readonly log: Log,

@@ -4,6 +4,7 @@ import { EdgeApp, EXIT_BAD_CONFIG, EXIT_FAILED } from "./app";
 import { EdgeConfigError, EdgeConfigField, edgeConfigFields, envNameOf, parseEdgeConfig } from "./config";
 import { consoleLog } from "./log";
 import { requireDeclaredRuntime } from "../../lib/runtime";
+import { checkGoldenOutputs } from "./goldenCheck";
 import { ModelError } from "./model";
 
 /** The command line: one flag per config field (each also settable as QI_EDGE_<FIELD>), plus --check. */
@@ -45,8 +46,12 @@ export async function main(argv: string[]): Promise<number> {
       await app.close();
       return EXIT_BAD_CONFIG;
     }
-    consoleLog.info(`ok: ${app.summary()}`);
-    await app.close();
+    const summary = app.summary();
+    const golden = await checkGoldenOutputs(app.detector, app.config.model).finally(() => app.close());
+    for (const problem of golden.problems) consoleLog.error(problem);
+    if (golden.problems.length > 0) return EXIT_FAILED;
+    const diff = golden.checked > 0 ? ` (largest difference ${golden.maxAbsDiff.toPrecision(2)})` : "";
+    consoleLog.info(`ok: ${summary} · golden images: ${golden.checked} match${diff}`);
     return 0;
   }
 

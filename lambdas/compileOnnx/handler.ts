@@ -5,14 +5,16 @@ import type { InferenceSession } from "onnxruntime-node";
 import { z } from "zod";
 import { datasetRecordSchema, Split } from "../../contracts/dataset";
 import type { ModelManifest } from "../../contracts/modelManifest";
+import { GOLDEN_OUTPUTS_FILE, goldenImageFile, GoldenOutputs } from "../../contracts/goldenOutputs";
 import { ModelArtifactError, OptimisedModelMismatchError } from "../../lib/errors";
 import { datasetKeys } from "../shared/datasets";
 import { parseEvent } from "../shared/events";
 import { parseJson } from "../shared/json";
 import { compiledKeys, parseModelManifest } from "../../lib/models";
 import type { Log, ObjectStore } from "../../lib/ports";
+import { s3Uri } from "../../lib/s3Uri";
 import { lines, readAll } from "../../lib/streams";
-import { compareOutputs, OutputTensor } from "./compare";
+import { compareOutputs, OutputTensor } from "../../lib/outputComparison";
 import { Bitmap, Letterboxer } from "../../lib/letterbox";
 
 export const compileOnnxEventSchema = z.object({
@@ -25,6 +27,13 @@ export const compileOnnxEventSchema = z.object({
   tolerance: z
     .object({ absolute: z.number().min(0), relative: z.number().min(0) })
     .default({ absolute: 1e-3, relative: 1e-3 }),
+  /**
+   * How far the device's outputs may be from these: its JPEG decoder and CPU differ from this function's, so a box may
+   * move a pixel or two and a score by a few hundredths.
+   */
+  deviceTolerance: z
+    .object({ absolute: z.number().min(0), relative: z.number().min(0) })
+    .default({ absolute: 0.05, relative: 0.02 }),
 });
 export type CompileOnnxEvent = z.input<typeof compileOnnxEventSchema>;
 
@@ -97,13 +106,43 @@ async function goldenImageKeys(objects: ObjectStore, datasetId: string, count: n
 }
 
 /**
+ * The golden images and what the shipped model computed on them (`golden.json`), for the device to check again with
+ * its own decoder and CPU before it runs the model (contracts/goldenOutputs.ts). Returns their URIs.
+ */
+async function writeGoldenOutputs(
+  objects: ObjectStore,
+  folder: string,
+  modelVersion: string,
+  golden: { key: string; bytes: Buffer; outputs: Record<string, OutputTensor> }[],
+  tolerance: GoldenOutputs["tolerance"],
+): Promise<string[]> {
+  const images: GoldenOutputs["images"] = [];
+  const keys: string[] = [];
+  for (const [index, { key, bytes, outputs }] of golden.entries()) {
+    const file = goldenImageFile(index, key);
+    await objects.write(`${folder}${file}`, bytes, "application/octet-stream");
+    keys.push(`${folder}${file}`);
+    const tensors = Object.entries(outputs).map(([name, t]) => [
+      name,
+      { dims: [...t.dims], data: Array.from(t.data, Number) },
+    ]);
+    images.push({ file, source: key, outputs: Object.fromEntries(tensors) });
+  }
+  const document: GoldenOutputs = { schemaVersion: 1, modelVersion, tolerance, images };
+  await objects.write(`${folder}${GOLDEN_OUTPUTS_FILE}`, JSON.stringify(document), "application/json");
+  return [GOLDEN_OUTPUTS_FILE, ...keys.map((k) => k.slice(folder.length))].map((k) =>
+    s3Uri(objects.bucket, `${folder}${k}`),
+  );
+}
+
+/**
  * Optimises an ONNX model with onnxruntime (graph optimisation level "extended"), then runs the original and the optimised
  * model on golden images and fails unless every output agrees within the tolerance. Writes the optimised model and its
  * model.json to `compiled/<model version>/`.
  */
 export async function compileOnnx(event: unknown, deps: CompileOnnxDeps): Promise<CompileOnnxResult> {
   const { objects, log, ort } = deps;
-  const { modelKey, manifestKey, modelVersion, datasetId, goldenImages, tolerance } = parseEvent(
+  const { modelKey, manifestKey, modelVersion, datasetId, goldenImages, tolerance, deviceTolerance } = parseEvent(
     compileOnnxEventSchema,
     event,
   );
@@ -126,16 +165,16 @@ export async function compileOnnx(event: unknown, deps: CompileOnnxDeps): Promis
     const keys = await goldenImageKeys(objects, datasetId, goldenImages);
     const letterboxer = new Letterboxer(manifest.input);
     let maxAbsDiff = 0;
+    const golden: { key: string; bytes: Buffer; outputs: Record<string, OutputTensor> }[] = [];
     try {
       for (const key of keys) {
-        const image = await deps.decodeImage(await readAll(await objects.read(key)));
+        const bytes = await readAll(await objects.read(key));
+        const image = await deps.decodeImage(bytes);
         // The device's own preprocessing, so the golden images reach both models as they reach the fleet.
         const input = letterboxer.apply(image).tensor;
-        const comparison = compareOutputs(
-          await run(originalSession, ort, manifest, input),
-          await run(optimisedSession, ort, manifest, input),
-          tolerance,
-        );
+        const outputs = await run(optimisedSession, ort, manifest, input);
+        golden.push({ key, bytes, outputs });
+        const comparison = compareOutputs(await run(originalSession, ort, manifest, input), outputs, tolerance);
         maxAbsDiff = Math.max(maxAbsDiff, comparison.maxAbsDiff);
         if (!comparison.equal) {
           throw new OptimisedModelMismatchError(
@@ -154,7 +193,7 @@ export async function compileOnnx(event: unknown, deps: CompileOnnxDeps): Promis
     const result: CompileOnnxResult = {
       modelKey: target.onnx,
       manifestKey: target.manifest,
-      extraArtifactUris: [],
+      extraArtifactUris: await writeGoldenOutputs(objects, target.folder, manifest.version, golden, deviceTolerance),
       goldenImages: keys.length,
       maxAbsDiff,
       originalBytes: model.length,

@@ -4,6 +4,7 @@ import { ModelArtifactError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
 import { modelKeys, parseModelManifest } from "../../lib/models";
 import type { Log, ObjectStore } from "../../lib/ports";
+import { ChampionComparison, compareWithChampion, ComparisonDeps } from "./champion";
 import { keyInBucket, s3Uri } from "../../lib/s3Uri";
 import { createTarGz, readTarEntries, TarFormatError } from "../../lib/tar";
 
@@ -15,6 +16,8 @@ export const evaluateModelEventSchema = z.object({
   trainingJobName: z.string().min(1),
   datasetId: z.string().min(1),
   minMap50_95: z.number().min(0).max(1),
+  /** How much worse than the deployed model on the test split the new one may be (config `evaluation.maxRegression`). */
+  maxRegression: z.number().min(0).max(1).default(0.02),
   /** Status of a model that passes the gate (config `registry.approvalStatus`). */
   approvalStatus: z.enum(APPROVAL_STATUSES),
 });
@@ -26,6 +29,8 @@ export interface EvaluateModelResult {
   /** One sentence for people: the metric, the threshold, the decision. */
   reason: string;
   metrics: ModelManifest["metrics"];
+  /** The new model and the deployed one on the dataset's test split; null when the split has no images. */
+  comparison: (ChampionComparison & { maxRegression: number }) | null;
   modelVersion: string;
   evaluationUri: string;
   /** CustomerMetadataProperties of the model package: what a later deploy run needs to compile and ship the model. */
@@ -33,6 +38,33 @@ export interface EvaluateModelResult {
 }
 
 const gateFormat = (value: number) => value.toFixed(3);
+
+/** The gate: the validation floor, then (when a model is deployed) no regression on the test split beyond the margin. */
+function decide(
+  validationMap: number,
+  minMap50_95: number,
+  comparison: ChampionComparison | undefined,
+  maxRegression: number,
+): { passed: boolean; reason: string } {
+  const validation = `validation mAP50-95 ${gateFormat(validationMap)}`;
+  if (validationMap < minMap50_95)
+    return {
+      passed: false,
+      reason: `${validation} is below the threshold ${gateFormat(minMap50_95)} (evaluation.minMap50_95)`,
+    };
+  const floor = `${validation} reaches the threshold ${gateFormat(minMap50_95)}`;
+  if (!comparison) return { passed: true, reason: floor };
+  const challenger = `test mAP50-95 ${gateFormat(comparison.challengerTestMap50_95)}`;
+  const { champion } = comparison;
+  if (!champion) return { passed: true, reason: `${floor}; ${challenger}, no deployed model to compare with` };
+  const theirs = `the deployed model's ${gateFormat(champion.testMap50_95)} (${champion.modelVersion})`;
+  if (comparison.challengerTestMap50_95 < champion.testMap50_95 - maxRegression - 1e-12)
+    return {
+      passed: false,
+      reason: `${challenger} is worse than ${theirs} by more than ${gateFormat(maxRegression)} (evaluation.maxRegression)`,
+    };
+  return { passed: true, reason: `${floor}; ${challenger} against ${theirs}` };
+}
 
 /** zlib's own words for what it found, turned into what it means for a model archive. */
 const GZIP_PROBLEMS: Record<string, string> = {
@@ -66,8 +98,9 @@ async function modelFiles(objects: ObjectStore, modelDataUrl: string): Promise<M
  * validation mAP50-95, and lays the model out for the later stages: the plain files, a Neo input archive and the
  * evaluation report that the model registry links to.
  */
-export async function evaluateModel(event: unknown, { objects, log }: { objects: ObjectStore; log: Log }) {
-  const { modelDataUrl, trainingJobName, datasetId, minMap50_95, approvalStatus } = parseEvent(
+export async function evaluateModel(event: unknown, deps: ComparisonDeps & { log: Log }) {
+  const { objects, log } = deps;
+  const { modelDataUrl, trainingJobName, datasetId, minMap50_95, maxRegression, approvalStatus } = parseEvent(
     evaluateModelEventSchema,
     event,
   );
@@ -80,11 +113,10 @@ export async function evaluateModel(event: unknown, { objects, log }: { objects:
     throw new ModelArtifactError(`${modelDataUrl} has no ${manifest.file}, which ${MODEL_MANIFEST_FILE} names`);
 
   const validation = manifest.metrics.validation;
-  const passed = validation.map50_95 >= minMap50_95;
-  const reason = passed
-    ? `validation mAP50-95 ${gateFormat(validation.map50_95)} reaches the threshold ${gateFormat(minMap50_95)}`
-    : `validation mAP50-95 ${gateFormat(validation.map50_95)} is below the threshold ${gateFormat(minMap50_95)} (evaluation.minMap50_95)`;
+  const compared = await compareWithChampion(deps, datasetId, { model: onnx, manifest });
+  const { passed, reason } = decide(validation.map50_95, minMap50_95, compared, maxRegression);
   const status = passed ? approvalStatus : "Rejected";
+  const comparison = compared ? { ...compared, maxRegression } : null;
 
   const keys = modelKeys(trainingJobName);
   await objects.write(keys.onnx, onnx, "application/octet-stream");
@@ -97,6 +129,7 @@ export async function evaluateModel(event: unknown, { objects, log }: { objects:
     passed,
     reason,
     metrics: manifest.metrics,
+    comparison,
   };
   await objects.write(keys.evaluation, JSON.stringify(evaluation, null, 2), "application/json");
 
@@ -115,6 +148,12 @@ export async function evaluateModel(event: unknown, { objects, log }: { objects:
     neoInputUri: s3Uri(objects.bucket, keys.neoInput),
     // Neo's DataInputConfig for ONNX: input name → NCHW shape.
     neoDataInputConfig: JSON.stringify({ [name]: [1, 3, height, width] }),
+    ...(comparison && {
+      testImages: String(comparison.testImages),
+      challengerTestMap50_95: String(comparison.challengerTestMap50_95),
+      championTestMap50_95: String(comparison.champion?.testMap50_95 ?? "none"),
+      championModelVersion: comparison.champion?.modelVersion ?? "none",
+    }),
   };
   log.info("model evaluated", { trainingJobName, passed, status, reason });
   return {
@@ -122,6 +161,7 @@ export async function evaluateModel(event: unknown, { objects, log }: { objects:
     approvalStatus: status,
     reason,
     metrics: manifest.metrics,
+    comparison,
     modelVersion: trainingJobName,
     evaluationUri: s3Uri(objects.bucket, keys.evaluation),
     metadata,

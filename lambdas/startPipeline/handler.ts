@@ -2,6 +2,7 @@ import { z } from "zod";
 import { PipelineInputFields, pipelineInputSchema } from "../../contracts/pipelineInput";
 import { parseEvent } from "../shared/events";
 import type { ExecutionStarter, Log } from "../../lib/ports";
+import { executionStatusEventSchema, runEnded, RunEndedDeps, RunEndedResult } from "./runEnded";
 
 /**
  * EventBridge cannot name the executions it starts, so this function does: one deterministic name per trigger, and a
@@ -57,4 +58,13 @@ export async function startPipeline(
   if (status === "already-started") log.info("this trigger already started its run; nothing to do", { name });
   else log.info("run started", { name, input });
   return { executionName: name, status };
+}
+
+/**
+ * Everything EventBridge sends the starter: a schedule or an approval starts a run; a run's end alerts when the run
+ * could not, and starts the next queued run.
+ */
+export async function onTrigger(event: unknown, deps: RunEndedDeps): Promise<StartPipelineResult | RunEndedResult> {
+  const ended = executionStatusEventSchema.safeParse(event);
+  return ended.success ? runEnded(ended.data, deps) : startPipeline(event, deps);
 }

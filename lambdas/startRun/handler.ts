@@ -29,6 +29,11 @@ export interface RunInfo {
   skipLabeling: boolean;
   compilationTarget: string;
   names: RunNames;
+  /**
+   * A triggered run that found another run going: it queues itself (QueueRun) instead of failing, unless a deploy
+   * run finds there is nothing to deploy. The earliest running execution, by name.
+   */
+  busyWith: string | null;
 }
 
 /** The state the state machine continues with: the run, and the model package to deploy (deploy mode). */
@@ -51,8 +56,11 @@ export async function startRun(
   const earlier = (await deps.executions.list(stateMachineArn)).filter(
     (other) => other.name !== execution.name && startedBefore(other, execution),
   );
-  if (earlier.length > 0)
+  // A person is told at once (the CLI checks first); a trigger has nobody to tell, so its run waits in the queue.
+  if (earlier.length > 0 && input.trigger === "manual")
     throw new PipelineBusyError(`${busyMessage(earlier)}. This run stopped before doing anything`);
+  const [busyWith] = [...earlier].sort((a, b) => (startedBefore(a, b) ? -1 : 1));
+  if (busyWith) deps.log.info("the pipeline is busy; this triggered run will queue itself", { busyWith });
   const run: RunInfo = {
     mode: input.mode,
     trigger: input.trigger,
@@ -62,6 +70,7 @@ export async function startRun(
     skipLabeling: input.mode === "train" ? input.skipLabeling : false,
     compilationTarget: settings.compilationTarget,
     names: runNames(settings.namePrefix, execution.name, execution.startTime),
+    busyWith: busyWith?.name ?? null,
   };
   if (input.mode === "deploy") {
     const group = input.modelPackageArn.split("/").at(-2);

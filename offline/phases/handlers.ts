@@ -1,3 +1,4 @@
+import { PUT_OBJECT, putObjectLocally } from "../s3Integration";
 import { z } from "zod";
 import type { Log } from "../../lib/ports";
 import type { StateMachineDefinition } from "../../stateMachines/asl";
@@ -67,6 +68,9 @@ export function localHandlers(definition: StateMachineDefinition, services: Task
       "SageMaker Neo cannot compile offline; use compilation.target=onnx",
     );
   };
+  const followOffline = () => {
+    throw new ServiceError("SageMaker.ValidationException", "local jobs are not followed: their create never fails");
+  };
   return handlersByState(definition, {
     ...lambdaResources(resources.functions, pipelineLambdas({ objects, labels, components, log: quietLog(print) })),
     "arn:aws:states:::sagemaker:createLabelingJob.sync": async (request) => {
@@ -91,6 +95,10 @@ export function localHandlers(definition: StateMachineDefinition, services: Task
     "arn:aws:states:::aws-sdk:sagemaker:describeCompilationJob": neoOffline,
     "arn:aws:states:::aws-sdk:greengrassv2:createDeployment": (request) => greengrass.createDeployment(request),
     "arn:aws:states:::aws-sdk:iot:describeJob": (request) => greengrass.describeJob(request),
+    [PUT_OBJECT]: putObjectLocally(objects),
+    // Only a create retried after it had succeeded follows its job; local jobs answer their create once.
+    "arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob": followOffline,
+    "arn:aws:states:::aws-sdk:sagemaker:describeLabelingJob": followOffline,
     "arn:aws:states:::sns:publish": (request) => {
       const message = z
         .looseObject({ TopicArn: z.string(), Subject: z.string().min(1).max(100), Message: z.unknown() })

@@ -1,3 +1,4 @@
+import { storeDeviceResults } from "../deviceResults";
 import * as path from "node:path";
 import { checkTorch, findPython, TORCH_INSTALL_HINT } from "../../training/python";
 import { startViewer, Viewer } from "../../viewer";
@@ -48,6 +49,7 @@ export async function startServices(run: SeededRun): Promise<LocalServices> {
     resultsStore.flush().catch((error: Error) => print(`results: not stored under results/ — ${error.message}`));
   }, RESULTS_FLUSH_MS);
   flushing.unref();
+  const stopDeviceResults = storeDeviceResults(broker, config.edge.topic, stack.objects);
   const thingName = `${namePrefix}-local-device`;
   const training = new LocalTraining({
     objects: stack.objects,
@@ -97,6 +99,7 @@ export async function startServices(run: SeededRun): Promise<LocalServices> {
     edgeResults.close();
     clearInterval(flushing);
     await resultsStore.flush();
+    stopDeviceResults();
     await broker.stop();
   };
   return { trainingMode, training, broker, edgeResults, resultsStore, thingName, greengrass, viewer, close };

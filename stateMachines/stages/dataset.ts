@@ -10,6 +10,7 @@ export const datasetStage = defineStage({ name: "Dataset", tasks: [STATES.buildD
       classes: labeling.classes,
       minImages: dataset.minImages,
       minBoxes: dataset.minBoxes,
+      fractions: dataset.fractions,
     },
     ResultPath: "$.dataset",
     Next: STATES.trainModel,

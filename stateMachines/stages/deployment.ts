@@ -1,5 +1,6 @@
 import { MODEL_COMPONENT_VERSION_PREFIX } from "../../contracts/modelComponent";
 import { ERROR_NAMES } from "../../lib/errors";
+import { CHAMPION_KEY } from "../../lib/models";
 import type { ChoiceCondition } from "../asl";
 import { defineStage, intrinsic, report, StageBuilder } from "../builder";
 import { GREENGRASS_RETRY } from "../retries";
@@ -99,7 +100,7 @@ function waitForDevices(stage: StageBuilder): void {
         })),
         Next: STATES.deploymentCanceled,
       },
-      { And: [some("Succeeded"), none("InProgress"), none("Queued")], Next: STATES.deployed },
+      { And: [some("Succeeded"), none("InProgress"), none("Queued")], Next: STATES.checkFleetResults },
       { Variable: "$.deployment.polls.n", NumericGreaterThanEquals: deploy.maxPolls, Next: STATES.deploymentTimedOut },
     ],
     Default: STATES.countDeploymentPoll,
@@ -109,6 +110,38 @@ function waitForDevices(stage: StageBuilder): void {
     Parameters: { "n.$": "States.MathAdd($.deployment.polls.n, 1)" },
     ResultPath: "$.deployment.polls",
     Next: STATES.waitForDeployment,
+  });
+  // Running is not working: every device the job succeeded on must publish a valid result with the new model.
+  stage.lambda(STATES.checkFleetResults, "checkFleetResults", {
+    Parameters: {
+      "modelVersion.$": packageMetadata("modelVersion"),
+      "devices.$": devices("Succeeded"),
+      "since.$": "$$.Execution.StartTime",
+    },
+    ResultPath: "$.deployment.results",
+    // A detector publishes within its first interval; give the fleet ten minutes.
+    Retry: [{ ErrorEquals: [ERROR_NAMES.fleetResultsMissing], IntervalSeconds: 60, MaxAttempts: 10, BackoffRate: 1 }],
+    Next: STATES.recordChampion,
+  });
+  // The fleet runs this model now: the next training run's new model must not be worse than it.
+  stage.task(STATES.recordChampion, {
+    Resource: "arn:aws:states:::aws-sdk:s3:putObject",
+    Parameters: {
+      Bucket: stage.args.bucketName,
+      Key: CHAMPION_KEY,
+      // A Champion (lib/models.ts).
+      Body: {
+        "modelVersion.$": packageMetadata("modelVersion"),
+        "packageArn.$": "$.modelPackage.ModelPackageArn",
+        "modelKey.$": "$.compiled.modelKey",
+        "manifestKey.$": "$.compiled.manifestKey",
+        "deployedBy.$": "$$.Execution.Name",
+      },
+      ContentType: "application/json",
+    },
+    ResultPath: null,
+    TimeoutSeconds: 60,
+    Next: STATES.deployed,
   });
   stage.state(STATES.deployed, report("deployed"));
 }
@@ -145,7 +178,13 @@ function deploymentFailures(stage: StageBuilder): void {
 export const deploymentStage = defineStage(
   {
     name: "Deployment",
-    tasks: [STATES.createModelComponent, STATES.createDeployment, STATES.describeDeploymentJob],
+    tasks: [
+      STATES.createModelComponent,
+      STATES.createDeployment,
+      STATES.describeDeploymentJob,
+      STATES.checkFleetResults,
+      STATES.recordChampion,
+    ],
     others: [STATES.waitForDeployment, STATES.deploymentDone, STATES.countDeploymentPoll, STATES.deployed],
     failures: [STATES.deploymentFailed, STATES.deploymentCanceled, STATES.deploymentTimedOut],
   },

@@ -2,6 +2,7 @@ import type { ChoiceCondition } from "../asl";
 import { defineStage, intrinsic, report, StageBuilder } from "../builder";
 import { SAGEMAKER_RETRY } from "../retries";
 import { STATES } from "../states";
+import { PIPELINE_BUSY } from "./start";
 
 /** JSONPaths into the model package's metadata, which EvaluateModel wrote at registration. */
 export const packageMetadata = (field: string) => `$.modelPackage.CustomerMetadataProperties.${field}`;
@@ -16,6 +17,7 @@ function evaluateAndRegister(stage: StageBuilder): void {
       "trainingJobName.$": "$.training.jobName",
       "datasetId.$": "$.dataset.datasetId",
       minMap50_95: evaluation.minMap50_95,
+      maxRegression: evaluation.maxRegression,
       approvalStatus: registry.approvalStatus,
     },
     ResultPath: "$.evaluation",
@@ -86,6 +88,8 @@ function routeModel(stage: StageBuilder): void {
         StringEquals: "PendingManualApproval",
         Next: STATES.awaitingApproval,
       },
+      // An approved package whose approval arrived while another run is busy waits for that run in the queue.
+      { ...PIPELINE_BUSY, Next: STATES.queueRun },
       { Variable: "$.modelPackage.ModelApprovalStatus", StringEquals: "Approved", Next: STATES.chooseCompilation },
     ],
     Default: STATES.modelPackageUnusable,

@@ -3,7 +3,8 @@ import { LABEL_ATTRIBUTE, labelingJobKeys, VERIFICATION_ATTRIBUTE } from "../../
 import type { Json } from "../asl";
 import { defineStage, StageBuilder } from "../builder";
 import { GroundTruthTask, groundTruthLambdas, publicWorkteamArn } from "../groundTruth";
-import { SAGEMAKER_RETRY } from "../retries";
+import { followCatcher, followDeclaration, followJob } from "../followJob";
+import { SAGEMAKER_CREATE_RETRY, SAGEMAKER_RETRY } from "../retries";
 import { STATES } from "../states";
 
 /** A labeling task stays with workers this long: up to 10 days for a private team, 12 hours for the public crowd. */
@@ -96,9 +97,18 @@ function groundTruthJobs(stage: StageBuilder): void {
     ResultSelector: labelingSelector,
     ResultPath: "$.labeling",
     TimeoutSeconds: labelingTimeout,
-    Retry: SAGEMAKER_RETRY,
+    Retry: SAGEMAKER_CREATE_RETRY,
+    Catch: [followCatcher(STATES.labelImages)],
     Next: labeling.verification ? STATES.verifyLabels : STATES.ingestLabels,
   });
+  followLabelingJob(
+    stage,
+    STATES.labelImages,
+    "$.run.names.labelingJob",
+    "$.labeling",
+    labelingTimeout,
+    labeling.verification ? STATES.verifyLabels : STATES.ingestLabels,
+  );
   if (!labeling.verification) return;
   stage.task(STATES.verifyLabels, {
     Resource: "arn:aws:states:::sagemaker:createLabelingJob.sync",
@@ -118,9 +128,18 @@ function groundTruthJobs(stage: StageBuilder): void {
     ResultSelector: labelingSelector,
     ResultPath: "$.verification",
     TimeoutSeconds: labelingTimeout,
-    Retry: SAGEMAKER_RETRY,
+    Retry: SAGEMAKER_CREATE_RETRY,
+    Catch: [followCatcher(STATES.verifyLabels)],
     Next: STATES.ingestLabels,
   });
+  followLabelingJob(
+    stage,
+    STATES.verifyLabels,
+    "$.run.names.verificationJob",
+    "$.verification",
+    labelingTimeout,
+    STATES.ingestLabels,
+  );
 }
 
 /**
@@ -152,11 +171,49 @@ function builtinBatch(stage: StageBuilder): void {
   });
 }
 
+/** A labeling job an earlier attempt of `task` created, followed hourly (people take days) while the Task would wait. */
+function followLabelingJob(
+  stage: StageBuilder,
+  task: string,
+  namePath: string,
+  resultPath: string,
+  timeoutSeconds: number,
+  next: string,
+): void {
+  followJob(stage, {
+    task,
+    describeResource: "arn:aws:states:::aws-sdk:sagemaker:describeLabelingJob",
+    nameParameter: "LabelingJobName",
+    namePath,
+    statusField: "LabelingJobStatus",
+    completed: "Completed",
+    failed: ["Failed", "Stopped"],
+    resultSelector: labelingSelector,
+    resultPath,
+    next,
+    pollIntervalSeconds: 3600,
+    maxPolls: Math.ceil(timeoutSeconds / 3600),
+    retry: SAGEMAKER_RETRY,
+  });
+}
+
+const followLabels = followDeclaration(STATES.labelImages);
+const followVerify = followDeclaration(STATES.verifyLabels);
+
 /** Labeling: new images → the labeling app or Ground Truth → label store. */
 export const labelingStage = defineStage(
   {
     name: "Labeling",
-    tasks: [STATES.prepareLabelingJob, STATES.labelImages, STATES.verifyLabels, STATES.ingestLabels],
+    tasks: [
+      STATES.prepareLabelingJob,
+      STATES.labelImages,
+      ...followLabels.tasks,
+      STATES.verifyLabels,
+      ...followVerify.tasks,
+      STATES.ingestLabels,
+    ],
+    others: [...followLabels.others, ...followVerify.others],
+    failures: [...followLabels.failures, ...followVerify.failures],
   },
   (stage) => {
     const { labeling } = stage.args;

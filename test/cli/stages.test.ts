@@ -1,3 +1,4 @@
+import { followStates } from "../../stateMachines/followJob";
 import { expect } from "chai";
 import { buildPipelineDefinition, STATES } from "../../stateMachines/qualityInspection";
 import { PIPELINE_STAGES } from "../../stateMachines/stages";
@@ -21,7 +22,10 @@ describe("pipeline stages", () => {
   });
 
   it("only name states the definition has", () => {
-    const known = new Set<string>(Object.values(STATES));
+    const followed = [STATES.labelImages, STATES.verifyLabels, STATES.trainModel].flatMap((create) =>
+      Object.values(followStates(create)),
+    );
+    const known = new Set<string>([...Object.values(STATES), ...followed]);
     for (const stage of PIPELINE_STAGES) {
       for (const state of stage.states) expect(known.has(state) || state.endsWith("Failed"), state).to.equal(true);
     }

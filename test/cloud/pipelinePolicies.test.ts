@@ -47,6 +47,7 @@ describe("the labeling app's permissions", () => {
       labelingRoleArn: "arn:aws:iam::123456789012:role/qi-dev-labeling",
       alertsTopicArn: "arn:aws:sns:eu-west-1:123456789012:qi-dev-alerts",
       thingGroupName: "qi-dev-fleet",
+      coreDevices: ["qi-dev-line-1"],
       labelingProvider,
     });
     const builtin = await statements(stateMachineStatements(args("builtin")));

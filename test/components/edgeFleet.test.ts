@@ -29,6 +29,26 @@ for (const stack of ["dev", "prod"] as const) {
       run = await runStack(stack);
     });
 
+    it("stores each device's latest result in the data lake, for the pipeline's deployment check", () => {
+      const rule = run.one("aws:iot/topicRule:TopicRule").inputs;
+      expect(rule).to.include({
+        name: `qi_${stack}_device_results`,
+        sql: `SELECT * FROM '${config.edge.topic}'`,
+        sqlVersion: "2016-03-23",
+        enabled: true,
+      });
+      const [s3] = rule.s3 as { bucketName: string; key: string; roleArn: string }[];
+      expect(s3.key).to.equal("device-results/${thingName}.json");
+      const role = run.one("aws:iam/role:Role", "fleet-device-results-role");
+      expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Principal).to.deep.equal({
+        Service: ["iot.amazonaws.com"],
+      });
+      const [statement] = statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "fleet-device-results-access"));
+      expect(statement).to.deep.include({ Action: ["s3:PutObject"] });
+      expect(statement.Resource).to.have.length(1);
+      expect(String(statement.Resource[0])).to.match(/\/device-results\/\*$/);
+    });
+
     it("has one thing group, the target of every deployment", () => {
       expect(run.one("aws:iot/thingGroup:ThingGroup").inputs.name).to.equal(`qi-${stack}-fleet`);
     });

@@ -154,8 +154,14 @@ for (const stack of ["dev", "prod"] as const) {
       expect(rules.map((r) => r.name).sort()).to.deep.equal(
         // The new-images trigger's two rules are on in both stacks (trigger.newImages).
         stack === "prod"
-          ? ["pipeline-image-created", "pipeline-model-approved", "pipeline-pending-check", "pipeline-schedule"]
-          : ["pipeline-image-created", "pipeline-model-approved", "pipeline-pending-check"],
+          ? [
+              "pipeline-image-created",
+              "pipeline-model-approved",
+              "pipeline-pending-check",
+              "pipeline-run-ended",
+              "pipeline-schedule",
+            ]
+          : ["pipeline-image-created", "pipeline-model-approved", "pipeline-pending-check", "pipeline-run-ended"],
       );
       const approval = JSON.parse(
         run.one("aws:cloudwatch/eventRule:EventRule", "pipeline-model-approved").inputs.eventPattern as string,
@@ -188,6 +194,31 @@ for (const stack of ["dev", "prod"] as const) {
       expect(
         (starter.inputs.environment as { variables: Record<string, string> }).variables.STATE_MACHINE_ARN,
       ).to.equal(mockArn("StateMachine", "pipeline-state-machine"));
+    });
+
+    it("hears every run's end: the starter alerts for runs that ended badly without a notice, and starts queued runs", () => {
+      const pattern = JSON.parse(
+        run.one("aws:cloudwatch/eventRule:EventRule", "pipeline-run-ended").inputs.eventPattern as string,
+      );
+      expect(pattern).to.deep.equal({
+        source: ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        detail: {
+          stateMachineArn: [mockArn("StateMachine", "pipeline-state-machine")],
+          status: ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"],
+        },
+      });
+      const starter = run.one("aws:lambda/function:Function", "pipeline-start-pipeline");
+      const variables = (starter.inputs.environment as { variables: Record<string, string> }).variables;
+      expect(variables).to.include({
+        NAME_PREFIX: `qi-${stack}`,
+        ALERTS_TOPIC_ARN: mockArn("Topic", "pipeline-alerts"),
+      });
+      const statements = statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "pipeline-start-pipeline-access"));
+      const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+      expect(bySid.AlertRunsEndedBadly).to.deep.include({ Action: ["sns:Publish"] });
+      expect(String(bySid.TakeFromRunQueue.Resource)).to.match(/\/run-queue\/\*$/);
+      expect(String(bySid.ReadRunHistory.Resource)).to.match(/:execution:.*:\*$/);
     });
 
     describe("the state machine's role", () => {

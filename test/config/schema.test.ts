@@ -86,6 +86,8 @@ describe("stack config", () => {
     ["dataset.minImages", "0", "must be a whole number from 1 to 1000000"],
     ["dataset.minBoxes", "0", "must be a whole number from 1 to 1000000"],
     ["dataset.minBoxes", "many", "must be a whole number from 1 to 1000000"],
+    ["dataset.fractions", "0.8,0.1", "must be three fractions train,validation,test that add up to 1"],
+    ["dataset.fractions", "0.8,0.2,0.1", "must be three fractions train,validation,test that add up to 1"],
     ["training.batchSize", "0", "must be a whole number from 1 to 256"],
     ["training.imageSize", "32", "must be a whole number of pixels from 64 to 1280"],
     ["training.scoreThreshold", "-0.1", "must be auto (the best F1 on the validation split) or a number from 0 to 1"],
@@ -140,9 +142,16 @@ describe("stack config", () => {
         [`${PROJECT}:labeling.classes`]: "scratch,dent",
         [`${PROJECT}:schedule.expression`]: "rate(7 days)",
         [`${PROJECT}:compilation.target`]: "jetson_xavier",
+        [`${PROJECT}:dataset.fractions`]: "0.6,0.2,0.2",
       },
       "dev",
     );
+    expect(config.dataset.fractions).to.deep.equal({ train: 0.6, validation: 0.2, test: 0.2 });
+    expect(parseStackConfig(dev, "dev").dataset.fractions, "the default").to.deep.equal({
+      train: 0.8,
+      validation: 0.1,
+      test: 0.1,
+    });
     expect(config.labeling.classes).to.deep.equal(["scratch", "dent"]);
     expect(config.schedule.expression).to.equal("rate(7 days)");
     expect(config.compilation.target).to.equal("jetson_xavier");

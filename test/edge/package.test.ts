@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { componentNames } from "../../contracts/modelComponent";
@@ -11,7 +11,9 @@ import { zip } from "../../edge/zip";
 import { FakeNucleus } from "../fakes/fakeNucleus";
 import { FakeS3, FakeTokenExchangeService } from "../fakes/fakeS3";
 import { interpolateLifecycle } from "../harness/greengrass";
+import { GOLDEN_MODEL_SIZE, shippedComponent } from "../harness/goldenComponent";
 import { gradientJpeg } from "../harness/images";
+import { convDetectorModel } from "../harness/onnxModels";
 import { tempDir, oneScratchDetector } from "../harness/modelFolders";
 import { skipBecause } from "../harness/skip";
 
@@ -97,6 +99,51 @@ describe("edge component package", function () {
       (pkgs: string[]) =>
         pkgs.every((p) => ["onnxruntime-node", "onnxruntime-common", "aws-crt", "@jsquash"].includes(p)),
     );
+  });
+
+  it("the packaged Install step (--check) passes the shipped model's golden images and fails a perturbed model, so Greengrass rolls back", async function () {
+    if (!UNZIP) skipBecause(this, `${NO_UNZIP}`);
+    const decompressedPath = path.join(dir, "golden", "artifacts-unarchived");
+    const target = path.join(decompressedPath, built.sha256);
+    mkdirSync(target, { recursive: true });
+    expect(spawnSync(UNZIP, ["-q", built.zipPath, "-d", target]).status).to.equal(0);
+    const shipped = await shippedComponent(path.join(dir, "golden"));
+    const perturbed = path.join(dir, "golden", "perturbed");
+    mkdirSync(perturbed);
+    for (const file of readdirSync(shipped))
+      writeFileSync(path.join(perturbed, file), readFileSync(path.join(shipped, file)));
+    writeFileSync(path.join(perturbed, "model.onnx"), convDetectorModel({ size: GOLDEN_MODEL_SIZE, seed: 2 }));
+    const images = path.join(dir, "golden", "camera");
+    mkdirSync(images);
+    const names = componentNames("qi-dev");
+    const recipe = inferenceComponentRecipe({
+      componentName: names.inference,
+      componentVersion: "1.0.0",
+      artifactUri: `s3://qi-dev-data-lake/components/qi-dev.ScratchDetector/1.0.0/${built.sha256}.zip`,
+      modelComponentName: names.model,
+      imagesDir: images,
+    });
+    const install = (modelArtifactsPath: string) => {
+      const lifecycle = interpolateLifecycle(recipe, {
+        decompressedPath,
+        modelArtifactsPath,
+        workPath: path.join(dir, "golden", "work"),
+        thingName: "package-test",
+      });
+      const env = {
+        PATH: process.env.PATH,
+        ...lifecycle.env,
+        AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT: path.join(dir, "golden", "ipc.socket"),
+        SVCUID: "test-token",
+      };
+      return spawnSync("sh", ["-c", lifecycle.install], { cwd: dir, env, encoding: "utf8" });
+    };
+    const passed = install(shipped);
+    expect(passed.status, passed.stderr).to.equal(0);
+    expect(passed.stdout).to.match(/golden images: 3 match/);
+    const failed = install(perturbed);
+    expect(failed.status, failed.stdout).to.equal(1);
+    expect(failed.stderr).to.match(/golden image golden-0\.jpg \(images\/line-1\/part-0\.jpg\): output output0/);
   });
 
   it("unpacked as Greengrass does, passes the recipe's Install step, runs its Run step over IPC and sends images back with token exchange credentials", async function () {

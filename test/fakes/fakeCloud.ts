@@ -5,9 +5,12 @@ import { createTarGz } from "../../lib/tar";
 import { LABEL_ATTRIBUTE, VERIFICATION_ATTRIBUTE } from "../../lib/labeling";
 import type { MemoryObjectStore } from "./memoryPorts";
 import { manifestFor } from "../harness/models";
-import { convModel } from "../harness/onnxModels";
 import { requestProblems } from "../harness/requestShapes";
 import { taskIntegration } from "../harness/taskIntegrations";
+import { torchvisionModel } from "../harness/onnxModels";
+import { letterboxGeometry } from "../../contracts/modelManifest";
+import { componentArtifactKey } from "../../contracts/modelComponent";
+import { result } from "../harness/viewerMessages";
 
 /**
  * Just enough of SageMaker, Greengrass, IoT and SNS for the state machine's service tasks, acting on the in-memory data
@@ -16,6 +19,37 @@ import { taskIntegration } from "../harness/taskIntegrations";
  * the operation's AWS API model (test/harness/requestShapes.ts) as Step Functions passes it on.
  */
 export const MODEL_INPUT = { name: "images", width: 64, height: 48, padValue: 114 };
+
+export interface ImageBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+/** The boxes the harness's labels hold: seeded labels' and the fake labeling job's. */
+export const LABELED_BOXES: ImageBox[] = [
+  { left: 10, top: 20, width: 30, height: 40 },
+  { left: 10, top: 12, width: 30, height: 8 },
+];
+
+/**
+ * A torchvision-layout model of MODEL_INPUT that reports `boxes` (in pixels of the harness's 90×60 images) on every
+ * image, scored 0.9, 0.8, …: a stand-in for a trained model whose test mAP is known from the boxes.
+ */
+export function detectorModel(boxes: ImageBox[] = LABELED_BOXES): Buffer {
+  const g = letterboxGeometry(90, 60, MODEL_INPUT.width, MODEL_INPUT.height);
+  const input = (b: ImageBox): [number, number, number, number] => [
+    b.left * g.scale + g.padX,
+    b.top * g.scale + g.padY,
+    (b.left + b.width) * g.scale + g.padX,
+    (b.top + b.height) * g.scale + g.padY,
+  ];
+  return torchvisionModel(MODEL_INPUT, {
+    boxes: boxes.map(input),
+    scores: boxes.map((_, i) => 0.9 - 0.1 * i),
+    labels: boxes.map(() => 1),
+  });
+}
 export const ACCOUNT = "123456789012";
 
 export type JobProgress = { status: string; devices: Record<string, number> };
@@ -32,9 +66,18 @@ export interface CloudScenario {
   trainingFailure?: string;
   /** What the training job writes as its model.tar.gz instead of a real one. */
   modelArtifact?: Buffer;
+  /**
+   * The boxes (image pixels of the 90×60 test images) the trained model finds on every image, whatever it shows;
+   * default: the two boxes the harness labels images with, so the model is good on every image.
+   */
+  modelBoxes?: ImageBox[];
+  /** What the fleet's detectors publish once the deployment runs (default: valid results of the new model). */
+  deviceResults?: "new-model" | "old-model" | "invalid" | "none";
   /** CompilationJobStatus of each DescribeCompilationJob; the last one repeats. */
   neoStatuses: string[];
   neoFailureReason?: string;
+  /** The status each describe of a followed training or labeling job reports; the last one repeats. */
+  followedStatuses?: string[];
   /** What each DescribeJob of the deployment's IoT job reports; the last one repeats. */
   deployment: JobProgress[];
 }
@@ -97,8 +140,32 @@ export class FakeCloud {
   readonly compilationJobs: Record<string, unknown>[] = [];
   readonly trainingJobs: Record<string, unknown>[] = [];
   private neoPolls = 0;
+  private followPolls = 0;
   private deploymentPolls = 0;
   private readonly clientTokens = new Map<string, string>();
+  /** Labeling and training jobs by name, as their .sync integration returned them. */
+  private readonly jobs = new Map<string, Record<string, unknown>>();
+
+  /** A job name is taken once a create succeeded, as in SageMaker. */
+  private claim(name: string): void {
+    if (this.jobs.has(name)) throw new RequestError("SageMaker.ResourceInUseException", `job ${name} already exists`);
+  }
+
+  private created<T extends Record<string, unknown>>(name: string, description: T): T {
+    this.jobs.set(name, description);
+    return description;
+  }
+
+  /** aws-sdk:sagemaker:describeTrainingJob and describeLabelingJob. */
+  describeSageMakerJob(request: Record<string, unknown>, nameField: "TrainingJobName" | "LabelingJobName") {
+    const name = String(need(request, nameField));
+    const job = this.jobs.get(name);
+    if (!job) throw new RequestError("SageMaker.ResourceNotFoundException", `no job ${name}`);
+    const statuses = this.scenario.followedStatuses;
+    if (!statuses) return job;
+    const status = statuses[Math.min(this.followPolls++, statuses.length - 1)];
+    return { ...job, [nameField === "TrainingJobName" ? "TrainingJobStatus" : "LabelingJobStatus"]: status };
+  }
 
   constructor(
     private readonly objects: MemoryObjectStore,
@@ -115,6 +182,7 @@ export class FakeCloud {
   async labelingJob(request: Record<string, unknown>) {
     validate("arn:aws:states:::sagemaker:createLabelingJob.sync", request);
     const name = String(need(request, "LabelingJobName"));
+    this.claim(name);
     tagsOf(request, "list");
     const verification = String(need(request, "HumanTaskConfig.PreHumanTaskLambdaArn")).endsWith(
       "PRE-VerificationBoundingBox",
@@ -163,7 +231,7 @@ export class FakeCloud {
     if (!verification) output.push(...this.scenario.extraLabelingLines);
     const outputUri = `${need(request, "OutputConfig.S3OutputPath")}${name}/manifests/output/output.manifest`;
     this.objects.put(this.key(outputUri), `${output.join("\n")}\n`);
-    return {
+    return this.created(name, {
       LabelingJobName: name,
       LabelingJobArn: `arn:aws:sagemaker:eu-west-1:${ACCOUNT}:labeling-job/${name}`,
       LabelingJobStatus: "Completed",
@@ -175,13 +243,14 @@ export class FakeCloud {
         Unlabeled: 0,
       },
       LabelingJobOutput: { OutputDatasetS3Uri: outputUri, FinalActiveLearningModelArn: "" },
-    };
+    });
   }
 
   /** createTrainingJob.sync: reads its channels and writes model.tar.gz with the scenario's metric. */
   async trainingJob(request: Record<string, unknown>) {
     validate("arn:aws:states:::sagemaker:createTrainingJob.sync", request);
     const name = String(need(request, "TrainingJobName"));
+    this.claim(name);
     tagsOf(request, "list");
     this.trainingJobs.push(request);
     const channels = request.InputDataConfig as {
@@ -216,13 +285,17 @@ export class FakeCloud {
       metrics: { validation: { map50_95: this.scenario.metric, map50: 0.8, precision: 0.7, recall: 0.6, images: 5 } },
     });
     const tarball = createTarGz([
-      { name: "model.onnx", data: convModel({ width: MODEL_INPUT.width, height: MODEL_INPUT.height }) },
+      { name: "model.onnx", data: detectorModel(this.scenario.modelBoxes) },
       { name: "model.json", data: Buffer.from(JSON.stringify(manifest)) },
       { name: "metrics.json", data: Buffer.from(JSON.stringify(manifest.metrics)) },
     ]);
     const modelData = `${need(request, "OutputDataConfig.S3OutputPath")}${name}/output/model.tar.gz`;
     this.objects.put(this.key(modelData), this.scenario.modelArtifact ?? tarball);
-    return { TrainingJobName: name, TrainingJobStatus: "Completed", ModelArtifacts: { S3ModelArtifacts: modelData } };
+    return this.created(name, {
+      TrainingJobName: name,
+      TrainingJobStatus: "Completed",
+      ModelArtifacts: { S3ModelArtifacts: modelData },
+    });
   }
 
   /** aws-sdk:sagemaker:createModelPackage, idempotent on ClientToken. */
@@ -307,11 +380,30 @@ export class FakeCloud {
         throw new RequestError("GreengrassV2.ValidationException", `bad version of ${name}`);
     }
     this.deployments.push(request);
+    this.devicesPublish(components);
     return {
       DeploymentId: "4f1e5d3c-deployment",
       IotJobId: "4f1e5d3c-job",
       IotJobArn: `arn:aws:iot:eu-west-1:${ACCOUNT}:job/4f1e5d3c-job`,
     };
+  }
+
+  /**
+   * What the IoT rule stores once the fleet's detectors run the deployed model: each device's latest result, for the
+   * model in the deployed model component's model.json (or what the scenario says instead).
+   */
+  private devicesPublish(components: Record<string, { ComponentVersion: string }>): void {
+    const results = this.scenario.deviceResults ?? "new-model";
+    if (results === "none") return;
+    const [model] = Object.entries(components).filter(([name]) => name.endsWith("Model"));
+    const manifest = this.objects.objects.get(componentArtifactKey(model[0], model[1].ComponentVersion, "model.json"));
+    const modelVersion =
+      results === "old-model" ? "qi-dev-train-older-00000000" : JSON.parse(String(manifest!.body)).version;
+    for (const thingName of ["qi-dev-line-1", "qi-dev-line-2"]) {
+      const message = { ...result("part-1.jpg", [{ score: 0.9, box: [10, 20, 40, 60] }], { thingName }), modelVersion };
+      if (results === "invalid") delete (message as Partial<typeof message>).inference_results;
+      this.objects.put(`device-results/${thingName}.json`, JSON.stringify(message), new Date());
+    }
   }
 
   describeJob(request: Record<string, unknown>) {

@@ -8,7 +8,7 @@ import { ACCOUNT_ID, readStack } from "./pulumiProgram";
 
 /**
  * Every state machine definition the config allows, from the repository's stacks: each stack file as it is, then
- * with each workforce kind, verification on and off, and every compilation target (onnx and each Neo device).
+ * with each Ground Truth workforce kind, verification on and off, the labeling app, and every compilation target (onnx and each Neo device).
  * Resources carry ARNs as AWS forms them, so the request checks see real-looking values.
  */
 export interface DefinitionVariant {
@@ -17,7 +17,8 @@ export interface DefinitionVariant {
   definition: StateMachineDefinition;
 }
 
-const WORKFORCES: Record<StackConfig["labeling"]["workforce"]["kind"], Record<string, string>> = {
+/** Ground Truth's workforces; the labeling app (`none`) is its own variant, without verification. */
+const WORKFORCES: Record<Exclude<StackConfig["labeling"]["workforce"]["kind"], "none">, Record<string, string>> = {
   existing: {
     "qualityinspection:labeling.workteamArn": `arn:aws:sagemaker:eu-west-1:${ACCOUNT_ID}:workteam/private-crowd/line-team`,
     "qualityinspection:labeling.createPrivateWorkforce": "false",
@@ -90,6 +91,14 @@ export function definitionVariants(): DefinitionVariant[] {
         });
       }
     }
+    add("labeling app (builtin provider)", {
+      ...base,
+      "qualityinspection:labeling.provider": "builtin",
+      "qualityinspection:labeling.workteamArn": "",
+      "qualityinspection:labeling.createPrivateWorkforce": "false",
+      "qualityinspection:labeling.allowPublicWorkforce": "false",
+      "qualityinspection:labeling.verification": "false",
+    });
     for (const target of ["onnx", ...NEO_TARGET_DEVICES]) {
       add(`compilation target ${target}`, { ...base, "qualityinspection:compilation.target": target });
     }

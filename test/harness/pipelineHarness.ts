@@ -4,11 +4,13 @@ import { lambdaResources, pipelineLambdas } from "../../offline/lambdas";
 import { handlersByState, runLocally, TaskHandler } from "../../offline/localExecution";
 import { LocalTaskTokens, PUT_OBJECT_AND_WAIT, putObjectAndWait } from "../../offline/taskTokens";
 import { STATES } from "../../stateMachines/states";
+import { PUT_OBJECT, putObjectLocally } from "../../offline/s3Integration";
 import type { RunningExecution } from "../../lib/ports";
 import { PIPELINE_FUNCTIONS, PipelineFunction } from "../../stateMachines/functions";
 import { buildPipelineDefinition, PipelineDefinitionArgs } from "../../stateMachines/qualityInspection";
 import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "../fakes/fakeCloud";
 import { labelFor } from "./labels";
+import { recordRun } from "./runCoverage";
 import {
   MemoryComponentRegistry,
   MemoryLabelStore,
@@ -36,6 +38,7 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
       buildDataset: fn("build-dataset"),
       evaluateModel: fn("evaluate-model"),
       compileOnnx: fn("compile-onnx"),
+      checkFleetResults: fn("check-fleet-results"),
       createModelComponent: fn("create-model-component"),
     },
     alertsTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:qi-dev-alerts`,
@@ -54,7 +57,7 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
       provider: "groundtruth",
       builtin: { heartbeatSeconds: 3600, timeoutSeconds: 7200 },
     },
-    dataset: { minImages: 20, minBoxes: 20 },
+    dataset: { minImages: 20, minBoxes: 20, fractions: { train: 0.8, validation: 0.1, test: 0.1 } },
     training: {
       image: "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.5.1-cpu-py311",
       instanceType: "ml.m5.xlarge",
@@ -66,7 +69,7 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
       scoreThreshold: 0.3,
       sourceUri: "s3://qi-test-lake/code/training-0123456789abcdef.tar.gz",
     },
-    evaluation: { minMap50_95: 0.3 },
+    evaluation: { minMap50_95: 0.3, maxRegression: 0.02 },
     registry: { modelPackageGroupName: "qi-dev-scratch-detector", approvalStatus: "Approved" },
     compilation: { target: "jetson_xavier", pollIntervalSeconds: 30, maxPolls: 10 },
     deploy: {
@@ -124,6 +127,8 @@ export interface Scenario {
   newImages?: number;
   /** States whose first calls fail with these error names before the real handler runs. */
   failFirst?: Record<string, string[]>;
+  /** States whose first calls fail with these error names after the real handler ran (a response lost). */
+  failAfter?: Record<string, string[]>;
   /** Other executions of the state machine that are running while this one starts. */
   running?: RunningExecution[];
   /** Prepares the world before the run (e.g. seeds model packages for a deploy run). */
@@ -280,20 +285,29 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
         void Promise.resolve(scenario.labelBatch?.(key, world)).catch((error: Error) => (labelBatchError = error));
       },
     ),
+    [PUT_OBJECT]: putObjectLocally(objects),
+    "arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob": (request) =>
+      cloud.describeSageMakerJob(request as never, "TrainingJobName"),
+    "arn:aws:states:::aws-sdk:sagemaker:describeLabelingJob": (request) =>
+      cloud.describeSageMakerJob(request as never, "LabelingJobName"),
   });
 
   const taskInputs: Record<string, unknown[]> = {};
-  const failFirst = Object.fromEntries(
-    Object.entries(scenario.failFirst ?? {}).map(([state, errors]) => [state, [...errors]]),
-  );
+  const queues = (errors: Record<string, string[]> = {}) =>
+    Object.fromEntries(Object.entries(errors).map(([state, names]) => [state, [...names]]));
+  const [failFirst, failAfter] = [queues(scenario.failFirst), queues(scenario.failAfter)];
+  const fail = (name: string) => Object.assign(new Error(`injected ${name}`), { name });
   const recorded = Object.fromEntries(
     Object.entries(handlers).map(([state, handler]): [string, TaskHandler] => [
       state,
-      (input) => {
+      async (input) => {
         (taskInputs[state] ??= []).push(input);
         const injected = failFirst[state]?.shift();
-        if (injected) throw Object.assign(new Error(`injected ${injected}`), { name: injected });
-        return handler(input);
+        if (injected) throw fail(injected);
+        const result = await handler(input);
+        const lost = failAfter[state]?.shift();
+        if (lost) throw fail(lost);
+        return result;
       },
     ]),
   );
@@ -320,6 +334,7 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
     taskToken,
   });
   world.tokens.close();
+  recordRun(definition, run.events);
   const entered = run.events.filter((e) => e.type === "StateEntered").map((e) => e.state!.name);
   return {
     world,

@@ -29,6 +29,7 @@ interface RegisterResourceRequest {
   getParent(): string;
   getProvidersMap(): { toObject(): [string, string][] };
   getAliasesList(): { toObject(): AliasMessage }[];
+  getRetainondelete(): boolean | undefined;
 }
 
 /** An alias as the SDK sends it: a whole URN, or a spec whose empty fields mean "as the resource's own". */
@@ -76,6 +77,8 @@ export interface RecordedResource {
   parent?: string;
   /** The URNs its aliases stand for: the URNs an existing stack may know it by. */
   aliases?: string[];
+  /** `pulumi destroy` leaves it in the cloud. */
+  retainOnDelete?: boolean;
 }
 
 /** A data source the program called, and the provider it went through (empty for the default one). */
@@ -174,7 +177,10 @@ export async function runProgram<T>(
 ): Promise<ProgramRun<T>> {
   const resources: RecordedResource[] = [];
   const calls: RecordedCall[] = [];
-  const registrations = new Map<string, Pick<RecordedResource, "providers" | "urn" | "parent" | "aliases">>();
+  const registrations = new Map<
+    string,
+    Pick<RecordedResource, "providers" | "urn" | "parent" | "aliases" | "retainOnDelete">
+  >();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -212,6 +218,7 @@ export async function runProgram<T>(
       providers: Object.fromEntries(request.getProvidersMap().toObject()),
       urn,
       parent,
+      retainOnDelete: request.getRetainondelete() ?? false,
       aliases: request.getAliasesList().map((message) => {
         const alias = message.toObject();
         if (alias.spec?.parenturn) alias.spec.parenturn = engineUrn(alias.spec.parenturn);

@@ -4,8 +4,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
 import { Jimp } from "jimp";
-import { compareOutputs } from "../../lambdas/compileOnnx/compare";
-import { decodeImage } from "../../lambdas/compileOnnx/decode";
+import { goldenOutputsSchema } from "../../contracts/goldenOutputs";
+import { compareOutputs } from "../../lib/outputComparison";
+import { decodeImage } from "../../lambdas/shared/decode";
 import { compileOnnx, CompileOnnxEvent } from "../../lambdas/compileOnnx/handler";
 import { Letterboxer } from "../../lib/letterbox";
 import { MemoryObjectStore, recordingLog } from "../fakes/memoryPorts";
@@ -71,7 +72,10 @@ describe("CompileOnnx", () => {
     expect(result).to.deep.include({
       modelKey: `compiled/${version}/model.onnx`,
       manifestKey: `compiled/${version}/model.json`,
-      extraArtifactUris: [],
+      // The golden images and the shipped model's outputs on them travel with the model, for the device to check.
+      extraArtifactUris: ["golden.json", "golden-0.jpg", "golden-1.jpg", "golden-2.jpg"].map(
+        (file) => `s3://qi-test-lake/compiled/${version}/${file}`,
+      ),
       goldenImages: 3,
     });
     expect(result.maxAbsDiff).to.be.below(1e-3);
@@ -82,6 +86,28 @@ describe("CompileOnnx", () => {
     const session = await ort.InferenceSession.create(optimised);
     expect([...session.inputNames]).to.deep.equal(["images"]);
     expect([...session.outputNames].sort()).to.deep.equal(["features", "map"]);
+    await session.release();
+  });
+
+  it("records what the shipped model computes on each golden image, in golden.json beside the images", async () => {
+    const objects = await lake();
+    await compileOnnx(event, { objects, log: recordingLog(), ort, decodeImage });
+    const golden = goldenOutputsSchema.parse(JSON.parse(objects.text(`compiled/${version}/golden.json`)));
+    expect(golden).to.deep.include({ schemaVersion: 1, tolerance: { absolute: 0.05, relative: 0.02 } });
+    expect(golden.images.map((i) => i.file)).to.deep.equal(["golden-0.jpg", "golden-1.jpg", "golden-2.jpg"]);
+    // The recorded outputs are the optimised model's own, on the image as the device will decode it here.
+    const session = await ort.InferenceSession.create(objects.objects.get(`compiled/${version}/model.onnx`)!.body, {
+      graphOptimizationLevel: "disabled",
+    });
+    const [first] = golden.images;
+    const bitmap = await decodeImage(objects.objects.get(`compiled/${version}/${first.file}`)!.body);
+    const tensor = new Letterboxer({ width: WIDTH, height: HEIGHT, padValue: 114 }).apply(bitmap).tensor;
+    const outputs = await session.run({ images: new ort.Tensor("float32", tensor, [1, 3, HEIGHT, WIDTH]) });
+    expect(first.outputs.features.data).to.deep.equal(Array.from(outputs.features.data as Float32Array));
+    expect(first.outputs.map.dims).to.deep.equal([...outputs.map.dims]);
+    expect(
+      objects.objects.get(`compiled/${version}/${first.file}`)!.body.equals(objects.objects.get(first.source)!.body),
+    ).to.equal(true);
     await session.release();
   });
 

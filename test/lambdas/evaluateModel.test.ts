@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as ort from "onnxruntime-node";
+import { decodeImage } from "../../lambdas/shared/decode";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Readable } from "node:stream";
@@ -23,7 +25,7 @@ const event = (overrides: Partial<EvaluateModelEvent> = {}): EvaluateModelEvent 
 describe("EvaluateModel", () => {
   it("passes a model at or above the threshold with the configured approval status", async () => {
     const objects = new MemoryObjectStore().put(tarKey, modelTarball(manifestFor(), Buffer.from("the model")));
-    const result = await evaluateModel(event(), { objects, log: recordingLog() });
+    const result = await evaluateModel(event(), { objects, log: recordingLog(), ort, decodeImage });
     expect(result).to.deep.include({
       passed: true,
       approvalStatus: "PendingManualApproval",
@@ -56,7 +58,7 @@ describe("EvaluateModel", () => {
       metrics: { validation: { map50_95: 0.21, map50: 0.5, precision: 0.4, recall: 0.3, images: 24 } },
     });
     const objects = new MemoryObjectStore().put(tarKey, modelTarball(low));
-    const result = await evaluateModel(event(), { objects, log: recordingLog() });
+    const result = await evaluateModel(event(), { objects, log: recordingLog(), ort, decodeImage });
     expect(result).to.include({
       passed: false,
       approvalStatus: "Rejected",
@@ -70,14 +72,14 @@ describe("EvaluateModel", () => {
       tarKey,
       readFileSync(path.join(__dirname, "..", "fixtures", "python-tarfile.tar.gz")),
     );
-    const error = await failureOf(evaluateModel(event(), { objects, log: recordingLog() }));
+    const error = await failureOf(evaluateModel(event(), { objects, log: recordingLog(), ort, decodeImage }));
     expect(error.name).to.equal("ModelArtifactError");
     expect(error.message).to.match(/model.json in .* breaks the contract: schemaVersion/);
   });
 
   it("fails with ModelArtifactError when the ONNX file model.json names is missing", async () => {
     const objects = new MemoryObjectStore().put(tarKey, modelTarball(manifestFor({ file: "detector.onnx" })));
-    const error = await failureOf(evaluateModel(event(), { objects, log: recordingLog() }));
+    const error = await failureOf(evaluateModel(event(), { objects, log: recordingLog(), ort, decodeImage }));
     expect(error.name).to.equal("ModelArtifactError");
     expect(error.message).to.contain("has no detector.onnx");
   });
@@ -99,7 +101,7 @@ describe("EvaluateModel", () => {
     for (const [what, bytes, problem] of cases) {
       it(what, async () => {
         const objects = new MemoryObjectStore().put(tarKey, bytes);
-        const error = await failureOf(evaluateModel(event(), { objects, log: recordingLog() }));
+        const error = await failureOf(evaluateModel(event(), { objects, log: recordingLog(), ort, decodeImage }));
         expect(error.name).to.equal("ModelArtifactError");
         expect(error.message).to.contain(`s3://qi-test-lake/${tarKey} is not a gzip'd tar: ${problem}`);
         expect(
@@ -111,7 +113,9 @@ describe("EvaluateModel", () => {
   });
 
   it("fails with ObjectNotFoundError when the training output is missing", async () => {
-    const error = await failureOf(evaluateModel(event(), { objects: new MemoryObjectStore(), log: recordingLog() }));
+    const error = await failureOf(
+      evaluateModel(event(), { objects: new MemoryObjectStore(), log: recordingLog(), ort, decodeImage }),
+    );
     expect(error.name).to.equal("ObjectNotFoundError");
   });
 });

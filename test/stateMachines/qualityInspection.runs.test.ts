@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as ort from "onnxruntime-node";
+import { decodeImage } from "../../lambdas/shared/decode";
 import { componentNames, modelComponentVersion } from "../../contracts/modelComponent";
 import { pipelineOutputSchema } from "../../contracts/pipelineInput";
 import { evaluateModel } from "../../lambdas/evaluateModel/handler";
@@ -37,6 +39,9 @@ const DEPLOY_PATH = [
   ...DEPLOY_LOOP,
   STATES.countDeploymentPoll,
   ...DEPLOY_LOOP,
+  // The fleet runs the model now: it becomes the champion the next training run is compared with.
+  STATES.checkFleetResults,
+  STATES.recordChampion,
   STATES.deployed,
 ];
 const onnx = { args: (a: { compilation: { target: string } }) => void (a.compilation.target = "onnx") };
@@ -90,7 +95,7 @@ async function seedPackage(world: World, approval: string, registeredAs: string)
       minMap50_95: 0.3,
       approvalStatus: "PendingManualApproval",
     },
-    { objects: world.objects, log: recordingLog() },
+    { objects: world.objects, log: recordingLog(), ort, decodeImage },
   );
   // The golden images of the model's dataset, which CompileOnnx reads.
   const validation = [...world.objects.objects.keys()].filter((key) => key.startsWith("images/")).slice(0, 4);
@@ -494,7 +499,8 @@ describe("running the state machine (aws-local-stepfunctions, real Lambda handle
         ...DEPLOY_PATH,
       ]);
       expect(run.output!.outcome).to.equal("deployed");
-      expect(run.world.cloud.componentFiles(MODEL_COMPONENT, "1.0.1")).to.have.length(2);
+      // model.onnx, model.json, golden.json and the 4 golden images it describes.
+      expect(run.world.cloud.componentFiles(MODEL_COMPONENT, "1.0.1")).to.have.length(7);
     });
 
     it("skip a model whose training run approved and deployed it already", async () => {

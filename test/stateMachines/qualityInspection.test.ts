@@ -1,3 +1,4 @@
+import { RESOURCE_IN_USE } from "../../stateMachines/followJob";
 import { expect } from "chai";
 import { TaskState } from "../../stateMachines/asl";
 import { PIPELINE_FUNCTIONS } from "../../stateMachines/functions";
@@ -53,13 +54,16 @@ describe("the state machine definition", () => {
     const definition = definitionWith((a) => void (a.labeling.verification = true));
     for (const [name, state] of tasks(definition)) {
       expect(state.TimeoutSeconds, name).to.be.a("number").and.be.greaterThan(0);
+      // Before it, only the creates of SageMaker jobs catch ResourceInUse, to follow the job they had started.
+      const creates: string[] = [STATES.labelImages, STATES.verifyLabels, STATES.trainModel];
       expect(
         state.Catch?.map((c) => c.ErrorEquals),
         name,
-      ).to.deep.equal([["States.ALL"]]);
+      ).to.deep.equal(creates.includes(name) ? [RESOURCE_IN_USE, ["States.ALL"]] : [["States.ALL"]]);
       if (name === STATES.notifyFailure) continue;
-      const handler = definition.States[state.Catch![0].Next];
-      expect(state.Catch![0].Next, name).to.equal(failedStateOf(name));
+      const last = state.Catch!.at(-1)!;
+      const handler = definition.States[last.Next];
+      expect(last.Next, name).to.equal(failedStateOf(name));
       expect(handler, name).to.deep.include({ Type: "Pass", ResultPath: "$.failure", Next: STATES.notifyFailure });
     }
     expect(definition.States[STATES.notifyFailure]).to.deep.include({ Next: STATES.pipelineFailed });
