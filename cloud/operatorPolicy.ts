@@ -1,9 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
+import { QUERY_RESULTS_PREFIX, resultsCatalogNames } from "../contracts/resultsLayout";
 import { AccountScope, arnIn, PolicyStatement } from "./iam";
 
 /**
- * What a person running the pipeline CLI (`npm run pipeline -- start|list|watch|stop|devices|cleanup`) needs in AWS
- * for one stack: start and follow its runs, look at its core devices, and clean up what its runs leave behind. Not
+ * What a person running the pipeline CLI (`npm run pipeline -- start|list|watch|stop|devices|results|labels|cleanup`)
+ * needs in AWS for one stack: start and follow its runs, look at its core devices, query its results and labels, and
+ * clean up what its runs leave behind. Not
  * created by the program (operators bring their own identity); docs/cli-operator-policy.json is this, rendered for
  * placeholders, and test/cloud/operatorPolicy.test.ts proves every CLI call Allowed and keeps the file current.
  */
@@ -14,7 +17,12 @@ export interface OperatorScope extends AccountScope {
   modelPackageGroupName: string;
   componentNames: string[];
   coreDevices: string[];
+  /** The label store's feature group (`labels` reads its offline store table through Athena). */
+  featureGroupName: string;
 }
+
+/** Feature Store's own Glue database for offline store tables; a table is named after its group and creation time. */
+const FEATURE_STORE_DATABASE = "sagemaker_featurestore";
 
 export function cliOperatorStatements(scope: OperatorScope): PolicyStatement[] {
   const arn = (service: string, resource: string) => arnIn(scope, service, resource);
@@ -92,6 +100,7 @@ export function cliOperatorStatements(scope: OperatorScope): PolicyStatement[] {
             resources: scope.coreDevices.map((thing) => arn("greengrass", `coreDevices:${thing}`)),
           },
         ]),
+    ...queryStatements(scope),
     // `cleanup --delete-data` only, on stacks whose config allows it: every version of every object, not the bucket.
     { sid: "ListDataLakeVersions", actions: ["s3:ListBucketVersions"], resources: [scope.bucketArn] },
     {
@@ -99,5 +108,63 @@ export function cliOperatorStatements(scope: OperatorScope): PolicyStatement[] {
       actions: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
       resources: [`${scope.bucketArn}/*`],
     },
+  ];
+}
+
+/**
+ * `results` and `labels`: queries in the stack's results workgroup over the results tables and the label store's
+ * offline table. Athena reads the tables' data and writes its result files with the caller's permissions. No
+ * glue:GetPartitions: the results tables use partition projection, the offline store table has no partitions.
+ */
+function queryStatements(scope: OperatorScope): PolicyStatement[] {
+  const arn = (service: string, resource: string) => arnIn(scope, service, resource);
+  const { database, workgroup } = resultsCatalogNames(scope.namePrefix);
+  const labelTables = `${scope.featureGroupName.replace(/-/g, "_")}_*`;
+  const { results, labelStoreOffline } = DATA_LAKE_PREFIXES;
+  const read = [results, labelStoreOffline, QUERY_RESULTS_PREFIX];
+  return [
+    {
+      sid: "QueryInResultsWorkgroup",
+      actions: [
+        "athena:StartQueryExecution",
+        "athena:GetQueryExecution",
+        "athena:GetQueryResults",
+        "athena:StopQueryExecution",
+      ],
+      resources: [arn("athena", `workgroup/${workgroup}`)],
+    },
+    {
+      sid: "DescribeLabelStore",
+      actions: ["sagemaker:DescribeFeatureGroup"],
+      resources: [arn("sagemaker", `feature-group/${scope.featureGroupName}`)],
+    },
+    {
+      sid: "ReadQueriedTables",
+      actions: ["glue:GetDatabase", "glue:GetTable"],
+      resources: [
+        arn("glue", "catalog"),
+        arn("glue", `database/${database}`),
+        arn("glue", `table/${database}/*`),
+        arn("glue", `database/${FEATURE_STORE_DATABASE}`),
+        arn("glue", `table/${FEATURE_STORE_DATABASE}/${labelTables}`),
+      ],
+    },
+    {
+      sid: "ReadQueriedData",
+      actions: ["s3:GetObject"],
+      resources: read.map((prefix) => `${scope.bucketArn}/${prefix}*`),
+    },
+    {
+      sid: "ListQueriedData",
+      actions: ["s3:ListBucket"],
+      resources: [scope.bucketArn],
+      conditions: { StringLike: { "s3:prefix": read.map((prefix) => `${prefix}*`) } },
+    },
+    {
+      sid: "WriteQueryResults",
+      actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
+      resources: [`${scope.bucketArn}/${QUERY_RESULTS_PREFIX}*`],
+    },
+    { sid: "FindQueryBucket", actions: ["s3:GetBucketLocation"], resources: [scope.bucketArn] },
   ];
 }

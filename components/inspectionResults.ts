@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResultsConfig } from "../config/resultsConfig";
-import { QUERY_RESULTS_PREFIX, RESULT_KINDS, ResultKind } from "../contracts/resultsLayout";
+import { QUERY_RESULTS_PREFIX, RESULT_KINDS, ResultKind, resultsCatalogNames } from "../contracts/resultsLayout";
 import { policyDocument, serviceTrustPolicy } from "../cloud/iam";
 import {
   deliveryPrefix,
@@ -211,7 +211,7 @@ function createTopicRules(
 function createCatalog(name: string, args: InspectionResultsArgs, parent: pulumi.CustomResourceOptions) {
   const database = new aws.glue.CatalogDatabase(
     `${name}-database`,
-    { name: `${ruleNamePrefix(args.namePrefix)}_results`, description: "Inspection results of the edge fleet" },
+    { name: resultsCatalogNames(args.namePrefix).database, description: "Inspection results of the edge fleet" },
     parent,
   );
   for (const kind of KINDS) {
@@ -239,7 +239,7 @@ function createCatalog(name: string, args: InspectionResultsArgs, parent: pulumi
   const workgroup = new aws.athena.Workgroup(
     `${name}-workgroup`,
     {
-      name: `${args.namePrefix}-results`,
+      name: resultsCatalogNames(args.namePrefix).workgroup,
       description: "Queries of the inspection results",
       forceDestroy: true,
       configuration: {

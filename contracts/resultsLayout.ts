@@ -156,3 +156,11 @@ export function duckDbType(type: ColumnType): string {
  * rule expires them, and `pipeline cleanup` removes what is left.
  */
 export const QUERY_RESULTS_PREFIX = `${DATA_LAKE_PREFIXES.tmp}query-results/`;
+
+/**
+ * The stack's results catalog in AWS: the Glue database (letters, digits and underscores only, like IoT rule names)
+ * and the Athena workgroup. The results component creates them; the operator's policy is scoped to them.
+ */
+export function resultsCatalogNames(namePrefix: string): { database: string; workgroup: string } {
+  return { database: `${namePrefix.replace(/-/g, "_")}_results`, workgroup: `${namePrefix}-results` };
+}

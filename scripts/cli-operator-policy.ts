@@ -26,6 +26,7 @@ export function renderOperatorPolicy(): Promise<unknown> {
       modelPackageGroupName: "<model-package-group>",
       componentNames: [names.inference, names.model],
       coreDevices: ["<core-device>"],
+      featureGroupName: "<feature-group>",
     }),
   );
   return new Promise((resolve) => document.apply((json) => resolve(JSON.parse(json))));

@@ -19,8 +19,15 @@ function cliSdkCalls(): string[] {
       const at = path.join(dir, name);
       return statSync(at).isDirectory() ? files(at) : at.endsWith(".ts") ? [at] : [];
     });
+  const cli = files(path.join(PROJECT_DIR, "cli"));
+  // The AWS adapters the CLI imports from lib/aws make their calls with the operator's credentials too.
+  const adapters = cli.flatMap((file) =>
+    [...readFileSync(file, "utf8").matchAll(/from\s+"((?:\.\.\/)+lib\/aws\/[A-Za-z]+)"/g)].map(
+      ([, relative]) => `${path.resolve(path.dirname(file), relative)}.ts`,
+    ),
+  );
   const calls = new Set<string>();
-  for (const file of files(path.join(PROJECT_DIR, "cli"))) {
+  for (const file of new Set([...cli, ...adapters])) {
     const source = readFileSync(file, "utf8");
     const clientOf = new Map<string, string>();
     for (const [, names, client] of source.matchAll(/import\s*{([^}]*)}\s*from\s*"@aws-sdk\/client-([a-z0-9-]+)"/g)) {
@@ -113,6 +120,19 @@ const CLI_CALLS: Record<string, (s: OperatorScope, arn: (service: string, r: str
       action: "greengrass:DeleteCoreDevice",
       resource: arn("greengrass", `coreDevices:${thing}`),
     })),
+  "sagemaker:DescribeFeatureGroup": (s, arn) => [
+    { action: "sagemaker:DescribeFeatureGroup", resource: arn("sagemaker", `feature-group/${s.featureGroupName}`) },
+  ],
+  // An Athena query also needs what Athena does with the caller's permissions: the tables' Glue entries, their data
+  // in the lake, and the workgroup's output location (https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html).
+  "athena:StartQueryExecution": (s, arn) => athenaQueryRequests(s, arn),
+  "athena:GetQueryExecution": (s, arn) => [
+    { action: "athena:GetQueryExecution", resource: arn("athena", `workgroup/${s.namePrefix}-results`) },
+  ],
+  "athena:GetQueryResults": (s, arn) => [
+    { action: "athena:GetQueryResults", resource: arn("athena", `workgroup/${s.namePrefix}-results`) },
+    { action: "s3:GetObject", resource: `${s.bucketArn}/tmp/query-results/0a1b.csv` },
+  ],
   // ListObjectVersions is authorized as s3:ListBucketVersions; DeleteObjects as DeleteObject(Version) per key.
   "s3:ListObjectVersions": (s) => [{ action: "s3:ListBucketVersions", resource: s.bucketArn }],
   "s3:DeleteObjects": (s) => [
@@ -120,6 +140,32 @@ const CLI_CALLS: Record<string, (s: OperatorScope, arn: (service: string, r: str
     { action: "s3:DeleteObjectVersion", resource: `${s.bucketArn}/images/a.jpg` },
   ],
 };
+
+/** StartQueryExecution on the results tables and on the label store's offline table, as Athena authorizes it. */
+function athenaQueryRequests(s: OperatorScope, arn: (service: string, r: string) => string): IamRequest[] {
+  const database = `${s.namePrefix.replace(/-/g, "_")}_results`;
+  const labelTable = `${s.featureGroupName.replace(/-/g, "_")}_1733390000`;
+  const listing = (prefix: string) => ({
+    action: "s3:ListBucket",
+    resource: s.bucketArn,
+    context: { "s3:prefix": prefix },
+  });
+  return [
+    { action: "athena:StartQueryExecution", resource: arn("athena", `workgroup/${s.namePrefix}-results`) },
+    ...[database, "sagemaker_featurestore"].flatMap((db) => [
+      { action: "glue:GetDatabase", resource: arn("glue", "catalog") },
+      { action: "glue:GetDatabase", resource: arn("glue", `database/${db}`) },
+    ]),
+    { action: "glue:GetTable", resource: arn("glue", `table/${database}/results`) },
+    { action: "glue:GetTable", resource: arn("glue", `table/sagemaker_featurestore/${labelTable}`) },
+    { action: "s3:GetObject", resource: `${s.bucketArn}/results/inspections/day=2026-12-01/device=t/x.json.gz` },
+    { action: "s3:GetObject", resource: `${s.bucketArn}/feature-store/123456789012/sagemaker/x.parquet` },
+    listing("results/inspections/day=2026-12-01/"),
+    listing("feature-store/123456789012/"),
+    { action: "s3:GetBucketLocation", resource: s.bucketArn },
+    { action: "s3:PutObject", resource: `${s.bucketArn}/tmp/query-results/0a1b.csv` },
+  ];
+}
 
 for (const stack of ["dev", "prod"]) {
   describe(`the CLI operator's policy (${stack} stack)`, () => {
@@ -135,6 +181,7 @@ for (const stack of ["dev", "prod"]) {
       modelPackageGroupName: config.registry.modelPackageGroupName,
       componentNames: [names.inference, names.model],
       coreDevices: config.edge.coreDevices,
+      featureGroupName: `${config.namePrefix}-labels`,
     };
     const arn = (service: string, resource: string) => `arn:aws:${service}:${scope.region}:${ACCOUNT_ID}:${resource}`;
     let policy: PolicyDocument;
@@ -158,6 +205,11 @@ for (const stack of ["dev", "prod"]) {
       const other = stack === "dev" ? "qi-prod" : "qi-dev";
       const mustDeny: IamRequest[] = [
         { action: "s3:DeleteBucket", resource: scope.bucketArn },
+        { action: "athena:StartQueryExecution", resource: arn("athena", `workgroup/${other}-results`) },
+        { action: "athena:StartQueryExecution", resource: arn("athena", "workgroup/primary") },
+        { action: "glue:GetTable", resource: arn("glue", `table/${other.replace("-", "_")}_results/results`) },
+        { action: "s3:GetObject", resource: `${scope.bucketArn}/images/line-1/part-0001.jpg` },
+        { action: "s3:PutObject", resource: `${scope.bucketArn}/results/inspections/x.json.gz` },
         { action: "s3:DeleteObject", resource: `arn:aws:s3:::${other}-data-lake-0a1b2c3d/images/a.jpg` },
         { action: "states:StartExecution", resource: arn("states", `stateMachine:${other}-pipeline`) },
         { action: "sagemaker:StopTrainingJob", resource: arn("sagemaker", `training-job/${other}-train-x`) },

@@ -87,6 +87,7 @@ describe("permissions are sufficient and no wider (IAM evaluation)", () => {
           thing: facts.fleet[0],
           components: componentNames(config.namePrefix),
           roleAlias: `${config.namePrefix}-token-exchange`,
+          namePrefix: config.namePrefix,
           topic: config.edge.topic,
           starterTarget: (
             run.one("aws:lambda/function:Function", "pipeline-start-pipeline").inputs.environment as {

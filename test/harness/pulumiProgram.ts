@@ -122,6 +122,10 @@ function mockOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unkn
       return {
         arn: `arn:aws:sagemaker:${region}:${ACCOUNT_ID}:model-package-group/${args.inputs.modelPackageGroupName}`,
       };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { arn: `arn:aws:logs:${region}:${ACCOUNT_ID}:log-group:${args.inputs.name}` };
+    case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
+      return { arn: `arn:aws:firehose:${region}:${ACCOUNT_ID}:deliverystream/${args.inputs.name}` };
     case "awsx:ec2:Vpc":
       return { vpcId: "vpc-0123456789", publicSubnetIds: ["subnet-0123456789"], privateSubnetIds: [] };
     default:

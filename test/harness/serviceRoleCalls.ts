@@ -13,6 +13,7 @@ export interface DeviceFacts extends AccountFacts {
   topic: string;
   /** The state machine ARN the trigger starter was given (its STATE_MACHINE_ARN). */
   starterTarget: string;
+  namePrefix: string;
 }
 
 const objects = (f: AccountFacts, action: string, why: string, keys: string[]): Call[] =>
@@ -104,6 +105,46 @@ export const SERVICE_ROLE_CALLS: Record<string, (f: DeviceFacts) => Call[]> = {
       context: { "s3:prefix": DATA_LAKE_PREFIXES.images },
     },
   ],
+  // Firehose delivers results under results/ (and what it cannot partition under results-undelivered/).
+  "results-delivery-role": (f) => [
+    ...objects(f, "s3:PutObject", "results", [
+      `${DATA_LAKE_PREFIXES.results}inspections/day=2026-12-01/device=${f.thing}/x.json.gz`,
+      `${DATA_LAKE_PREFIXES.resultsUndelivered}2026/12/01/x.gz`,
+    ]),
+    ...objects(f, "s3:AbortMultipartUpload", "given-up upload", [`${DATA_LAKE_PREFIXES.results}errors/x.json.gz`]),
+    ...["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"].map((action) => ({
+      why: "bucket checks",
+      action,
+      resource: f.bucketArn,
+    })),
+    {
+      why: "delivery errors",
+      action: "logs:PutLogEvents",
+      resource: `arn:aws:logs:${f.region}:${f.account}:log-group:/aws/kinesisfirehose/${f.namePrefix}-results:log-stream:inspections`,
+    },
+  ],
+  // The IoT rules put each message into its kind's stream and log failed actions.
+  "results-rule-role": (f) => [
+    ...["inspections", "errors"].flatMap((kind) =>
+      ["firehose:PutRecord", "firehose:PutRecordBatch"].map((action) => ({
+        why: `${kind} records`,
+        action,
+        resource: `arn:aws:firehose:${f.region}:${f.account}:deliverystream/${f.namePrefix}-results-${kind}`,
+      })),
+    ),
+    ...["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
+      why: "failed rule actions",
+      action,
+      resource: `arn:aws:logs:${f.region}:${f.account}:log-group:/aws/iot/${f.namePrefix}-results-rules:log-stream:x`,
+    })),
+  ],
+  // The result-metrics function, invoked by the rules, writes its metrics as embedded-metric-format log lines.
+  "results-monitoring-function-role": (f) =>
+    ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
+      why: "EMF metric lines",
+      action,
+      resource: `arn:aws:logs:${f.region}:${f.account}:log-group:/aws/lambda/${f.namePrefix}-result-metrics:log-stream:x`,
+    })),
   // The trigger starter starts runs.
   "pipeline-start-pipeline-role": (f) => [
     { why: "StartExecution", action: "states:StartExecution", resource: f.starterTarget },
