@@ -4,9 +4,9 @@ import { QUERY_RESULTS_PREFIX, resultsCatalogNames } from "../contracts/resultsL
 import { AccountScope, arnIn, PolicyStatement } from "./iam";
 
 /**
- * What a person running the pipeline CLI (`npm run pipeline -- start|list|watch|stop|devices|results|labels|cleanup`)
- * needs in AWS for one stack: start and follow its runs, look at its core devices, query its results and labels, and
- * clean up what its runs leave behind. Not
+ * What a person running the pipeline CLI (`npm run pipeline -- start|list|watch|stop|devices|results|labels|backfill|cleanup`)
+ * needs in AWS for one stack: start and follow its runs, look at its core devices, query its results and labels, backfill
+ * the pending index, and clean up what its runs leave behind. Not
  * created by the program (operators bring their own identity); docs/cli-operator-policy.json is this, rendered for
  * placeholders, and test/cloud/operatorPolicy.test.ts proves every CLI call Allowed and keeps the file current.
  */
@@ -101,6 +101,7 @@ export function cliOperatorStatements(scope: OperatorScope): PolicyStatement[] {
           },
         ]),
     ...queryStatements(scope),
+    ...backfillStatements(scope),
     // `cleanup --delete-data` only, on stacks whose config allows it: every version of every object, not the bucket.
     { sid: "ListDataLakeVersions", actions: ["s3:ListBucketVersions"], resources: [scope.bucketArn] },
     {
@@ -166,5 +167,24 @@ function queryStatements(scope: OperatorScope): PolicyStatement[] {
       resources: [`${scope.bucketArn}/${QUERY_RESULTS_PREFIX}*`],
     },
     { sid: "FindQueryBucket", actions: ["s3:GetBucketLocation"], resources: [scope.bucketArn] },
+  ];
+}
+
+/** `backfill`: list the images and the pending index once, look up their labels, write the missing pending markers. */
+function backfillStatements(scope: OperatorScope): PolicyStatement[] {
+  const { images, pending } = DATA_LAKE_PREFIXES;
+  return [
+    {
+      sid: "ListImagesAndPendingIndex",
+      actions: ["s3:ListBucket"],
+      resources: [scope.bucketArn],
+      conditions: { StringLike: { "s3:prefix": [`${images}*`, `${pending}*`] } },
+    },
+    { sid: "WritePendingMarkers", actions: ["s3:PutObject"], resources: [`${scope.bucketArn}/${pending}*`] },
+    {
+      sid: "LookUpLabels",
+      actions: ["sagemaker:BatchGetRecord"],
+      resources: [arnIn(scope, "sagemaker", `feature-group/${scope.featureGroupName}`)],
+    },
   ];
 }

@@ -30,7 +30,7 @@ for (const stack of ["dev", "prod"] as const) {
     });
 
     it("stores each device's latest result in the data lake, for the pipeline's deployment check", () => {
-      const rule = run.one("aws:iot/topicRule:TopicRule").inputs;
+      const rule = run.one("aws:iot/topicRule:TopicRule", "fleet-device-results").inputs;
       expect(rule).to.include({
         name: `qi_${stack}_device_results`,
         sql: `SELECT * FROM '${config.edge.topic}'`,

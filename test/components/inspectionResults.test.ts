@@ -36,7 +36,11 @@ describe("the inspection results of the dev stack", () => {
   });
 
   it("has a rule per topic that stores the message with its detections lifted out, and counts it", () => {
-    const rules = run.ofType("aws:iot/topicRule:TopicRule").map((r) => r.inputs);
+    // The results component's own rules (the fleet has one more, for the deployment check: edgeFleet.test.ts).
+    const rules = run
+      .ofType("aws:iot/topicRule:TopicRule")
+      .filter((r) => r.name.startsWith("results-"))
+      .map((r) => r.inputs);
     expect(rules.map((r) => [r.name, r.sql])).to.deep.equal([
       [
         "qi_dev_results_inspections",
@@ -201,8 +205,8 @@ describe("the inspection results of the dev stack", () => {
     expect(delivery.flatMap((s) => s.Action)).to.not.include("s3:GetObject");
     const rule = statementsOf(run.one("aws:iam/rolePolicy:RolePolicy", "results-rule-access"));
     expect(rule.find((s) => s.Sid === "PutResultRecords")!.Resource).to.deep.equal([
-      mockArn("FirehoseDeliveryStream", "results-inspections"),
-      mockArn("FirehoseDeliveryStream", "results-errors"),
+      "arn:aws:firehose:eu-west-1:123456789012:deliverystream/qi-dev-results-inspections",
+      "arn:aws:firehose:eu-west-1:123456789012:deliverystream/qi-dev-results-errors",
     ]);
     for (const kind of ["inspections", "errors"]) {
       const invoke = run.one("aws:lambda/permission:Permission", `results-${kind}-rule-invokes-metrics`).inputs;

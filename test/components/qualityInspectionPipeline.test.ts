@@ -39,7 +39,7 @@ for (const stack of ["dev", "prod"] as const) {
       expect(machine.loggingConfiguration).to.deep.equal({
         level: "ALL",
         includeExecutionData: true,
-        logDestination: `${mockArn("LogGroup", "pipeline-logs")}:*`,
+        logDestination: `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/states/qi-${stack}-pipeline:*`,
       });
       expect(machine.tracingConfiguration).to.deep.equal({ enabled: true });
       expect(machine.roleArn).to.equal("arn:aws:iam::123456789012:role/pipeline-state-machine-role");

@@ -3,6 +3,7 @@ import { NEO_TARGET_DEVICES } from "../../config/neoTargets";
 import { parseStackConfig, StackConfig } from "../../config/schema";
 import type { StateMachineDefinition } from "../../stateMachines/asl";
 import { DefinitionResources, definitionSettingsOf, pipelineDefinitionArgs } from "../../stateMachines/definitionArgs";
+import { PIPELINE_FUNCTIONS } from "../../stateMachines/functions";
 import { buildPipelineDefinition } from "../../stateMachines/qualityInspection";
 import { ACCOUNT_ID, readStack } from "./pulumiProgram";
 
@@ -45,9 +46,7 @@ export function awsResourcesFor(config: StackConfig): DefinitionResources {
   return {
     bucketName: `${namePrefix}-data-lake-0a1b2c3d`,
     functions: Object.fromEntries(
-      ["startRun", "findUnlabeledImages", "prepareLabelingJob", "ingestLabels", "buildDataset", "evaluateModel"]
-        .concat(["compileOnnx", "createModelComponent"])
-        .map((fn) => [fn, arn("lambda", `function:${namePrefix}-${fn}`)]),
+      Object.keys(PIPELINE_FUNCTIONS).map((fn) => [fn, arn("lambda", `function:${namePrefix}-${fn}`)]),
     ) as DefinitionResources["functions"],
     alertsTopicArn: arn("sns", `${namePrefix}-alerts`),
     sagemakerRole: `arn:aws:iam::${ACCOUNT_ID}:role/${namePrefix}-sagemaker-execution`,

@@ -128,7 +128,33 @@ const TASK_CALLS: Record<string, TaskCalls> = {
     { why: "poll", action: "iot:DescribeJob", resource: arn(f, "iot", "job/5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d") },
   ],
   "sns:Publish": (state) => [{ why: "notify", action: "sns:Publish", resource: state.Parameters?.TopicArn as string }],
+  // The key as written, or the format's fixed part with a name filled in: `States.Format('run-queue/{}.json', …)`.
+  "s3:PutObject": (state, f) => {
+    const key = (state.Parameters?.Key as string | undefined) ?? formattedKey(String(state.Parameters?.["Key.$"]));
+    return [{ why: "PutObject", action: "s3:PutObject", resource: object(f, key) }];
+  },
+  "sagemaker:DescribeLabelingJob": (_, f) => [
+    {
+      why: "follow a job an earlier attempt started",
+      action: "sagemaker:DescribeLabelingJob",
+      resource: arn(f, "sagemaker", `labeling-job/${f.jobNames.labelingJob}`),
+    },
+  ],
+  "sagemaker:DescribeTrainingJob": (_, f) => [
+    {
+      why: "follow a job an earlier attempt started",
+      action: "sagemaker:DescribeTrainingJob",
+      resource: arn(f, "sagemaker", `training-job/${f.jobNames.trainingJob}`),
+    },
+  ],
 };
+
+/** A key built by `States.Format('<pattern>', …)`, with each `{}` filled in by a name. */
+function formattedKey(expression: string): string {
+  const pattern = /^States\.Format\('([^']+)'/.exec(expression);
+  if (!pattern) throw new Error(`a Key.$ that is not a States.Format: ${expression}`);
+  return pattern[1].replace(/\{\}/g, "run-1");
+}
 
 /** The requests one Task state makes. */
 export function taskCalls(state: TaskState, facts: AccountFacts): Call[] {
@@ -155,6 +181,12 @@ const PORT_CALLS: Record<string, PortCalls> = {
   ],
   "objects.read": ([key], f) => [{ why: "GetObject", action: "s3:GetObject", resource: object(f, String(key)) }],
   "objects.head": ([key], f) => [{ why: "HeadObject", action: "s3:GetObject", resource: object(f, String(key)) }],
+  "objects.delete": ([keys], f) =>
+    (keys as string[]).map((key) => ({
+      why: "DeleteObjects, per key",
+      action: "s3:DeleteObject",
+      resource: object(f, key),
+    })),
   "objects.write": ([key], f) => [{ why: "PutObject", action: "s3:PutObject", resource: object(f, String(key)) }],
   "objects.copy": ([from, to], f) => [
     { why: "CopyObject source", action: "s3:GetObject", resource: object(f, String(from)) },

@@ -145,6 +145,23 @@ export const SERVICE_ROLE_CALLS: Record<string, (f: DeviceFacts) => Call[]> = {
       action,
       resource: `arn:aws:logs:${f.region}:${f.account}:log-group:/aws/lambda/${f.namePrefix}-result-metrics:log-stream:x`,
     })),
+  // The IoT rule that keeps each device's latest result for the deployment check.
+  "fleet-device-results-role": (f) =>
+    objects(f, "s3:PutObject", "latest result", [`${DATA_LAKE_PREFIXES.deviceResults}${f.thing}.json`]),
+  // The new-images function records arrivals in the pending index and starts a run when enough wait.
+  "pipeline-new-images-role": (f) => [
+    ...objects(f, "s3:PutObject", "pending marker", [
+      `${DATA_LAKE_PREFIXES.pending}${DATA_LAKE_PREFIXES.images}line-1/a.jpg`,
+    ]),
+    {
+      why: "count pending images",
+      action: "s3:ListBucket",
+      resource: f.bucketArn,
+      context: { "s3:prefix": DATA_LAKE_PREFIXES.pending },
+    },
+    { why: "busy?", action: "states:ListExecutions", resource: f.starterTarget },
+    { why: "start a run", action: "states:StartExecution", resource: f.starterTarget },
+  ],
   // The trigger starter starts runs.
   "pipeline-start-pipeline-role": (f) => [
     { why: "StartExecution", action: "states:StartExecution", resource: f.starterTarget },

@@ -29,10 +29,19 @@ const OPTIMISED_DIFFERENCES: Record<string, CheckOptions> = {
   "sns:publish": { anyValueAt: ["Message"] },
 };
 
+/**
+ * SDK integrations whose Parameters differ from the API request. S3 PutObject: a JSON "Body" is written as its JSON
+ * text (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html).
+ */
+const SDK_DIFFERENCES: Record<string, CheckOptions> = {
+  "s3:putObject": { anyValueAt: ["Body"] },
+};
+
 const pascal = (action: string) => action[0].toUpperCase() + action.slice(1);
 
 export function taskIntegration(resource: string): TaskIntegration {
-  const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9]+):([a-zA-Z0-9]+)$/.exec(resource);
+  // `.waitForTaskToken`: the call is made as usual, then the Task waits for a callback with its token.
+  const sdk = /^arn:aws:states:::aws-sdk:([a-z0-9]+):([a-zA-Z0-9]+)(\.waitForTaskToken)?$/.exec(resource);
   if (sdk) {
     const [, service, action] = sdk;
     const key = SDK_SERVICE_ALIASES[service] ?? service;
@@ -41,7 +50,7 @@ export function taskIntegration(resource: string): TaskIntegration {
       service: key,
       operation: pascal(action),
       sync: false,
-      options: { parameters: true, pascalCase: true },
+      options: { parameters: true, pascalCase: true, ...SDK_DIFFERENCES[`${service}:${action}`] },
     };
   }
   const optimised = /^arn:aws:states:::([a-z0-9-]+):([a-zA-Z0-9]+)(\.sync(?::2)?|\.waitForTaskToken)?$/.exec(resource);
