@@ -181,7 +181,8 @@ export function pipelineFunctionAccess(args: FunctionAccessArgs): Record<Pipelin
     evaluateModel: [read(models, datasets, images, compiled), write(models)],
     compileOnnx: [read(models, datasets, images), write(compiled)],
     // Each device's latest result, as the IoT rule stores it.
-    checkFleetResults: [listUnder(deviceResults), read(deviceResults)],
+    // The latest results, and the shipped model.json (compiled/ after onnxruntime, models/ beside a Neo archive).
+    checkFleetResults: [listUnder(deviceResults), read(deviceResults, compiled, models)],
     createModelComponent: [
       // Copies read the source and write the target; Greengrass reads the artifacts with the caller's rights.
       read(models, compiled, components),

@@ -2,14 +2,18 @@ import { z } from "zod";
 import { DATA_LAKE_PREFIXES } from "../../contracts/dataLake";
 import { inferenceResultProblems } from "../../contracts/inferenceMessages";
 import { FleetResultsMissingError } from "../../lib/errors";
+import { parseModelManifest } from "../../lib/models";
 import type { Log, ObjectStore } from "../../lib/ports";
 import { readAll } from "../../lib/streams";
 import { parseEvent } from "../shared/events";
 import { parseJson } from "../shared/json";
 
 export const checkFleetResultsEventSchema = z.object({
-  /** The model version the deployment shipped (model.json's `version`). */
-  modelVersion: z.string().min(1),
+  /**
+   * The model.json the deployment shipped: its `version` is what the detector names in every result. (The package's
+   * version can differ: `npm start --skip-training` ships the committed demo model under a new package.)
+   */
+  manifestKey: z.string().min(1),
   /** Devices on which the IoT job succeeded. */
   devices: z.number().int().min(1),
   /** Results stored before this (ISO 8601; the run's start) cannot come from the new model. */
@@ -42,7 +46,8 @@ export async function checkFleetResults(
   event: unknown,
   { objects, log }: { objects: ObjectStore; log: Log },
 ): Promise<CheckFleetResultsResult> {
-  const { modelVersion, devices, since } = parseEvent(checkFleetResultsEventSchema, event);
+  const { manifestKey, devices, since } = parseEvent(checkFleetResultsEventSchema, event);
+  const { version: modelVersion } = parseModelManifest(await readAll(await objects.read(manifestKey)), manifestKey);
   const healthy: string[] = [];
   const others: Record<string, string> = {};
   for await (const object of objects.list(DATA_LAKE_PREFIXES.deviceResults)) {

@@ -114,7 +114,7 @@ function waitForDevices(stage: StageBuilder): void {
   // Running is not working: every device the job succeeded on must publish a valid result with the new model.
   stage.lambda(STATES.checkFleetResults, "checkFleetResults", {
     Parameters: {
-      "modelVersion.$": packageMetadata("modelVersion"),
+      "manifestKey.$": "$.compiled.manifestKey",
       "devices.$": devices("Succeeded"),
       "since.$": "$$.Execution.StartTime",
     },
