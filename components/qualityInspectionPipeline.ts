@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/schema";
+import { alertsKeyStatements } from "../cloud/alertsKey";
 import { arnIn, policyDocument, serviceTrustPolicy } from "../cloud/iam";
 import {
   labelingRoleStatements,
@@ -90,10 +91,21 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
     const parent = { parent: this };
     const stateMachineName = `${namePrefix}-pipeline`;
 
-    // Failures are announced here; SSE with the AWS-managed key needs no key policy for Step Functions to publish.
+    // Failures and alarms are announced here, encrypted with a key of our own: CloudWatch alarms cannot publish to a
+    // topic under the AWS managed key (cloud/alertsKey.ts).
+    const alertsKey = new aws.kms.Key(
+      `${name}-alerts-key`,
+      {
+        description: `Encrypts the ${namePrefix} pipeline's alerts topic`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: policyDocument(alertsKeyStatements(scope)),
+      },
+      parent,
+    );
     const topic = new aws.sns.Topic(
       `${name}-alerts`,
-      { name: `${namePrefix}-pipeline-alerts`, kmsMasterKeyId: "alias/aws/sns" },
+      { name: `${namePrefix}-pipeline-alerts`, kmsMasterKeyId: alertsKey.arn },
       parent,
     );
     new aws.sns.TopicSubscription(

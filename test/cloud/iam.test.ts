@@ -60,6 +60,19 @@ describe("the IAM checker", () => {
     );
   });
 
+  it("reads Resource * in a key's own policy as that key, and a Principal * pinned to one account as that account", () => {
+    const keyUse = { Action: ["kms:Decrypt"], Resource: "*", Principal: { Service: "cloudwatch.amazonaws.com" } };
+    expect(checkPolicyDocument(allow(keyUse), rules, { ownResource: true })).to.deep.equal([]);
+    expect(checkPolicyDocument(allow(keyUse), rules).join()).to.match(/kms:Decrypt on Resource "\*"/);
+    const account = { StringEquals: { "kms:CallerAccount": "123456789012" } };
+    const anyoneIn = { Action: ["kms:Decrypt"], Resource: "*", Principal: { AWS: "*" }, Condition: account };
+    expect(checkPolicyDocument(allow(anyoneIn), rules, { ownResource: true })).to.deep.equal([]);
+    const notPinned = { ...anyoneIn, Condition: { StringEquals: { "kms:CallerAccount": "*" } } };
+    expect(checkPolicyDocument(allow(notPinned), rules, { ownResource: true }).join()).to.match(/anyone/);
+    const likeOnly = { ...anyoneIn, Condition: { StringLike: { "kms:CallerAccount": "1234*" } } };
+    expect(checkPolicyDocument(allow(likeOnly), rules, { ownResource: true }).join()).to.match(/anyone/);
+  });
+
   it("ignores Deny statements, which only narrow access", () => {
     const deny = { Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*" }] };
     expect(checkPolicyDocument(deny, rules)).to.deep.equal([]);

@@ -7,6 +7,7 @@ import { createInfrastructure } from "../../infrastructure";
 import type { StateMachineDefinition, TaskState } from "../../stateMachines/asl";
 import { functionSlug, PIPELINE_FUNCTIONS } from "../../stateMachines/functions";
 import { STATES } from "../../stateMachines/qualityInspection";
+import { evaluate, PolicyDocument } from "../harness/iamEvaluator";
 import { ProgramRun, readStack, RecordedResource, runStack } from "../harness/pulumiProgram";
 
 const runPipelineStack = (stack: string, overrides: Record<string, string> = {}) =>
@@ -138,10 +139,36 @@ for (const stack of ["dev", "prod"] as const) {
       }
     });
 
+    it("lets the account's publishers (through SNS) and CloudWatch alarms use the alerts key, and no one else", () => {
+      const policy = JSON.parse(run.one("aws:kms/key:Key", "pipeline-alerts-key").inputs.policy as string) as object;
+      const key = mockArn("Key", "pipeline-alerts-key");
+      const sns = { "kms:CallerAccount": "123456789012", "kms:ViaService": "sns.eu-west-1.amazonaws.com" };
+      const role = { AWS: "arn:aws:iam::123456789012:role/pipeline-state-machine-role" };
+      const ask = (
+        principal: Record<string, string>,
+        context: Record<string, string> = {},
+        action = "kms:GenerateDataKey",
+      ) => evaluate([policy as PolicyDocument], { action, resource: key, principal, context });
+      expect(ask({ Service: "cloudwatch.amazonaws.com" }), "alarms").to.equal("Allowed");
+      expect(ask(role, sns), "a publisher, through SNS").to.equal("Allowed");
+      expect(ask(role, sns, "kms:Decrypt"), "a publisher, through SNS").to.equal("Allowed");
+      expect(ask(role, { ...sns, "kms:ViaService": "s3.eu-west-1.amazonaws.com" }), "through S3").to.equal(
+        "ImplicitDeny",
+      );
+      expect(ask(role), "directly").to.equal("ImplicitDeny");
+      expect(
+        ask({ AWS: "arn:aws:iam::999999999999:role/x" }, { ...sns, "kms:CallerAccount": "999999999999" }),
+      ).to.equal("ImplicitDeny");
+      expect(ask({ Service: "events.amazonaws.com" }), "another service").to.equal("ImplicitDeny");
+      expect(ask(role, sns, "kms:PutKeyPolicy"), "publishers cannot change the key").to.equal("ImplicitDeny");
+    });
+
     it("announces failures on an encrypted topic, to the configured address", () => {
+      const key = run.one("aws:kms/key:Key", "pipeline-alerts-key");
+      expect(key.inputs).to.include({ enableKeyRotation: true });
       expect(run.one("aws:sns/topic:Topic").inputs).to.include({
         name: `qi-${stack}-pipeline-alerts`,
-        kmsMasterKeyId: "alias/aws/sns",
+        kmsMasterKeyId: mockArn("Key", "pipeline-alerts-key"),
       });
       expect(run.one("aws:sns/topicSubscription:TopicSubscription").inputs).to.include({
         protocol: "email",

@@ -8,6 +8,7 @@ interface Statement {
   NotResource?: unknown;
   Principal?: unknown;
   NotPrincipal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 interface PolicyDocument {
   Statement: Statement | Statement[];
@@ -53,8 +54,24 @@ function isPublicPrincipal(principal: unknown): boolean {
   return false;
 }
 
+/** Condition keys that pin the caller to one account: a Principal "*" with one of them is not public. */
+const ACCOUNT_KEYS = ["kms:CallerAccount", "aws:PrincipalAccount", "aws:SourceAccount"];
+
+function pinsAccount(statement: Statement): boolean {
+  const equals = statement.Condition?.StringEquals ?? {};
+  return ACCOUNT_KEYS.some((key) => {
+    const values = asList(equals[key] as string | string[] | undefined);
+    return values.length > 0 && values.every((v) => typeof v === "string" && /^\d{12}$/.test(v));
+  });
+}
+
+export interface PolicyPlace {
+  /** A resource's own policy (a KMS key policy): there `Resource: "*"` means that resource and nothing else. */
+  ownResource?: boolean;
+}
+
 /** Problems in one policy document; an empty list means it is least-privilege by our rules. */
-export function checkPolicyDocument(document: PolicyDocument, rules: IamRules): string[] {
+export function checkPolicyDocument(document: PolicyDocument, rules: IamRules, place: PolicyPlace = {}): string[] {
   const problems: string[] = [];
   asList(document.Statement).forEach((statement, index) => {
     if (statement.Effect !== "Allow") return; // Deny statements only ever narrow access.
@@ -68,14 +85,16 @@ export function checkPolicyDocument(document: PolicyDocument, rules: IamRules): 
       else if (action.endsWith(":*")) problems.push(`${where} allows a whole service (${action})`);
       else if (action.includes("*")) problems.push(`${where} allows a wildcard action (${action})`);
     }
-    if (asList(statement.Resource).includes("*")) {
+    if (asList(statement.Resource).includes("*") && !place.ownResource) {
       for (const action of actions) {
         if (!(action in rules.resourceWildcardAllowList)) {
           problems.push(`${where} allows ${action} on Resource "*" and ${action} is not on the allow-list`);
         }
       }
     }
-    if (isPublicPrincipal(statement.Principal)) problems.push(`${where} allows anyone (Principal "*")`);
+    if (isPublicPrincipal(statement.Principal) && !pinsAccount(statement)) {
+      problems.push(`${where} allows anyone (Principal "*")`);
+    }
   });
   return problems;
 }
@@ -91,7 +110,8 @@ export function checkIam(resources: RecordedResource[], rules: IamRules): string
   for (const resource of resources) {
     const label = `${resource.type} ${resource.name}`;
     for (const { path, document } of findPolicyDocuments(resource.inputs)) {
-      for (const problem of checkPolicyDocument(document, rules)) findings.push(`${label} ${path}: ${problem}`);
+      const place = { ownResource: resource.type === "aws:kms/key:Key" && path === "policy" };
+      for (const problem of checkPolicyDocument(document, rules, place)) findings.push(`${label} ${path}: ${problem}`);
     }
     for (const arn of managedPolicyArns(resource)) {
       if (arn.includes("FullAccess")) findings.push(`${label}: attaches the FullAccess managed policy ${arn}`);
