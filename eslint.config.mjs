@@ -17,6 +17,15 @@ export default tseslint.config(
     rules: { "layers/imports": "error" },
   },
   {
+    // A function fits on a screen and a file holds one idea; tests and the browser page's generated parts aside.
+    files: ["**/*.ts", "**/*.mjs", "**/*.js"],
+    ignores: ["test/**"],
+    rules: {
+      "max-lines-per-function": ["error", { max: 120 }],
+      "max-lines": ["error", { max: 450 }],
+    },
+  },
+  {
     files: ["**/*.mjs", "**/*.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },

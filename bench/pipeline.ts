@@ -1,7 +1,7 @@
 /**
  * `npm run bench:pipeline`: the numbers the pipeline is held to.
  * - State transitions of the happy path (Neo target, 3 compilation checks, 3 deployment checks), goal ≤ 60: the real
- *   definition run by aws-local-stepfunctions with the real Lambda handlers (test/helpers/pipelineHarness.ts).
+ *   definition run by aws-local-stepfunctions with the real Lambda handlers (test/harness/pipelineHarness.ts).
  * - Size of each Lambda bundle, goal ≤ 1 MB; the onnx compile function's onnxruntime library is shown apart.
  * - Time BuildDataset takes to split 100,000 label records (in memory, without S3 or Feature Store latency).
  * The last line is JSON: {"happyPathTransitions": N, "bundleBytes": {"<function>": N, ...}}.
@@ -12,9 +12,9 @@ import { deflateRawSync } from "node:zlib";
 import { bundleLambda } from "../cloud/lambdaBundle";
 import { buildDataset } from "../lambdas/buildDataset/handler";
 import { functionSlug, PIPELINE_FUNCTIONS, STARTER_FUNCTION } from "../stateMachines/functions";
-import { labelFor } from "../test/helpers/labels";
-import { MemoryLabelStore, MemoryObjectStore, recordingLog } from "../test/helpers/memoryPorts";
-import { runPipeline } from "../test/helpers/pipelineHarness";
+import { labelFor } from "../test/harness/labels";
+import { MemoryLabelStore, MemoryObjectStore, recordingLog } from "../test/fakes/memoryPorts";
+import { runPipeline } from "../test/harness/pipelineHarness";
 
 const MB = 1024 * 1024;
 const format = (bytes: number) => bytes.toLocaleString("en-US").padStart(12);

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { mqttTopicSchema } from "../contracts/inferenceMessages";
 import { NEO_TARGET_DEVICES, NeoTargetDevice } from "./neoTargets";
 import { AWS_REGION, THING_NAME } from "../contracts/awsNames";
+import { field, fieldProblem, FieldProblems } from "../lib/fields";
+import { bool, decimal, scoreBand, wholeNumber } from "../lib/fieldValues";
 
 /** The Pulumi project name; it is also the namespace of every project config key. */
 export const PROJECT = "qualityinspection";
@@ -10,17 +12,6 @@ export const PROJECT = "qualityinspection";
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-
-// Pulumi hands every config value to the program as a string, so each field parses from one.
-const bool = z.enum(["true", "false"]).transform((v) => v === "true");
-const wholeNumber = (min: number, max: number) =>
-  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
-const decimal = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+(\.\d+)?$/)
-    .transform(Number)
-    .pipe(z.number().min(min).max(max));
 
 /** A list value: Pulumi hands `array` config to the program as JSON. */
 const jsonList = <T extends z.ZodType>(item: T) =>
@@ -35,13 +26,6 @@ const jsonList = <T extends z.ZodType>(item: T) =>
       }
     })
     .pipe(z.array(item));
-
-interface Field<T extends z.ZodType> {
-  schema: T;
-  /** Completes the sentence "<key> must ...". */
-  must: string;
-}
-const field = <T extends z.ZodType>(must: string, schema: T): Field<T> => ({ schema, must });
 
 /**
  * Every config key the program reads, fully qualified. `Pulumi.yaml` declares each `qualityinspection:` key with a
@@ -58,11 +42,9 @@ export const configFields = {
   "qualityinspection:dataLake.tmpExpirationDays": field("be a whole number of days from 1 to 365", wholeNumber(1, 365)),
   "qualityinspection:logs.retentionDays": field(
     `be one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
-    z
-      .string()
-      .regex(/^\d+$/)
-      .transform(Number)
-      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days)),
+    wholeNumber(LOG_RETENTION_DAYS[0], LOG_RETENTION_DAYS[LOG_RETENTION_DAYS.length - 1]).refine((days) =>
+      (LOG_RETENTION_DAYS as readonly number[]).includes(days),
+    ),
   ),
   "qualityinspection:alerts.email": field("be an e-mail address such as ops@example.com", z.email()),
   "qualityinspection:training.instanceType": field(
@@ -157,11 +139,7 @@ export const configFields = {
   "qualityinspection:edge.uncertainty.maxScore": field("be a number from 0 to 1 (for example 0.7)", decimal(0, 1)),
   "qualityinspection:edge.uncertainty.band": field(
     "be off or <low>-<high> with 0 <= low <= high <= 1 (for example 0.3-0.7)",
-    z
-      .string()
-      .regex(/^(off|\d+(\.\d+)?-\d+(\.\d+)?)$/)
-      .transform((v) => (v === "off" ? null : (v.split("-").map(Number) as [number, number])))
-      .refine((band) => band === null || (band[0] <= band[1] && band[1] <= 1)),
+    scoreBand,
   ),
   "qualityinspection:edge.uncertainty.maxPerHour": field("be a whole number from 0 to 100000", wholeNumber(0, 100_000)),
   "qualityinspection:edge.uncertainty.randomRate": field("be a number from 0 to 1 (for example 0.01)", decimal(0, 1)),
@@ -239,9 +217,9 @@ export interface StackConfig {
 /** Who labels images: an existing private workteam, one the program creates, or Mechanical Turk. */
 export type LabelingWorkforce = { kind: "existing"; workteamArn: string } | { kind: "create" } | { kind: "public" };
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+export class ConfigError extends FieldProblems {
+  constructor(problems: string[]) {
+    super("stack configuration", problems);
     this.name = "ConfigError";
   }
 }
@@ -263,7 +241,7 @@ function describe(key: ConfigKey, raw: Record<string, string | undefined>): stri
   if (value === undefined) {
     return `${key} is required and must ${must}; set it with \`pulumi config set ${shortKey(key)} <value>\``;
   }
-  return `${key} must ${must} (got ${JSON.stringify(value)})`;
+  return fieldProblem(key, configFields[key], value);
 }
 
 /** Stack names may hold characters that AWS names refuse; keep letters, digits and dashes. */

@@ -2,7 +2,7 @@
  * The one Node.js this project runs on: tests, `npm start`, the CLI and the viewer (the version `package.json`
  * brings along as a platform package), the Lambdas (their managed runtime), the Greengrass component (the recipe's
  * Install step refuses an older device Node) and the simulated device (which installs exactly this version).
- * `test/runtime.test.ts` holds every one of those places to it.
+ * `test/contracts/runtime.test.ts` holds every one of those places to it.
  */
 export const NODE_MAJOR = 22;
 

@@ -1,21 +1,71 @@
-import { statSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { z } from "zod";
+import { existingPath } from "./fieldValues";
 
 /**
- * Command lines built from a table of fields (the edge detector's and the viewer's): one commander option per field,
- * whose values come back keyed by field name, to be validated by the same schemas the programmatic entry points use.
+ * Tables of fields: each setting of a program with the schema that validates it and the sentence that tells what it
+ * must be, so every problem names the setting and the expected form. The edge detector's and the viewer's fields are
+ * command-line options too: one commander option per field, whose values come back keyed by field name, to be
+ * validated by the same schemas the programmatic entry points use.
  */
-export interface FlagField {
+export interface Field<T extends z.ZodType = z.ZodType> {
+  schema: T;
+  /** Completes the sentence "<name> must ...". */
+  must: string;
+}
+
+export const field = <T extends z.ZodType>(must: string, schema: T): Field<T> => ({ schema, must });
+
+/** "<name> must <must> (got <value>)". */
+export function fieldProblem(name: string, f: Field, got: unknown): string {
+  return `${name} must ${f.must} (got ${JSON.stringify(got)})`;
+}
+
+/** The problems of a table of fields, all at once: "Invalid <what>:" and one line a problem. */
+export class FieldProblems extends Error {
+  constructor(
+    what: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid ${what}:\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+/** The field's schema with every problem told as "<name> must <must>", for callers that report zod's messages. */
+export function schemaNamed<T extends z.ZodType>(name: string, f: Field<T>) {
+  return z.unknown().transform((value, ctx): z.output<T> => {
+    const parsed = f.schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: "custom", message: `${name} must ${f.must}` });
+    return z.NEVER;
+  });
+}
+
+/** A field that is a command-line option too. `Computed`: what a table accepts as a default besides a value. */
+export interface FlagField<T extends z.ZodType = z.ZodType, Computed = never> extends Field<T> {
   /** Commander flag, e.g. `--port <n>`. */
   flag: string;
   description: string;
+  /** Used when the field is not set, and parsed like a value that is. */
+  fallback?: z.input<T> | Computed;
 }
+
+/** The field constructor of a table whose defaults may also be `Computed` (e.g. read from the environment). */
+export const flagFieldWith =
+  <Computed = never>() =>
+  <T extends z.ZodType>(f: FlagField<T, Computed>): FlagField<T, Computed> =>
+    f;
+
+/** A flag field whose default, if any, is a value. */
+export const flagField = flagFieldWith();
+
+/** `--interval <seconds>` → `--interval`. */
+export const flagName = (f: FlagField<z.ZodType, unknown>): string => f.flag.split(" ")[0];
 
 /** Adds one option per field (help text from `help`); returns the commander attribute of each field. */
 export function addFieldOptions<K extends string>(
   program: Command,
-  fields: Record<K, FlagField>,
+  fields: Record<K, FlagField<z.ZodType, unknown>>,
   help: (name: K) => string,
 ): Record<K, string> {
   const attributes = {} as Record<K, string>;
@@ -50,19 +100,9 @@ export function parseFieldFlags<K extends string>(
   return { flags, options };
 }
 
-/** A path to an existing file or folder. */
-export const existingPath = (kind: "file" | "directory") =>
-  z.string().refine((p) => {
-    const stat = statSync(p, { throwIfNoEntry: false });
-    return kind === "file" ? stat?.isFile() : stat?.isDirectory();
-  });
-
-const pemFile = (flag: string, description: string) => ({
-  flag,
-  description,
-  must: "be an existing PEM file",
-  schema: existingPath("file"),
-});
+/** A PEM file, e.g. `--ca <file>`. */
+export const pemFile = (flag: string, description: string) =>
+  flagField({ flag, description, must: "be an existing PEM file", schema: existingPath("file") });
 
 /** The client certificate and key of a mutual-TLS MQTT connection (the edge detector's and the viewer's). */
 export const clientCertificateFields = {

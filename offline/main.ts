@@ -6,6 +6,8 @@ import { ConfigError } from "../config/schema";
 import { DEFAULT_IMAGES, OfflineOptions, OfflineResult, runOffline } from "./run";
 import { parseConfigAssignment } from "./settings";
 import { requireDeclaredRuntime } from "../lib/runtime";
+import { field, schemaNamed } from "../lib/fields";
+import { numberRead } from "../lib/fieldValues";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
@@ -13,16 +15,9 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** Flags are validated here; each message names the flag and the form it wants. */
 const whole = (flag: string, min: number, max: number) =>
-  z.coerce
-    .number({ error: `${flag} must be a whole number from ${min} to ${max}` })
-    .int(`${flag} must be a whole number from ${min} to ${max}`)
-    .min(min, `${flag} must be a whole number from ${min} to ${max}`)
-    .max(max, `${flag} must be a whole number from ${min} to ${max}`);
-const decimal = (flag: string, min: number, max: number) =>
-  z.coerce
-    .number({ error: `${flag} must be a number of seconds from ${min} to ${max}` })
-    .min(min, `${flag} must be a number of seconds from ${min} to ${max}`)
-    .max(max, `${flag} must be a number of seconds from ${min} to ${max}`);
+  schemaNamed(flag, field(`be a whole number from ${min} to ${max}`, numberRead(min, max, true)));
+const seconds = (flag: string, min: number, max: number) =>
+  schemaNamed(flag, field(`be a number of seconds from ${min} to ${max}`, numberRead(min, max, false)));
 
 const flagsSchema = z.object({
   stack: z
@@ -40,8 +35,8 @@ const flagsSchema = z.object({
   images: whole("--images", 1, 100_000).optional(),
   seed: whole("--seed", 0, 2_147_483_647),
   cameraImages: whole("--camera-images", 1, 10_000),
-  edgeSeconds: decimal("--edge-seconds", 0, 86_400),
-  edgeInterval: decimal("--edge-interval", 0, 86_400),
+  edgeSeconds: seconds("--edge-seconds", 0, 86_400),
+  edgeInterval: seconds("--edge-interval", 0, 86_400),
   viewerPort: whole("--viewer-port", 0, 65_535),
 });
 

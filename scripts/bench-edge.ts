@@ -4,8 +4,8 @@ import { Jimp } from "jimp";
 import sharp from "sharp";
 import { letterboxGeometry } from "../contracts/modelManifest";
 import { Detector } from "../edge/src/detector";
-import { gradientJpeg, realSampleImages } from "../test/helpers/images";
-import { convDetectorModel } from "../test/helpers/onnxModels";
+import { gradientJpeg, realSampleImages } from "../test/harness/images";
+import { convDetectorModel } from "../test/harness/onnxModels";
 
 /**
  * `npm run bench:edge -- [model dir or .onnx] [--frames N] [--threads N]`
@@ -46,98 +46,81 @@ async function timeIt(iterations: number, work: () => Promise<unknown>): Promise
   return times;
 }
 
-async function main(): Promise<void> {
-  const frames = option("--frames", 60);
-  const threads = option("--threads", 0);
+type Stage = "decode" | "preprocess" | "run" | "postprocess";
+const STAGES: Stage[] = ["decode", "preprocess", "run", "postprocess"];
+
+/** The model to time: the argument, else models/demo/, else a generated detector-sized network. */
+function chooseModel(): { modelPath: string; scoreThreshold?: number } {
   const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && !all[i - 1]?.startsWith("--"));
   const demo = path.join(ROOT, "models", "demo");
-
-  let modelPath = positional[0];
-  let scoreThreshold: number | undefined;
+  if (positional[0]) return { modelPath: positional[0] };
   // --generated: the generated detector even where the demo model exists, to compare the two.
-  if (!modelPath && existsSync(demo) && !process.argv.includes("--generated")) modelPath = demo;
-  if (!modelPath) {
-    // Generated once into the git-ignored .local/ and reused.
-    modelPath = path.join(ROOT, ".local", "bench", "conv-detector-640.onnx");
-    if (!existsSync(modelPath)) {
-      mkdirSync(path.dirname(modelPath), { recursive: true });
-      writeFileSync(modelPath, convDetectorModel({ size: 640, classes: 1 }));
-    }
-    // A YOLOv8 export's usual confidence threshold.
-    scoreThreshold = 0.25;
-    console.log(
-      "model: generated 640×640 YOLOv8-layout network (~4.8 GFLOPs, random weights); pass a model to use your own",
-    );
+  if (existsSync(demo) && !process.argv.includes("--generated")) return { modelPath: demo };
+  // Generated once into the git-ignored .local/ and reused.
+  const modelPath = path.join(ROOT, ".local", "bench", "conv-detector-640.onnx");
+  if (!existsSync(modelPath)) {
+    mkdirSync(path.dirname(modelPath), { recursive: true });
+    writeFileSync(modelPath, convDetectorModel({ size: 640, classes: 1 }));
   }
-
-  let images: { name: string; bytes: Buffer }[] = realSampleImages().map((file) => ({
-    name: path.basename(file),
-    bytes: readFileSync(file),
-  }));
-  if (images.length === 0) {
-    console.log("images: generated 450×300 JPEGs (../shared/datasets/scratches is not here)");
-    images = await Promise.all(
-      Array.from({ length: 8 }, async (_, i) => ({
-        name: `generated-${i}.jpg`,
-        bytes: await gradientJpeg(450, 300, { x: 40 * i, y: 100, w: 60, h: 6 }),
-      })),
-    );
-  } else {
-    console.log(`images: ${images.length} real camera images (450×300 JPEG)`);
-  }
-
-  const detector = await Detector.load(modelPath, {
-    threads,
-    maxDetections: 100,
-    scoreThreshold,
-    bare: { padValue: 114 },
-  });
-  const { spec } = detector;
   console.log(
-    `model: ${modelPath} — ${spec.layout}, input ${spec.input.width}×${spec.input.height}, onnxruntime threads ${threads || "auto"}, score >= ${detector.decodeOptions.scoreThreshold}`,
+    "model: generated 640×640 YOLOv8-layout network (~4.8 GFLOPs, random weights); pass a model to use your own",
   );
+  // A YOLOv8 export's usual confidence threshold.
+  return { modelPath, scoreThreshold: 0.25 };
+}
 
-  const stages = {
-    decode: [] as number[],
-    preprocess: [] as number[],
-    run: [] as number[],
-    postprocess: [] as number[],
-  };
+/** Real camera images where the data set is here, else generated ones of the same size. */
+async function loadImages(): Promise<{ name: string; bytes: Buffer }[]> {
+  const images = realSampleImages().map((file) => ({ name: path.basename(file), bytes: readFileSync(file) }));
+  if (images.length > 0) {
+    console.log(`images: ${images.length} real camera images (450×300 JPEG)`);
+    return images;
+  }
+  console.log("images: generated 450×300 JPEGs (../shared/datasets/scratches is not here)");
+  return Promise.all(
+    Array.from({ length: 8 }, async (_, i) => ({
+      name: `generated-${i}.jpg`,
+      bytes: await gradientJpeg(450, 300, { x: 40 * i, y: 100, w: 60, h: 6 }),
+    })),
+  );
+}
+
+/** The device's own path and stage timings (Detector.inspect) over `frames` frames after a short warm-up. */
+async function timeStages(detector: Detector, images: { bytes: Buffer }[], frames: number) {
+  const stages: Record<Stage, number[]> = { decode: [], preprocess: [], run: [], postprocess: [] };
   let detections = 0;
   const warmup = 3;
-  const started = { at: 0 };
+  let startedAt = 0;
   for (let i = 0; i < warmup + frames; i++) {
-    if (i === warmup) started.at = performance.now();
-    // The device's own path and stage timings (Detector.inspect).
+    if (i === warmup) startedAt = performance.now();
     const inspection = await detector.inspect(images[i % images.length].bytes);
     if (i < warmup) continue;
-    for (const stage of Object.keys(stages) as (keyof typeof stages)[]) stages[stage].push(inspection.timings[stage]);
+    for (const stage of STAGES) stages[stage].push(inspection.timings[stage]);
     detections += inspection.detections.length;
   }
-  const seconds = (performance.now() - started.at) / 1000;
+  const seconds = (performance.now() - startedAt) / 1000;
   const rssMb = process.memoryUsage().rss / 1024 / 1024;
-
-  const p50 = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(percentile(v, 50))])) as Record<
-    keyof typeof stages,
-    number
-  >;
-  const p95 = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(percentile(v, 95))])) as Record<
-    keyof typeof stages,
-    number
-  >;
+  const at = (p: number) =>
+    Object.fromEntries(STAGES.map((stage) => [stage, round(percentile(stages[stage], p))])) as Record<Stage, number>;
+  const p50 = at(50);
+  const p95 = at(95);
   const overheadRatio = round((p50.decode + p50.preprocess + p50.postprocess) / p50.run, 3);
   console.log(`\n${frames} frames, ${detections} detections in all`);
   console.log("stage         p50 ms   p95 ms");
-  for (const stage of Object.keys(stages) as (keyof typeof stages)[]) {
+  for (const stage of STAGES) {
     console.log(`${stage.padEnd(12)} ${p50[stage].toFixed(2).padStart(7)}  ${p95[stage].toFixed(2).padStart(7)}`);
   }
   const fps = round(frames / seconds, 1);
   console.log(
     `frames/s ${fps}, RSS ${rssMb.toFixed(0)} MiB, (decode + preprocess + postprocess) / run = ${overheadRatio}`,
   );
+  return { p50Ms: p50, p95Ms: p95, fps, rssMb: round(rssMb, 1), overheadRatio };
+}
 
-  // Decode + resize of one camera image to the model's letterboxed size, three ways.
-  const { bytes } = images[0];
+/** Decode + resize of one camera image to the model's letterboxed size, three ways. */
+async function compareDecoders(detector: Detector, image: { name: string; bytes: Buffer }) {
+  const { bytes } = image;
+  const { spec } = detector;
   const { width: w, height: h } = letterboxGeometry(
     ...sizeOf(await detector.decode(bytes)),
     spec.input.width,
@@ -152,7 +135,7 @@ async function main(): Promise<void> {
   const jimpDecodeResizeMs = round(percentile(jimp, 50));
   const sharpDecodeResizeMs = round(percentile(sharpTimes, 50));
   const edgeDecodeLetterboxMs = round(percentile(ours, 50));
-  console.log(`\ndecode + resize ${images[0].name} to ${w}×${h} (p50 of ${reps}):`);
+  console.log(`\ndecode + resize ${image.name} to ${w}×${h} (p50 of ${reps}):`);
   console.log(`  stock jimp (jpeg-js) decode + jimp resize      ${jimpDecodeResizeMs.toFixed(2).padStart(6)} ms`);
   console.log(
     `  sharp (libvips) decode + resize                ${sharpDecodeResizeMs.toFixed(2).padStart(6)} ms   (dev-only comparison)`,
@@ -160,21 +143,28 @@ async function main(): Promise<void> {
   console.log(
     `  edge: jimp + libjpeg-turbo (wasm) + letterbox  ${edgeDecodeLetterboxMs.toFixed(2).padStart(6)} ms   (what the edge runs, incl. normalising)`,
   );
+  return { jimpDecodeResizeMs, sharpDecodeResizeMs, edgeDecodeLetterboxMs };
+}
 
-  await detector.close();
+async function main(): Promise<void> {
+  const frames = option("--frames", 60);
+  const threads = option("--threads", 0);
+  const { modelPath, scoreThreshold } = chooseModel();
+  const images = await loadImages();
+  const detector = await Detector.load(modelPath, {
+    threads,
+    maxDetections: 100,
+    scoreThreshold,
+    bare: { padValue: 114 },
+  });
+  const { spec } = detector;
   console.log(
-    JSON.stringify({
-      model: modelPath,
-      p50Ms: p50,
-      p95Ms: p95,
-      fps,
-      rssMb: round(rssMb, 1),
-      overheadRatio,
-      jimpDecodeResizeMs,
-      sharpDecodeResizeMs,
-      edgeDecodeLetterboxMs,
-    }),
+    `model: ${modelPath} — ${spec.layout}, input ${spec.input.width}×${spec.input.height}, onnxruntime threads ${threads || "auto"}, score >= ${detector.decodeOptions.scoreThreshold}`,
   );
+  const stages = await timeStages(detector, images, frames);
+  const decoders = await compareDecoders(detector, images[0]);
+  await detector.close();
+  console.log(JSON.stringify({ model: modelPath, ...stages, ...decoders }));
 }
 
 const sizeOf = (image: { width: number; height: number }): [number, number] => [image.width, image.height];

@@ -3,11 +3,11 @@ import path from "node:path";
 import sharp from "sharp";
 import { DEFAULT_RESULT_TOPIC, errorTopicOf } from "../contracts/inferenceMessages";
 import { startViewer } from "../viewer";
-import { AedesBroker } from "../test/helpers/aedesBroker";
-import { CHROMIUM, launchChromium, newPage, NO_CHROMIUM } from "../test/helpers/chromium";
-import { NO_SCRATCHES_DATA, scratchesDir } from "../test/helpers/images";
-import { deviceError, labelledSampleResults } from "../test/helpers/viewerMessages";
-import { eventually } from "../test/helpers/wait";
+import { AedesBroker } from "../test/processes/aedesBroker";
+import { CHROMIUM, launchChromium, newPage, NO_CHROMIUM } from "../test/processes/chromium";
+import { NO_SCRATCHES_DATA, scratchesDir } from "../test/harness/images";
+import { deviceError, labelledSampleResults } from "../test/harness/viewerMessages";
+import { eventually } from "../test/harness/wait";
 
 /**
  * `npm run docs:viewer` writes docs/viewer.png: the live viewer in headless chromium after the real camera samples

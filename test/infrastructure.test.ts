@@ -5,7 +5,7 @@ import { parseStackConfig, PROJECT } from "../config/schema";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import { labelFeatureDefinitions } from "../contracts/labelRecord";
 import { createInfrastructure } from "../infrastructure";
-import { ProgramRun, PROJECT_DIR, promiseOf, readStack, runProgram, runStack } from "./helpers/pulumiProgram";
+import { ProgramRun, PROJECT_DIR, promiseOf, readStack, runProgram, runStack } from "./harness/pulumiProgram";
 
 const STACKS = ["dev", "prod"] as const;
 

@@ -1,6 +1,15 @@
 import os from "node:os";
 import { z } from "zod";
-import { clientCertificateFields, existingPath } from "../../lib/fields";
+import {
+  clientCertificateFields,
+  fieldProblem,
+  FieldProblems,
+  FlagField,
+  flagFieldWith,
+  flagName,
+  pemFile,
+} from "../../lib/fields";
+import { bool, decimal, existingPath, scoreBand, wholeNumber } from "../../lib/fieldValues";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
 import { MQTT_PROTOCOLS } from "./transports/mqtt";
@@ -12,18 +21,6 @@ import { AWS_REGION, THING_NAME } from "../../contracts/awsNames";
  * `QI_EDGE_<NAME>` to `{configuration:/<name>}` for every field here (see `edge/recipe.ts`), so the keys of the
  * component configuration are the field names below.
  */
-
-// Every source hands over strings (an unset Greengrass configuration value interpolates to ""), so each field
-// parses from one.
-const number = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+(\.\d+)?$/)
-    .transform(Number)
-    .pipe(z.number().min(min).max(max));
-const wholeNumber = (min: number, max: number) =>
-  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
-const bool = z.enum(["true", "false"]).transform((v) => v === "true");
 
 /** Where images sent back for labeling go. */
 export type UploadTarget = { kind: "off" } | { kind: "s3"; bucket: string } | { kind: "folder"; dir: string };
@@ -39,24 +36,10 @@ const uploadTarget = z
     return bucket ? { kind: "s3", bucket } : { kind: "folder", dir: v };
   });
 
-/** `0.3-0.7` → [0.3, 0.7]; `off` → null. */
-const scoreBand = z
-  .string()
-  .regex(/^(off|\d+(\.\d+)?-\d+(\.\d+)?)$/)
-  .transform((v) => (v === "off" ? null : (v.split("-").map(Number) as [number, number])))
-  .refine((band) => band === null || (band[0] <= band[1] && band[1] <= 1));
-
-interface Field<T extends z.ZodType> {
-  schema: T;
-  /** Completes the sentence "<field> must ...". */
-  must: string;
-  /** Commander flag, e.g. `--interval <seconds>`. */
-  flag: string;
-  description: string;
-  /** Default as a string, parsed like any other value; a function is evaluated when parsing. */
-  fallback?: string | ((env: NodeJS.ProcessEnv) => string | undefined);
-}
-const field = <T extends z.ZodType>(f: Field<T>) => f;
+/** A default may also be read from the environment when parsing. */
+type EnvDefault = (env: NodeJS.ProcessEnv) => string | undefined;
+type EdgeField = FlagField<z.ZodType<unknown, string>, EnvDefault>;
+const field = flagFieldWith<EnvDefault>();
 
 export const edgeConfigFields = {
   model: field({
@@ -75,7 +58,7 @@ export const edgeConfigFields = {
     flag: "--interval <seconds>",
     description: "seconds from one image to the next",
     must: "be a number of seconds from 0 to 86400",
-    schema: number(0, 86_400),
+    schema: decimal(0, 86_400),
     fallback: "5",
   }),
   once: field({
@@ -117,12 +100,7 @@ export const edgeConfigFields = {
     fallback: "5",
   }),
   ...clientCertificateFields,
-  ca: field({
-    flag: "--ca <file>",
-    description: "mqtts: CA certificate to trust instead of the system's (PEM)",
-    must: "be an existing PEM file",
-    schema: existingPath("file"),
-  }),
+  ca: pemFile("--ca <file>", "mqtts: CA certificate to trust instead of the system's (PEM)"),
   thingName: field({
     flag: "--thing-name <name>",
     description: "device name in every message (default: AWS_IOT_THING_NAME, else the host name)",
@@ -140,13 +118,13 @@ export const edgeConfigFields = {
     flag: "--score-threshold <0..1>",
     description: "minimum detection score (default: model.json's, else 0.5)",
     must: "be a number from 0 to 1",
-    schema: number(0, 1),
+    schema: decimal(0, 1),
   }),
   iouThreshold: field({
     flag: "--iou-threshold <0..1>",
     description: "yolov8 NMS overlap threshold (default: model.json's, else 0.45)",
     must: "be a number from 0 to 1",
-    schema: number(0, 1),
+    schema: decimal(0, 1),
   }),
   maxDetections: field({
     flag: "--max-detections <n>",
@@ -252,7 +230,7 @@ export const edgeConfigFields = {
     flag: "--uncertainty-max-score <0..1>",
     description: "send an image back when its best score is below this (nothing found counts as 0)",
     must: "be a number from 0 to 1",
-    schema: number(0, 1),
+    schema: decimal(0, 1),
     fallback: "0.7",
   }),
   uncertaintyBand: field({
@@ -273,21 +251,21 @@ export const edgeConfigFields = {
     flag: "--uncertainty-random-rate <0..1>",
     description: "share of the confident images sent back too, so labels do not drift toward hard cases only",
     must: "be a number from 0 to 1",
-    schema: number(0, 1),
+    schema: decimal(0, 1),
     fallback: "0",
   }),
   ackTimeoutSeconds: field({
     flag: "--ack-timeout <seconds>",
     description: "seconds to wait for a publish to be acknowledged",
     must: "be a number of seconds from 1 to 600",
-    schema: number(1, 600),
+    schema: decimal(1, 600),
     fallback: "10",
   }),
   shutdownTimeoutSeconds: field({
     flag: "--shutdown-timeout <seconds>",
     description: "seconds to keep delivering queued messages when stopping",
     must: "be a number of seconds from 0 to 600",
-    schema: number(0, 600),
+    schema: decimal(0, 600),
     fallback: "5",
   }),
 };
@@ -308,12 +286,12 @@ export function envNameOf(fieldName: EdgeConfigField): string {
 
 /** `--interval <seconds>` → `--interval`. */
 export function flagNameOf(fieldName: EdgeConfigField): string {
-  return edgeConfigFields[fieldName].flag.split(" ")[0];
+  return flagName(edgeConfigFields[fieldName]);
 }
 
-export class EdgeConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid edge configuration:\n  - ${problems.join("\n  - ")}`);
+export class EdgeConfigError extends FieldProblems {
+  constructor(problems: string[]) {
+    super("edge configuration", problems);
     this.name = "EdgeConfigError";
   }
 }
@@ -331,7 +309,7 @@ export function parseEdgeConfig(
   const problems: string[] = [];
   const values: Partial<Record<EdgeConfigField, unknown>> = {};
   for (const name of Object.keys(edgeConfigFields) as EdgeConfigField[]) {
-    const f: Field<z.ZodType> = edgeConfigFields[name];
+    const f: EdgeField = edgeConfigFields[name];
     const flagValue = flags[name];
     const envValue = env[envNameOf(name)];
     let raw: string | undefined;
@@ -354,7 +332,7 @@ export function parseEdgeConfig(
     }
     const parsed = f.schema.safeParse(raw);
     if (parsed.success) values[name] = parsed.data;
-    else problems.push(`${source} must ${f.must} (got ${JSON.stringify(raw)})`);
+    else problems.push(fieldProblem(source, f, raw));
   }
   if (problems.length > 0) throw new EdgeConfigError(problems);
 

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { FakeStepFunctions } from "../helpers/fakeStepFunctions";
-import { HistoryBuilder } from "../helpers/sfnHistory";
+import { FakeStepFunctions } from "../fakes/fakeStepFunctions";
+import { HistoryBuilder } from "../harness/sfnHistory";
 
 const BIN = path.resolve(__dirname, "..", "..", "cli", "bin.js");
 

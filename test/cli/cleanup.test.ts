@@ -1,41 +1,32 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { GreengrassV2Client } from "@aws-sdk/client-greengrassv2";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SageMakerClient } from "@aws-sdk/client-sagemaker";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { z } from "zod";
+import { CleanupItem, inCleanupOrder } from "../../cli/cleanup/items";
 import {
-  CleanupItem,
-  inCleanupOrder,
   isFleetDeployment,
   isStackJobName,
   isStackModelPackage,
   stackTargets,
   tagsAllow,
-} from "../../cli/cleanup";
+} from "../../cli/cleanup/targets";
 import { CliEnvironment, runCli } from "../../cli/main";
+import type { JobKind } from "../../cli/ports";
 import { parseStackConfig } from "../../config/schema";
 import { runNames } from "../../lib/runNames";
-import { awsError, componentVersionArn, FakeGreengrass, thingGroupArn } from "../helpers/fakeGreengrass";
-import { FakeBucket } from "../helpers/fakeVersionedBucket";
-import { FakeSageMaker, FakeJob, modelPackageArn } from "../helpers/fakeSageMaker";
-import { FakeStepFunctions } from "../helpers/fakeStepFunctions";
-import { PROJECT_DIR, readStack } from "../helpers/pulumiProgram";
-import { mockedClient } from "../helpers/sdkMock";
-import { HistoryBuilder } from "../helpers/sfnHistory";
+import { awsError, componentVersionArn, thingGroupArn } from "../fakes/fakeGreengrass";
+import { modelPackageArn } from "../fakes/fakeSageMaker";
+import { PROJECT_DIR, readStack } from "../harness/pulumiProgram";
+import { MemoryAccount, MemoryBucket, MemoryJob } from "../fakes/memoryCleanup";
 
-const CREDENTIALS = { accessKeyId: "AKIDTEST", secretAccessKey: "secret" };
+// Cleanup's logic against an AWS account in memory (its ports, cli/ports.ts), through the command line. The SDK
+// adapters behind those ports are tested against the SDK fakes in cleanupAws.test.ts.
+
 const STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline";
 const BUCKET = "data-lake-bucket-0a1b2c3d";
 const dev = parseStackConfig(readStack("dev"), "dev");
-const tags = (stack: string) => [
-  { Key: "project", Value: "qualityinspection" },
-  { Key: "stack", Value: stack },
-];
+const tags = (stack: string) => ({ project: "qualityinspection", stack });
 const names = (prefix: string, execution = "manual-20261129T1030-ab12cd34") =>
   runNames(prefix, execution, "2026-11-29T10:30:00.000Z");
 
@@ -76,9 +67,9 @@ describe("cleanup: which resources are the stack's", () => {
     // Stack dev-train's training jobs start like stack dev's: `qi-dev-train-train-…`.
     expect(isStackJobName(targets, "training-job", names("qi-dev-train").trainingJob)).to.equal(true);
     expect(tagsAllow(targets, tags("dev-train"))).to.equal(false);
-    expect(tagsAllow(targets, [{ Key: "project", Value: "other" }])).to.equal(false);
+    expect(tagsAllow(targets, { project: "other" })).to.equal(false);
     expect(tagsAllow(targets, tags("dev"))).to.equal(true);
-    expect(tagsAllow(targets, [{ Key: "owner", Value: "someone" }]), "untagged: by name").to.equal(true);
+    expect(tagsAllow(targets, { owner: "someone" }), "untagged: by name").to.equal(true);
   });
 
   it("are deployments to this stack's thing group, and packages of its group", () => {
@@ -86,10 +77,7 @@ describe("cleanup: which resources are the stack's", () => {
     expect(isFleetDeployment(targets, thingGroupArn("qi-dev-fleet-2"))).to.equal(false);
     expect(isFleetDeployment(targets, thingGroupArn("qi-dev2-fleet"))).to.equal(false);
     expect(isFleetDeployment(targets, "arn:aws:iot:eu-west-1:123456789012:thing/qi-dev-fleet")).to.equal(false);
-    const pkg = (group: string) => ({
-      ModelPackageGroupName: group,
-      ModelPackageArn: modelPackageArn({ group, version: 1 }),
-    });
+    const pkg = (group: string) => ({ group, arn: modelPackageArn({ group, version: 1 }) });
     expect(isStackModelPackage(targets, pkg("qi-dev-scratch-detector"))).to.equal(true);
     expect(isStackModelPackage(targets, pkg("qi-dev2-scratch-detector"))).to.equal(false);
     expect(isStackModelPackage(targets, pkg("qi-dev-scratch-detector-old"))).to.equal(false);
@@ -116,132 +104,132 @@ interface Run {
   stderr: string;
 }
 
-describe("npm run pipeline -- cleanup", () => {
-  const sfn = new FakeStepFunctions(STATE_MACHINE);
-  const sagemaker = new FakeSageMaker();
-  const greengrassStub = mockedClient(() => mockClient(GreengrassV2Client));
-  const s3Stub = mockedClient(() => mockClient(S3Client));
-  let greengrass: FakeGreengrass;
-  let bucket: FakeBucket;
-  let sleeps: number[];
-  let regions: string[];
-
-  before(async () => {
-    await sfn.start();
-    await sagemaker.start();
+/** The stack's resources and look-alikes of other stacks and of people, in one account. */
+function accountWithStacks(): MemoryAccount {
+  const account = new MemoryAccount(
+    new MemoryBucket(BUCKET).put("images/line-1/a.jpg", 2).put("labeling/job/output.manifest", 1, true),
+  );
+  const execution = (name: string, status: "RUNNING" | "SUCCEEDED") => ({
+    arn: `${STATE_MACHINE.replace(":stateMachine:", ":execution:")}:${name}`,
+    name,
+    status,
   });
-  after(async () => {
-    await sfn.stop();
-    await sagemaker.stop();
-  });
+  account.executions.push(
+    execution("manual-20261129T1030-ab12cd34", "RUNNING"),
+    execution("manual-20261128T0900-00ff00ff", "SUCCEEDED"),
+  );
 
   const ours = names("qi-dev");
-  const job = (kind: FakeJob["kind"], name: string, status: string, stack = "dev"): FakeJob => ({
+  const job = (kind: JobKind, name: string, status: string, stack = "dev"): MemoryJob => ({
     kind,
     name,
     status,
     tags: tags(stack),
   });
+  account.jobs.push(
+    job("labeling-job", ours.labelingJob, "InProgress"),
+    job("labeling-job", names("qi-dev", "manual-earlier").verificationJob, "Completed"),
+    job("training-job", ours.trainingJob, "InProgress"),
+    job("training-job", names("qi-dev", "scheduled-20261101T060000Z").trainingJob, "Completed"),
+    job("compilation-job", ours.compilationJob, "STARTING"),
+    // Look-alikes of other stacks and of people, all running.
+    job("training-job", names("qi-dev2").trainingJob, "InProgress", "dev2"),
+    job("training-job", names("qi-dev-train").trainingJob, "InProgress", "dev-train"),
+    { kind: "training-job", name: "qi-dev-train-by-hand", status: "InProgress", tags: {} },
+    job("compilation-job", names("qi-dev2").compilationJob, "INPROGRESS", "dev2"),
+  );
+  account.packages.push(
+    { group: "qi-dev-scratch-detector", version: 1, status: "Approved" },
+    { group: "qi-dev-scratch-detector", version: 2, status: "Rejected" },
+    { group: "qi-dev-scratch-detector", version: 3, status: "PendingManualApproval" },
+    { group: "qi-dev2-scratch-detector", version: 1, status: "Approved" },
+    { group: "qi-dev-scratch-detector-old", version: 1, status: "Approved" },
+  );
 
+  account.deployments.push(
+    {
+      deploymentId: "d-dev-2",
+      deploymentName: "qi-dev-fleet",
+      targetArn: thingGroupArn("qi-dev-fleet"),
+      deploymentStatus: "ACTIVE",
+      isLatestForTarget: true,
+      components: ["qi-dev.ScratchDetectorModel:1.0.2", "qi-dev.ScratchDetector:1.0.4242"],
+    },
+    {
+      deploymentId: "d-dev-1",
+      deploymentName: "qi-dev-fleet",
+      targetArn: thingGroupArn("qi-dev-fleet"),
+      deploymentStatus: "INACTIVE",
+      isLatestForTarget: false,
+      components: ["qi-dev.ScratchDetectorModel:1.0.1", "qi-dev.ScratchDetector:1.0.4242"],
+    },
+    {
+      deploymentId: "d-dev2",
+      deploymentName: "qi-dev2-fleet",
+      targetArn: thingGroupArn("qi-dev2-fleet"),
+      deploymentStatus: "ACTIVE",
+      isLatestForTarget: true,
+      components: ["qi-dev2.ScratchDetectorModel:1.0.1"],
+    },
+    {
+      deploymentId: "d-thing",
+      deploymentName: "a device named like the fleet",
+      targetArn: "arn:aws:iot:eu-west-1:123456789012:thing/qi-dev-fleet",
+      deploymentStatus: "ACTIVE",
+      isLatestForTarget: true,
+      components: [],
+    },
+  );
+  account.components.set("qi-dev.ScratchDetector", ["1.0.4242"]);
+  account.components.set("qi-dev.ScratchDetectorModel", ["1.0.1", "1.0.2"]);
+  account.components.set("qi-dev2.ScratchDetectorModel", ["1.0.1"]);
+  account.components.set("qi-dev.ScratchDetectorModel-experiment", ["0.1.0"]);
+  account.coreDevices.add("qi-dev-simulated-device");
+  account.coreDevices.add("qi-dev2-simulated-device");
+  return account;
+}
+
+describe("npm run pipeline -- cleanup", () => {
+  let account: MemoryAccount;
+  let bucket: MemoryBucket;
+  let sleeps: number[];
+  let regions: string[];
+
+  const ours = names("qi-dev");
   beforeEach(() => {
-    sfn.executions.clear();
-    sfn.calls.length = 0;
-    sfn.addExecution("manual-20261129T1030-ab12cd34", new HistoryBuilder().started().enter("TrainModel").events);
-    sfn.addExecution("manual-20261128T0900-00ff00ff", new HistoryBuilder().started().succeeded({}).events);
-
-    sagemaker.calls.length = 0;
-    sagemaker.failures.clear();
-    sagemaker.refusals.length = 0;
-    sagemaker.jobs.length = 0;
-    sagemaker.jobs.push(
-      job("labeling", ours.labelingJob, "InProgress"),
-      job("labeling", names("qi-dev", "manual-earlier").verificationJob, "Completed"),
-      job("training", ours.trainingJob, "InProgress"),
-      job("training", names("qi-dev", "scheduled-20261101T060000Z").trainingJob, "Completed"),
-      job("compilation", ours.compilationJob, "STARTING"),
-      // Look-alikes of other stacks and of people, all running.
-      job("training", names("qi-dev2").trainingJob, "InProgress", "dev2"),
-      job("training", names("qi-dev-train").trainingJob, "InProgress", "dev-train"),
-      { kind: "training", name: "qi-dev-train-by-hand", status: "InProgress", tags: [] },
-      job("compilation", names("qi-dev2").compilationJob, "INPROGRESS", "dev2"),
-    );
-    sagemaker.packages.length = 0;
-    sagemaker.packages.push(
-      { group: "qi-dev-scratch-detector", version: 1, status: "Approved" },
-      { group: "qi-dev-scratch-detector", version: 2, status: "Rejected" },
-      { group: "qi-dev-scratch-detector", version: 3, status: "PendingManualApproval" },
-      { group: "qi-dev2-scratch-detector", version: 1, status: "Approved" },
-      { group: "qi-dev-scratch-detector-old", version: 1, status: "Approved" },
-    );
-
-    greengrass = new FakeGreengrass();
-    greengrass.deployments.push(
-      {
-        deploymentId: "d-dev-2",
-        deploymentName: "qi-dev-fleet",
-        targetArn: thingGroupArn("qi-dev-fleet"),
-        deploymentStatus: "ACTIVE",
-        isLatestForTarget: true,
-        components: ["qi-dev.ScratchDetectorModel:1.0.2", "qi-dev.ScratchDetector:1.0.4242"],
-      },
-      {
-        deploymentId: "d-dev-1",
-        deploymentName: "qi-dev-fleet",
-        targetArn: thingGroupArn("qi-dev-fleet"),
-        deploymentStatus: "INACTIVE",
-        isLatestForTarget: false,
-        components: ["qi-dev.ScratchDetectorModel:1.0.1", "qi-dev.ScratchDetector:1.0.4242"],
-      },
-      {
-        deploymentId: "d-dev2",
-        deploymentName: "qi-dev2-fleet",
-        targetArn: thingGroupArn("qi-dev2-fleet"),
-        deploymentStatus: "ACTIVE",
-        isLatestForTarget: true,
-        components: ["qi-dev2.ScratchDetectorModel:1.0.1"],
-      },
-      {
-        deploymentId: "d-thing",
-        deploymentName: "a device named like the fleet",
-        targetArn: "arn:aws:iot:eu-west-1:123456789012:thing/qi-dev-fleet",
-        deploymentStatus: "ACTIVE",
-        isLatestForTarget: true,
-        components: [],
-      },
-    );
-    greengrass.components.set("qi-dev.ScratchDetector", ["1.0.4242"]);
-    greengrass.components.set("qi-dev.ScratchDetectorModel", ["1.0.1", "1.0.2"]);
-    greengrass.components.set("qi-dev2.ScratchDetectorModel", ["1.0.1"]);
-    greengrass.components.set("qi-dev.ScratchDetectorModel-experiment", ["0.1.0"]);
-    greengrass.coreDevices.add("qi-dev-simulated-device");
-    greengrass.coreDevices.add("qi-dev2-simulated-device");
-    greengrass.install(greengrassStub());
-
-    bucket = new FakeBucket(BUCKET).put("images/line-1/a.jpg", 2).put("labeling/job/output.manifest", 1, true);
-    bucket.install(s3Stub());
+    account = accountWithStacks();
+    bucket = account.bucket;
     sleeps = [];
     regions = [];
   });
 
   const outputs: Record<string, Record<string, unknown>> = {
-    dev: { stateMachineArn: STATE_MACHINE, bucketName: BUCKET, coreDeviceThingNames: ["qi-dev-simulated-device"] },
+    // qi-dev-line-9's nucleus never connected: it has no core device record to delete.
+    dev: {
+      stateMachineArn: STATE_MACHINE,
+      bucketName: BUCKET,
+      coreDeviceThingNames: ["qi-dev-simulated-device", "qi-dev-line-9"],
+    },
     prod: { bucketName: BUCKET, coreDeviceThingNames: ["qi-prod-line-1", "qi-prod-line-2"] },
   };
 
   async function cli(args: string[], overrides: Partial<CliEnvironment> = {}): Promise<Run> {
     let stdout = "";
     let stderr = "";
+    const noClient = () => {
+      throw new Error("cleanup talks to AWS through its ports only");
+    };
     const env: CliEnvironment = {
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
-      createClient: (region) => new SFNClient({ region, endpoint: sfn.endpoint, credentials: CREDENTIALS }),
-      createGreengrassClient: (region) => new GreengrassV2Client({ region, credentials: CREDENTIALS }),
-      createSageMakerClient: (region) => {
-        regions.push(String(region));
-        // One SDK attempt: throttling tests then exercise cleanup's own retries.
-        return new SageMakerClient({ region, endpoint: sagemaker.endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+      createClient: noClient,
+      createGreengrassClient: noClient,
+      createSageMakerClient: noClient,
+      createS3Client: noClient,
+      createCleanupPorts: (region) => {
+        regions.push(region);
+        return account.ports();
       },
-      createS3Client: (region) => new S3Client({ region, credentials: CREDENTIALS }),
       pulumi: async (pulumiArgs) => {
         if (pulumiArgs.join(" ") === "stack --show-name") return { stdout: "dev\n" };
         const stack = pulumiArgs[pulumiArgs.indexOf("--stack") + 1];
@@ -260,12 +248,7 @@ describe("npm run pipeline -- cleanup", () => {
   }
 
   /** Every call that changed something, in every service. */
-  const changes = () => [
-    ...sfn.calls.filter((c) => c.action === "StopExecution").map((c) => `StopExecution ${c.body.executionArn}`),
-    ...sagemaker.changes(),
-    ...greengrass.changes(),
-    ...bucket.calls.filter((c) => c.startsWith("DeleteObjects")),
-  ];
+  const changes = () => account.changes();
   const progress = (run: Run) => run.stdout.split("\n").filter((line) => line.startsWith("["));
 
   it("lists exactly the stack's run-time resources on a dry run, and changes nothing", async () => {
@@ -290,7 +273,10 @@ describe("npm run pipeline -- cleanup", () => {
     expect(plan.problems).to.deep.equal([]);
     expect(plan.kept.join("\n")).to.contain(`the data lake s3://${BUCKET}`);
     expect(changes()).to.deep.equal([]);
-    expect(bucket.calls, "the data lake is not even listed without --delete-data").to.deep.equal([]);
+    expect(
+      account.calls.filter((c) => c.startsWith("objectVersions.")),
+      "the data lake is not even listed without --delete-data",
+    ).to.deep.equal([]);
     expect(regions, "the stack's region").to.deep.equal(["eu-west-1"]);
 
     const human = await cli(["cleanup", "--stack", "dev", "--dry-run"]);
@@ -303,8 +289,6 @@ describe("npm run pipeline -- cleanup", () => {
 
   it("removes them in order with --yes, leaves other stacks alone, and a second run is a no-op", async () => {
     const run = await cli(["cleanup", "--stack", "dev", "--yes"]);
-    console.log(run.stdout);
-    console.log((await cli(["cleanup", "--stack", "dev", "--dry-run"])).stdout);
     expect(run.code, run.stdout + run.stderr).to.equal(0);
     expect(progress(run)).to.deep.equal([
       "[1/13] stopped execution manual-20261129T1030-ab12cd34",
@@ -325,20 +309,22 @@ describe("npm run pipeline -- cleanup", () => {
     expect(run.stdout).to.contain("next: pulumi destroy --stack dev");
 
     // The deployment was cancelled before any version it ran was deleted, so no device lost its components.
-    const gg = greengrass.changes();
-    expect(gg.indexOf("CancelDeployment d-dev-2")).to.be.lessThan(gg.findIndex((c) => c.startsWith("DeleteComponent")));
-    expect(greengrass.broken).to.deep.equal([]);
-    expect(greengrass.deployments.map((d) => d.deploymentId)).to.deep.equal(["d-dev2", "d-thing"]);
-    expect([...greengrass.components.keys()]).to.deep.equal([
+    const done = changes();
+    expect(done.indexOf("deployments.cancel d-dev-2")).to.be.lessThan(
+      done.findIndex((c) => c.startsWith("components.deleteVersion")),
+    );
+    expect(account.broken).to.deep.equal([]);
+    expect(account.deployments.map((d) => d.deploymentId)).to.deep.equal(["d-dev2", "d-thing"]);
+    expect([...account.components.keys()]).to.deep.equal([
       "qi-dev2.ScratchDetectorModel",
       "qi-dev.ScratchDetectorModel-experiment",
     ]);
-    expect([...greengrass.coreDevices]).to.deep.equal(["qi-dev2-simulated-device"]);
-    expect(sagemaker.packages.map((p) => p.group)).to.deep.equal([
+    expect([...account.coreDevices]).to.deep.equal(["qi-dev2-simulated-device"]);
+    expect(account.packages.map((p) => p.group)).to.deep.equal([
       "qi-dev2-scratch-detector",
       "qi-dev-scratch-detector-old",
     ]);
-    const running = sagemaker.jobs.filter((j) => ["InProgress", "INPROGRESS", "STARTING"].includes(j.status));
+    const running = account.jobs.filter((j) => ["InProgress", "INPROGRESS", "STARTING"].includes(j.status));
     expect(running.map((j) => j.name)).to.deep.equal([
       names("qi-dev2").trainingJob,
       names("qi-dev-train").trainingJob,
@@ -355,17 +341,14 @@ describe("npm run pipeline -- cleanup", () => {
   });
 
   it("reports access denied on one item, still cleans the rest, exits 1, and a later run finishes", async () => {
-    const denied = { type: "AccessDeniedException", message: "not authorized to perform sagemaker:DeleteModelPackage" };
-    sagemaker.refusals.push({
-      action: "DeleteModelPackage",
-      when: (body) => body.ModelPackageName === modelPackageArn({ group: "qi-dev-scratch-detector", version: 1 }),
-      error: denied,
-    });
-    greengrass.refusals.push({
-      action: "DeleteCoreDevice",
-      when: () => true,
-      error: awsError("AccessDeniedException", "not authorized to perform greengrass:DeleteCoreDevice"),
-    });
+    account.refuse(
+      `modelPackages.delete ${modelPackageArn({ group: "qi-dev-scratch-detector", version: 1 })}`,
+      awsError("AccessDeniedException", "not authorized to perform sagemaker:DeleteModelPackage"),
+    );
+    account.refuse(
+      "coreDevices.delete",
+      awsError("AccessDeniedException", "not authorized to perform greengrass:DeleteCoreDevice"),
+    );
     const run = await cli(["cleanup", "--stack", "dev", "--yes"]);
     expect(run.code).to.equal(1);
     expect(progress(run)).to.include(
@@ -376,13 +359,12 @@ describe("npm run pipeline -- cleanup", () => {
     );
     expect(run.stdout).to.contain("11 removed, 0 already gone, 2 failed, 0 skipped");
     expect(run.stdout).to.contain("not everything could be removed");
-    expect(sagemaker.packages.filter((p) => p.group === "qi-dev-scratch-detector").map((p) => p.version)).to.deep.equal(
-      [1],
-    );
-    expect(greengrass.components.has("qi-dev.ScratchDetectorModel")).to.equal(false);
+    expect(account.packages.filter((p) => p.group === "qi-dev-scratch-detector").map((p) => p.version)).to.deep.equal([
+      1,
+    ]);
+    expect(account.components.has("qi-dev.ScratchDetectorModel")).to.equal(false);
 
-    sagemaker.refusals.length = 0;
-    greengrass.refusals.length = 0;
+    account.refusals.length = 0;
     const retry = await cli(["cleanup", "--stack", "dev", "--yes", "--json"]);
     expect(retry.code).to.equal(0);
     const result = JSON.parse(retry.stdout) as { items: { kind: string; outcome: string }[] };
@@ -393,16 +375,12 @@ describe("npm run pipeline -- cleanup", () => {
   });
 
   it("counts a resource that went away or ended since it was listed as done", async () => {
-    sagemaker.failNext("StopTrainingJob", { type: "ResourceNotFound", message: "Requested resource not found" });
-    sagemaker.failNext("StopCompilationJob", {
-      type: "ValidationException",
-      message: "The job status is COMPLETED; it cannot be stopped.",
-    });
-    greengrass.refusals.push({
-      action: "DeleteDeployment",
-      when: (input) => input.deploymentId === "d-dev-1",
-      error: awsError("ResourceNotFoundException", "deployment d-dev-1 not found"),
-    });
+    account.failNext("jobs.stop training-job", awsError("ResourceNotFound", "Requested resource not found"));
+    account.failNext(
+      "jobs.stop compilation-job",
+      awsError("ValidationException", "The job status is COMPLETED; it cannot be stopped."),
+    );
+    account.refuse("deployments.delete d-dev-1", awsError("ResourceNotFoundException", "deployment d-dev-1 not found"));
     const run = await cli(["cleanup", "--stack", "dev", "--yes"]);
     expect(progress(run)).to.include(`[3/13] training job ${ours.trainingJob}: already gone`);
     expect(progress(run)).to.include(`[4/13] compilation job ${ours.compilationJob}: no longer running`);
@@ -412,39 +390,38 @@ describe("npm run pipeline -- cleanup", () => {
   });
 
   it("deletes component versions once their deployment is cancelled, even if deleting the deployment failed", async () => {
-    greengrass.failures.set("DeleteDeployment", [awsError("InternalServerException", "try again")]);
+    account.failNext("deployments.delete", awsError("InternalServerException", "try again"));
     const run = await cli(["cleanup", "--stack", "dev", "--yes"]);
     expect(progress(run)[4]).to.equal(
       "[5/13] FAILED to cancel and delete deployment d-dev-2 (qi-dev-fleet, ACTIVE): InternalServerException: try again",
     );
-    expect(greengrass.deployments.find((d) => d.deploymentId === "d-dev-2")?.deploymentStatus).to.equal("CANCELED");
-    expect(greengrass.components.has("qi-dev.ScratchDetectorModel")).to.equal(false);
-    expect(greengrass.broken).to.deep.equal([]);
+    expect(account.deployments.find((d) => d.deploymentId === "d-dev-2")?.deploymentStatus).to.equal("CANCELED");
+    expect(account.components.has("qi-dev.ScratchDetectorModel")).to.equal(false);
+    expect(account.broken).to.deep.equal([]);
     expect(run.code).to.equal(1);
   });
 
   it("keeps component versions while a deployment of the fleet could not be cancelled", async () => {
-    greengrass.refusals.push({
-      action: "CancelDeployment",
-      when: () => true,
-      error: awsError("AccessDeniedException", "not authorized to perform greengrass:CancelDeployment"),
-    });
+    account.refuse(
+      "deployments.cancel",
+      awsError("AccessDeniedException", "not authorized to perform greengrass:CancelDeployment"),
+    );
     const run = await cli(["cleanup", "--stack", "dev", "--yes"]);
     expect(run.code).to.equal(1);
     expect(progress(run)).to.include(
       "[7/13] skipped component version qi-dev.ScratchDetector 1.0.4242: deployment d-dev-2 could not be cancelled",
     );
-    expect(greengrass.broken).to.deep.equal([]);
-    expect(greengrass.components.get("qi-dev.ScratchDetectorModel")).to.deep.equal(["1.0.1", "1.0.2"]);
-    expect(greengrass.coreDevices.has("qi-dev-simulated-device"), "the rest is still cleaned").to.equal(false);
+    expect(account.broken).to.deep.equal([]);
+    expect(account.components.get("qi-dev.ScratchDetectorModel")).to.deep.equal(["1.0.1", "1.0.2"]);
+    expect(account.coreDevices.has("qi-dev-simulated-device"), "the rest is still cleaned").to.equal(false);
     expect(run.stdout).to.contain("9 removed, 0 already gone, 1 failed, 3 skipped");
   });
 
   it("retries throttled calls with back-off", async () => {
-    const throttled = { type: "ThrottlingException", message: "Rate exceeded" };
-    sagemaker.failNext("ListTrainingJobs", throttled, throttled, throttled);
-    sagemaker.failNext("DeleteModelPackage", throttled);
-    greengrass.failures.set("ListComponents", [awsError("ThrottlingException", "Rate exceeded")]);
+    const throttled = () => awsError("ThrottlingException", "Rate exceeded");
+    account.failNext("jobs.list training-job", throttled(), throttled(), throttled());
+    account.failNext("modelPackages.delete", throttled());
+    account.failNext("components.list", throttled());
     const run = await cli(["cleanup", "--stack", "dev", "--yes"]);
     expect(run.code, run.stdout).to.equal(0);
     expect(run.stdout).to.contain("13 removed");
@@ -452,11 +429,10 @@ describe("npm run pipeline -- cleanup", () => {
   });
 
   it("reports a kind it could not list, still cleans the rest, and exits 1", async () => {
-    sagemaker.refusals.push({
-      action: "ListLabelingJobs",
-      when: () => true,
-      error: { type: "AccessDeniedException", message: "not authorized to perform sagemaker:ListLabelingJobs" },
-    });
+    account.refuse(
+      "jobs.list labeling-job",
+      awsError("AccessDeniedException", "not authorized to perform sagemaker:ListLabelingJobs"),
+    );
     const run = await cli(["cleanup", "--stack", "dev", "--yes"]);
     expect(run.code).to.equal(1);
     expect(run.stdout).to.contain(
@@ -512,9 +488,9 @@ describe("npm run pipeline -- cleanup", () => {
         `[14/14] emptied data lake s3://${BUCKET}: 4 object versions and delete markers`,
       );
       expect(bucket.entries).to.deep.equal([]);
-      expect(bucket.calls.filter((c) => c.startsWith("DeleteObjects"))).to.deep.equal([
-        "DeleteObjects 3",
-        "DeleteObjects 1",
+      expect(account.calls.filter((c) => c.startsWith("objectVersions.delete"))).to.deep.equal([
+        "objectVersions.delete 3",
+        "objectVersions.delete 1",
       ]);
     });
 
@@ -525,7 +501,7 @@ describe("npm run pipeline -- cleanup", () => {
       expect(progress(run).at(-1)).to.match(
         /FAILED to empty data lake .*: 2 object versions could not be deleted \(images\/line-1\/a\.jpg: AccessDenied Access Denied;/,
       );
-      expect(bucket.entries.map((e) => e.Key)).to.deep.equal(["images/line-1/a.jpg", "images/line-1/a.jpg"]);
+      expect(bucket.entries.map((e) => e.key)).to.deep.equal(["images/line-1/a.jpg", "images/line-1/a.jpg"]);
     });
 
     it("is refused for prod, whose config keeps its data, even with --yes", async () => {
@@ -534,8 +510,7 @@ describe("npm run pipeline -- cleanup", () => {
       expect(run.stderr).to.contain(
         "--delete-data: stack prod keeps its data (qualityinspection:dataLake.allowDeleteData is false in Pulumi.prod.yaml)",
       );
-      expect(sagemaker.calls).to.deep.equal([]);
-      expect(bucket.calls).to.deep.equal([]);
+      expect(account.calls, "no service is called at all").to.deep.equal([]);
     });
 
     it("needs both --yes and a config that allows it", async () => {
@@ -557,7 +532,7 @@ describe("npm run pipeline -- cleanup", () => {
       expect(run.code, run.stdout).to.equal(0);
       expect(run.stdout).to.contain("stack prod (qi-prod, eu-west-1)");
       expect(bucket.entries).to.deep.equal([]);
-      expect(greengrass.deployments, "another stack's deployments stay").to.have.length(4);
+      expect(account.deployments, "another stack's deployments stay").to.have.length(4);
     });
   });
 

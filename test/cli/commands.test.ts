@@ -9,8 +9,8 @@ import { expect } from "chai";
 import { z } from "zod";
 import { CliEnvironment, runCli } from "../../cli/main";
 import { StageDefinition } from "../../stateMachines/progress";
-import { FakeStepFunctions } from "../helpers/fakeStepFunctions";
-import { HistoryBuilder } from "../helpers/sfnHistory";
+import { FakeStepFunctions } from "../fakes/fakeStepFunctions";
+import { HistoryBuilder } from "../harness/sfnHistory";
 
 const STAGES: StageDefinition[] = [
   { name: "Find images", states: ["FindUnlabeledImages"] },

@@ -12,7 +12,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { z } from "zod";
 import { deviceReports, formatDeviceReports, isHealthy } from "../../cli/devices";
 import { runCli } from "../../cli/main";
-import { mockedClient } from "../helpers/sdkMock";
+import { mockedClient } from "../fakes/sdkMock";
 
 const NOW = new Date("2026-11-29T12:00:00Z");
 const minutesAgo = (n: number) => new Date(NOW.getTime() - n * 60_000);

@@ -9,7 +9,7 @@ import {
   stageProgress,
 } from "../../stateMachines/progress";
 import { formatDuration, renderStageChanges, renderStageTable } from "../../cli/render";
-import { HistoryBuilder, HistoryEventJson } from "../helpers/sfnHistory";
+import { HistoryBuilder, HistoryEventJson } from "../harness/sfnHistory";
 
 const STAGES: StageDefinition[] = [
   { name: "Find images", states: ["FindUnlabeledImages", "AnythingToLabel"] },

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { stateMachineArnFromStack } from "../../cli/stack";
-import { failureOf } from "../helpers/failure";
+import { failureOf } from "../harness/failure";
 
 const ARN = "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline";
 const rejection = async (promise: Promise<unknown>) => (await failureOf(promise)).message;

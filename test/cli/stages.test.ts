@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { buildPipelineDefinition, STATES } from "../../stateMachines/qualityInspection";
 import { PIPELINE_STAGES } from "../../stateMachines/stages";
-import { testDefinitionArgs } from "../helpers/pipelineHarness";
+import { testDefinitionArgs } from "../harness/pipelineHarness";
 
 describe("pipeline stages", () => {
   it("put every state of every definition variant in exactly one stage", () => {

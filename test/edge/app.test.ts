@@ -5,9 +5,9 @@ import { inferenceErrorProblems, inferenceResultProblems } from "../../contracts
 import { EdgeApp } from "../../edge/src/app";
 import { parseEdgeConfig } from "../../edge/src/config";
 import { Outbox } from "../../edge/src/outbox";
-import { gradientJpeg } from "../helpers/images";
-import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
-import { memoryLog } from "../helpers/memoryLog";
+import { gradientJpeg } from "../harness/images";
+import { tempDir, oneScratchDetector } from "../harness/modelFolders";
+import { memoryLog } from "../fakes/memoryLog";
 
 // Nothing listens on port 9 (discard): these runs never deliver, so everything stays in the outbox to inspect.
 const UNREACHABLE = "mqtt://127.0.0.1:9";

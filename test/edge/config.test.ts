@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { EdgeConfigError, edgeConfigFields, envNameOf, flagNameOf, parseEdgeConfig } from "../../edge/src/config";
-import { tempDir } from "../helpers/modelFolders";
+import { tempDir } from "../harness/modelFolders";
 
 describe("edge config", () => {
   const dir = tempDir("config");
@@ -180,8 +180,8 @@ describe("edge config", () => {
     );
   });
 
-  it("the README documents every flag and environment variable", () => {
-    const readme = readFileSync(path.resolve(__dirname, "..", "..", "README.md"), "utf8");
+  it("edge/README.md documents every flag and environment variable", () => {
+    const readme = readFileSync(path.resolve(__dirname, "..", "..", "edge", "README.md"), "utf8");
     for (const name of Object.keys(edgeConfigFields) as (keyof typeof edgeConfigFields)[]) {
       expect(readme, name)
         .to.contain(`| \`${flagNameOf(name)}\``)

@@ -6,10 +6,10 @@ import { Detector, DetectorOptions } from "../../edge/src/detector";
 import { ImageDecodeError } from "../../edge/src/image";
 import { resultMessage } from "../../edge/src/messages";
 import { ModelError } from "../../edge/src/model";
-import { gradientJpeg, NO_SCRATCHES_DATA, realSampleImages } from "../helpers/images";
-import { manifestFor, modelFolder, tempDir } from "../helpers/modelFolders";
-import { torchvisionModel, yolov8Model } from "../helpers/onnxModels";
-import { skipBecause } from "../helpers/skip";
+import { gradientJpeg, NO_SCRATCHES_DATA, realSampleImages } from "../harness/images";
+import { manifestFor, modelFolder, tempDir } from "../harness/modelFolders";
+import { torchvisionModel, yolov8Model } from "../harness/onnxModels";
+import { skipBecause } from "../harness/skip";
 
 const options: DetectorOptions = { threads: 1, maxDetections: 100, bare: { padValue: 114 } };
 // A 450×300 image in a 640×640 input: scaled by 640/450 to 640×427, 106 px of padding above.

@@ -2,10 +2,10 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import path from "node:path";
 import { expect } from "chai";
 import { deviceImagesPrefix } from "../../contracts/dataLake";
-import { EdgeProcess } from "../helpers/edgeProcess";
-import { FakeS3, FakeTokenExchangeService, StoredS3Object } from "../helpers/fakeS3";
-import { gradientJpeg } from "../helpers/images";
-import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
+import { EdgeProcess } from "../processes/edgeProcess";
+import { FakeS3, FakeTokenExchangeService, StoredS3Object } from "../fakes/fakeS3";
+import { gradientJpeg } from "../harness/images";
+import { tempDir, oneScratchDetector } from "../harness/modelFolders";
 
 const BUCKET = "qi-dev-data-lake";
 const THING = "sigkill-uploader";

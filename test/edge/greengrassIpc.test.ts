@@ -5,11 +5,11 @@ import { inferenceResultProblems } from "../../contracts/inferenceMessages";
 import { EdgeApp } from "../../edge/src/app";
 import { parseEdgeConfig } from "../../edge/src/config";
 import { GreengrassIpcTransport } from "../../edge/src/transports/greengrassIpc";
-import { FakeNucleus } from "../helpers/fakeNucleus";
-import { gradientJpeg } from "../helpers/images";
-import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
-import { memoryLog } from "../helpers/memoryLog";
-import { eventually } from "../helpers/wait";
+import { FakeNucleus } from "../fakes/fakeNucleus";
+import { gradientJpeg } from "../harness/images";
+import { tempDir, oneScratchDetector } from "../harness/modelFolders";
+import { memoryLog } from "../fakes/memoryLog";
+import { eventually } from "../harness/wait";
 
 const TOPIC = "qualityinspection/scratch-detection";
 

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { decodeImage, ImageDecodeError } from "../../edge/src/image";
-import { failureOf } from "../helpers/failure";
-import { gradientJpeg, NO_SCRATCHES_DATA, realSampleImages } from "../helpers/images";
-import { skipBecause } from "../helpers/skip";
+import { failureOf } from "../harness/failure";
+import { gradientJpeg, NO_SCRATCHES_DATA, realSampleImages } from "../harness/images";
+import { skipBecause } from "../harness/skip";
 
 /** The RGB pixels Pillow decodes from a JPEG file, as training reads them; undefined without Pillow. */
 function pillowDecode(file: string): Buffer | undefined {

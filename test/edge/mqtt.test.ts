@@ -5,7 +5,7 @@ import { inferenceErrorProblems, inferenceResultProblems } from "../../contracts
 import { EdgeApp } from "../../edge/src/app";
 import { EdgeConfigField, parseEdgeConfig } from "../../edge/src/config";
 import { Log } from "../../edge/src/log";
-import { gradientJpeg } from "../helpers/images";
+import { gradientJpeg } from "../harness/images";
 import {
   makeCertificates,
   MOSQUITTO,
@@ -14,10 +14,10 @@ import {
   Received,
   Subscriber,
   freePort,
-} from "../helpers/mosquitto";
-import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
-import { memoryLog } from "../helpers/memoryLog";
-import { skipBecause } from "../helpers/skip";
+} from "../processes/mosquitto";
+import { tempDir, oneScratchDetector } from "../harness/modelFolders";
+import { memoryLog } from "../fakes/memoryLog";
+import { skipBecause } from "../harness/skip";
 
 const TOPIC = "qualityinspection/scratch-detection";
 

@@ -5,11 +5,11 @@ import { inferenceResultProblems } from "../../contracts/inferenceMessages";
 import { EdgeApp } from "../../edge/src/app";
 import { EdgeConfigError, parseEdgeConfig } from "../../edge/src/config";
 import { BrokerMessage, EmbeddedBroker } from "../../offline/broker";
-import { gradientJpeg } from "../helpers/images";
-import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
-import { freePort } from "../helpers/mosquitto";
-import { memoryLog } from "../helpers/memoryLog";
-import { eventually } from "../helpers/wait";
+import { gradientJpeg } from "../harness/images";
+import { tempDir, oneScratchDetector } from "../harness/modelFolders";
+import { freePort } from "../processes/mosquitto";
+import { memoryLog } from "../fakes/memoryLog";
+import { eventually } from "../harness/wait";
 
 const TOPIC = "qualityinspection/scratch-detection";
 

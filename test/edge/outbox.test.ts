@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { Outbox, OutboxFullError } from "../../edge/src/outbox";
-import { tempDir } from "../helpers/modelFolders";
+import { tempDir } from "../harness/modelFolders";
 
 type Meta = { topic: string };
 const payload = (i: number) => Buffer.from(JSON.stringify({ n: i, pad: "x".repeat(80) }));

@@ -8,12 +8,12 @@ import { componentNames } from "../../contracts/modelComponent";
 import { EdgePackage, packageEdge } from "../../edge/package";
 import { inferenceComponentRecipe } from "../../edge/recipe";
 import { zip } from "../../edge/zip";
-import { FakeNucleus } from "../helpers/fakeNucleus";
-import { FakeS3, FakeTokenExchangeService } from "../helpers/fakeS3";
-import { interpolateLifecycle } from "../helpers/greengrass";
-import { gradientJpeg } from "../helpers/images";
-import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
-import { skipBecause } from "../helpers/skip";
+import { FakeNucleus } from "../fakes/fakeNucleus";
+import { FakeS3, FakeTokenExchangeService } from "../fakes/fakeS3";
+import { interpolateLifecycle } from "../harness/greengrass";
+import { gradientJpeg } from "../harness/images";
+import { tempDir, oneScratchDetector } from "../harness/modelFolders";
+import { skipBecause } from "../harness/skip";
 
 const UNZIP = ["/usr/bin/unzip", "/bin/unzip"].find((p) => existsSync(p));
 const NO_UNZIP = "unzip is not installed, so the archive cannot be opened independently";

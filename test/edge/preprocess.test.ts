@@ -4,8 +4,8 @@ import { expect } from "chai";
 import { letterboxGeometry } from "../../contracts/modelManifest";
 import { decodeImage } from "../../edge/src/image";
 import { Bitmap, Letterboxer } from "../../lib/letterbox";
-import { gradientJpeg, NO_SCRATCHES_DATA, realSampleImages } from "../helpers/images";
-import { skipBecause } from "../helpers/skip";
+import { gradientJpeg, NO_SCRATCHES_DATA, realSampleImages } from "../harness/images";
+import { skipBecause } from "../harness/skip";
 
 function solid(width: number, height: number, rgb: [number, number, number]): Bitmap {
   const data = new Uint8Array(width * height * 4);

@@ -2,11 +2,11 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { inferenceResultProblems } from "../../contracts/inferenceMessages";
-import { EdgeProcess } from "../helpers/edgeProcess";
-import { gradientJpeg } from "../helpers/images";
-import { MOSQUITTO, Mosquitto, NO_MOSQUITTO, Subscriber } from "../helpers/mosquitto";
-import { tempDir, oneScratchDetector } from "../helpers/modelFolders";
-import { skipBecause } from "../helpers/skip";
+import { EdgeProcess } from "../processes/edgeProcess";
+import { gradientJpeg } from "../harness/images";
+import { MOSQUITTO, Mosquitto, NO_MOSQUITTO, Subscriber } from "../processes/mosquitto";
+import { tempDir, oneScratchDetector } from "../harness/modelFolders";
+import { skipBecause } from "../harness/skip";
 
 const TOPIC = "qualityinspection/scratch-detection";
 

@@ -13,8 +13,8 @@ import {
   RecipeArgsError,
   TOKEN_EXCHANGE_SERVICE,
 } from "../../edge/recipe";
-import { interpolateLifecycle } from "../helpers/greengrass";
-import { tempDir } from "../helpers/modelFolders";
+import { interpolateLifecycle } from "../harness/greengrass";
+import { tempDir } from "../harness/modelFolders";
 
 const names = componentNames("qi-dev");
 const args: InferenceRecipeArgs = {

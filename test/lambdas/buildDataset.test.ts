@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { datasetRecordSchema, datasetSummarySchema, splitOf, SPLITS } from "../../contracts/dataset";
 import { buildDataset, BuildDatasetEvent } from "../../lambdas/buildDataset/handler";
-import { labelFor } from "../helpers/labels";
-import { MemoryLabelStore, MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
-import { haveScratches, scratchLabels } from "../helpers/scratches";
-import { NO_SCRATCHES_DATA } from "../helpers/images";
-import { skipBecause } from "../helpers/skip";
-import { failureOf } from "../helpers/failure";
+import { labelFor } from "../harness/labels";
+import { MemoryLabelStore, MemoryObjectStore, recordingLog } from "../fakes/memoryPorts";
+import { haveScratches, scratchLabels } from "../harness/scratches";
+import { NO_SCRATCHES_DATA } from "../harness/images";
+import { skipBecause } from "../harness/skip";
+import { failureOf } from "../harness/failure";
 
 const event = (overrides: Partial<BuildDatasetEvent> = {}): BuildDatasetEvent => ({
   datasetId: "run-1-3fa2b1c9",

@@ -8,11 +8,11 @@ import { compareOutputs } from "../../lambdas/compileOnnx/compare";
 import { decodeImage } from "../../lambdas/compileOnnx/decode";
 import { compileOnnx, CompileOnnxEvent } from "../../lambdas/compileOnnx/handler";
 import { Letterboxer } from "../../lib/letterbox";
-import { MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
-import { manifestFor } from "../helpers/models";
-import { convModel } from "../helpers/onnxModels";
-import { haveScratches, SCRATCHES_DIR } from "../helpers/scratches";
-import { failureOf } from "../helpers/failure";
+import { MemoryObjectStore, recordingLog } from "../fakes/memoryPorts";
+import { manifestFor } from "../harness/models";
+import { convModel } from "../harness/onnxModels";
+import { haveScratches, SCRATCHES_DIR } from "../harness/scratches";
+import { failureOf } from "../harness/failure";
 
 const WIDTH = 64;
 const HEIGHT = 48;

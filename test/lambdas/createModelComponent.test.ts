@@ -8,10 +8,10 @@ import { componentNames, modelComponentVersion } from "../../contracts/modelComp
 import { createModelComponent, CreateModelComponentEvent } from "../../lambdas/createModelComponent/handler";
 import { modelComponentRecipe } from "../../lambdas/createModelComponent/recipe";
 import { greengrassComponentRegistry } from "../../lib/aws/greengrassComponentRegistry";
-import { MemoryComponentRegistry, MemoryObjectStore, noSleep, recordingLog } from "../helpers/memoryPorts";
+import { MemoryComponentRegistry, MemoryObjectStore, noSleep, recordingLog } from "../fakes/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";
-import { mockedClient } from "../helpers/sdkMock";
-import { failureOf } from "../helpers/failure";
+import { mockedClient } from "../fakes/sdkMock";
+import { failureOf } from "../harness/failure";
 
 const name = componentNames("qi-dev").model;
 const inferenceName = componentNames("qi-dev").inference;

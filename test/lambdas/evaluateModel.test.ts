@@ -5,9 +5,9 @@ import { Readable } from "node:stream";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { evaluateModel, EvaluateModelEvent } from "../../lambdas/evaluateModel/handler";
 import { readTarEntries } from "../../lib/tar";
-import { MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
-import { manifestFor, modelTarball } from "../helpers/models";
-import { failureOf } from "../helpers/failure";
+import { MemoryObjectStore, recordingLog } from "../fakes/memoryPorts";
+import { manifestFor, modelTarball } from "../harness/models";
+import { failureOf } from "../harness/failure";
 
 const job = "qi-dev-train-run-1-3fa2b1c9";
 const tarKey = `models/${job}/output/model.tar.gz`;

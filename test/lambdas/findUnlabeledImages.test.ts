@@ -7,11 +7,11 @@ import { deviceImageKey } from "../../contracts/dataLake";
 import { imageIdFromKey, toFeatureValues } from "../../contracts/labelRecord";
 import { findUnlabeledImages } from "../../lambdas/findUnlabeledImages/handler";
 import { featureStoreLabelStore } from "../../lib/aws/featureStoreLabelStore";
-import { labelFor } from "../helpers/labels";
-import { MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "../helpers/memoryPorts";
+import { labelFor } from "../harness/labels";
+import { MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "../fakes/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";
-import { mockedClient } from "../helpers/sdkMock";
-import { failureOf } from "../helpers/failure";
+import { mockedClient } from "../fakes/sdkMock";
+import { failureOf } from "../harness/failure";
 
 const event = { imagesPrefix: "images/", maxImages: 2, labelingJobName: "qi-dev-label-run-1" };
 

@@ -7,10 +7,10 @@ import { labelFromLine } from "../../lambdas/ingestLabels/groundTruth";
 import { ingestLabels, IngestLabelsEvent } from "../../lambdas/ingestLabels/handler";
 import { featureStoreLabelStore } from "../../lib/aws/featureStoreLabelStore";
 import { LabelStoreThrottledError } from "../../lib/errors";
-import { MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "../helpers/memoryPorts";
+import { MemoryLabelStore, MemoryObjectStore, noSleep, recordingLog } from "../fakes/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";
-import { mockedClient } from "../helpers/sdkMock";
-import { failureOf } from "../helpers/failure";
+import { mockedClient } from "../fakes/sdkMock";
+import { failureOf } from "../harness/failure";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "ground-truth");
 const job = "qi-dev-label-manual-run-1-3fa2b1c9";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { prepareLabelingJob } from "../../lambdas/prepareLabelingJob/handler";
-import { MemoryObjectStore, recordingLog } from "../helpers/memoryPorts";
-import { failureOf } from "../helpers/failure";
+import { MemoryObjectStore, recordingLog } from "../fakes/memoryPorts";
+import { failureOf } from "../harness/failure";
 
 const job = "qi-dev-label-run-1-3fa2b1c9";
 const selectionKey = `labeling/${job}/selection.json`;

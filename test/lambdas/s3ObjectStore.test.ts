@@ -10,8 +10,8 @@ import {
 import { s3ObjectStore } from "../../lib/aws/s3ObjectStore";
 import { readAll } from "../../lib/streams";
 import { mockClient } from "aws-sdk-client-mock";
-import { mockedClient } from "../helpers/sdkMock";
-import { failureOf } from "../helpers/failure";
+import { mockedClient } from "../fakes/sdkMock";
+import { failureOf } from "../harness/failure";
 
 describe("the S3 object store adapter (SDK mocked)", () => {
   const s3 = mockedClient(() => mockClient(S3Client));

@@ -3,10 +3,10 @@ import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { pipelineInputSchema } from "../../contracts/pipelineInput";
 import { stepFunctionsStarter } from "../../lib/aws/stepFunctionsStarter";
 import { startPipeline } from "../../lambdas/startPipeline/handler";
-import { recordingLog } from "../helpers/memoryPorts";
+import { recordingLog } from "../fakes/memoryPorts";
 import { mockClient } from "aws-sdk-client-mock";
-import { mockedClient } from "../helpers/sdkMock";
-import { failureOf } from "../helpers/failure";
+import { mockedClient } from "../fakes/sdkMock";
+import { failureOf } from "../harness/failure";
 
 const STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline";
 const scheduled = {

@@ -5,9 +5,9 @@ import { InvalidPipelineInputError, PipelineBusyError } from "../../lib/errors";
 import type { RunningExecution } from "../../lib/ports";
 import { startRun, StartRunEvent } from "../../lambdas/startRun/handler";
 import { jobNamePattern, runNames } from "../../lib/runNames";
-import { recordingLog } from "../helpers/memoryPorts";
-import { failureOf } from "../helpers/failure";
-import { FakeStepFunctions } from "../helpers/fakeStepFunctions";
+import { recordingLog } from "../fakes/memoryPorts";
+import { failureOf } from "../harness/failure";
+import { FakeStepFunctions } from "../fakes/fakeStepFunctions";
 
 const STATE_MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:qi-dev-pipeline";
 

@@ -4,7 +4,7 @@ import { createReadStream } from "node:fs";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { createTarGz, readTarEntries, TarFormatError } from "../../lib/tar";
-import { skipBecause } from "../helpers/skip";
+import { skipBecause } from "../harness/skip";
 
 const FIXTURE = path.join(__dirname, "..", "fixtures", "python-tarfile.tar.gz");
 

@@ -10,8 +10,8 @@ import { FileObjectStore } from "../../offline/fileObjectStore";
 import { GroundTruth, labelsAgree, LocalLabelingWorkforce } from "../../offline/labelingWorkforce";
 import { syntheticImage } from "../../offline/synthetic";
 import { groundTruthLambdas } from "../../stateMachines/groundTruth";
-import { tempDir } from "../helpers/modelFolders";
-import { recordingLog } from "../helpers/memoryPorts";
+import { tempDir } from "../harness/modelFolders";
+import { recordingLog } from "../fakes/memoryPorts";
 
 const BOX = { class_id: 0, left: 10, top: 20, width: 30, height: 40 };
 

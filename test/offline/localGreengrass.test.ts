@@ -8,9 +8,9 @@ import { EmbeddedBroker } from "../../offline/broker";
 import { FileObjectStore } from "../../offline/fileObjectStore";
 import { LocalComponentRegistry, LocalGreengrass } from "../../offline/localGreengrass";
 import { syntheticImage, syntheticImageName } from "../../offline/synthetic";
-import { manifestFor } from "../helpers/modelFolders";
-import { tempDir } from "../helpers/modelFolders";
-import { eventually } from "../helpers/wait";
+import { manifestFor } from "../harness/modelFolders";
+import { tempDir } from "../harness/modelFolders";
+import { eventually } from "../harness/wait";
 
 const NAMES = componentNames("qi-dev");
 const EDGE_MAIN = path.resolve(__dirname, "..", "..", "edge", "src", "main.ts");

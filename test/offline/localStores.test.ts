@@ -6,8 +6,8 @@ import { readAll } from "../../lib/streams";
 import { FileLabelStore } from "../../offline/fileLabelStore";
 import { FileObjectStore } from "../../offline/fileObjectStore";
 import { LocalModelRegistry } from "../../offline/localModelRegistry";
-import { labelFor } from "../helpers/labels";
-import { tempDir } from "../helpers/modelFolders";
+import { labelFor } from "../harness/labels";
+import { tempDir } from "../harness/modelFolders";
 
 describe("offline: the data lake as a folder", () => {
   const dir = tempDir("lake");

@@ -10,9 +10,9 @@ import { OfflineOptions, OfflineResult, runOffline } from "../../offline/run";
 import { synthesizePart, syntheticImageName } from "../../offline/synthetic";
 import { PIPELINE_STAGES } from "../../stateMachines/stages";
 import { checkTorch, findPython } from "../../training/python";
-import { tempDir } from "../helpers/modelFolders";
-import { PROJECT_DIR } from "../helpers/pulumiProgram";
-import { skipBecause } from "../helpers/skip";
+import { tempDir } from "../harness/modelFolders";
+import { PROJECT_DIR } from "../harness/pulumiProgram";
+import { skipBecause } from "../harness/skip";
 
 const STAGE_OF = new Map(PIPELINE_STAGES.flatMap((stage) => stage.states.map((state) => [state, stage.name])));
 

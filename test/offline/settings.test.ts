@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ConfigError } from "../../config/schema";
 import { readStackConfig } from "../../config/stackFiles";
 import { OFFLINE_MAX_EPOCHS, offlineConfig, parseConfigAssignment } from "../../offline/settings";
-import { PROJECT_DIR } from "../helpers/pulumiProgram";
+import { PROJECT_DIR } from "../harness/pulumiProgram";
 
 const dev = () => readStackConfig(PROJECT_DIR, "dev");
 

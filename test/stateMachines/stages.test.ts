@@ -3,7 +3,7 @@ import { defineStage } from "../../stateMachines/builder";
 import type { PipelineDefinitionArgs } from "../../stateMachines/definitionArgs";
 import { buildPipelineDefinition, failedStateOf, STATES } from "../../stateMachines/qualityInspection";
 import { PIPELINE_STAGE_MODULES, PIPELINE_STAGES } from "../../stateMachines/stages";
-import { testDefinitionArgs } from "../helpers/pipelineHarness";
+import { testDefinitionArgs } from "../harness/pipelineHarness";
 
 const variants: [string, (args: PipelineDefinitionArgs) => void][] = [
   ["a dev stack", () => undefined],

@@ -8,12 +8,12 @@ import { MqttTransport } from "../../edge/src/transports/mqtt";
 import { startViewer, Viewer } from "../../viewer";
 import { BrokerStatus } from "../../viewer/src/broker";
 import { ResultEntry } from "../../viewer/src/state";
-import { freePort, makeCertificates, MOSQUITTO, Mosquitto, NO_MOSQUITTO } from "../helpers/mosquitto";
-import { EventStream } from "../helpers/sse";
-import { result } from "../helpers/viewerMessages";
-import { eventually } from "../helpers/wait";
-import { WebSocketMqttBridge } from "../helpers/websocketBridge";
-import { skipBecause } from "../helpers/skip";
+import { freePort, makeCertificates, MOSQUITTO, Mosquitto, NO_MOSQUITTO } from "../processes/mosquitto";
+import { EventStream } from "../harness/sse";
+import { result } from "../harness/viewerMessages";
+import { eventually } from "../harness/wait";
+import { WebSocketMqttBridge } from "../processes/websocketBridge";
+import { skipBecause } from "../harness/skip";
 
 const TOPIC = DEFAULT_RESULT_TOPIC;
 

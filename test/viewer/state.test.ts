@@ -8,7 +8,7 @@ import {
   Update,
   ViewerState,
 } from "../../viewer/src/state";
-import { deviceError, result } from "../helpers/viewerMessages";
+import { deviceError, result } from "../harness/viewerMessages";
 
 const TOPIC = DEFAULT_RESULT_TOPIC;
 const ERRORS = errorTopicOf(TOPIC);

@@ -1,24 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { clientCertificateFields, existingPath } from "../../lib/fields";
+import {
+  clientCertificateFields,
+  fieldProblem,
+  FieldProblems,
+  FlagField,
+  flagField as field,
+  flagName,
+  pemFile,
+} from "../../lib/fields";
+import { existingPath, numberFrom } from "../../lib/fieldValues";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 
 /**
  * The viewer's settings: one table of fields, used by `startViewer` (values named by option) and by the command
  * line (strings named by flag), so both validate the same way and every problem names what the user set.
  */
-
-/** A number, or the string of one (flags arrive as strings). */
-const numberFrom = (min: number, max: number, whole: boolean) =>
-  z
-    .union([
-      z.number(),
-      z
-        .string()
-        .regex(/^\d+(\.\d+)?$/)
-        .transform(Number),
-    ])
-    .pipe(whole ? z.number().int().min(min).max(max) : z.number().min(min).max(max));
 
 const DEFAULT_PORTS = { "mqtt:": 1883, "mqtts:": 8883, "wss:": 443 } as const;
 export type BrokerProtocol = keyof typeof DEFAULT_PORTS;
@@ -44,17 +41,6 @@ const brokerSchema = z
     return { protocol, host: url.hostname, port: url.port === "" ? DEFAULT_PORTS[protocol] : Number(url.port) };
   })
   .refine((b) => b.port >= 1 && b.port <= 65535);
-
-interface Field<T extends z.ZodType> {
-  schema: T;
-  /** Completes the sentence "<name> must ...". */
-  must: string;
-  /** Commander flag, e.g. `--port <n>`. */
-  flag: string;
-  description: string;
-  fallback?: z.input<T>;
-}
-const field = <T extends z.ZodType>(f: Field<T>) => f;
 
 export const viewerFields = {
   broker: field({
@@ -106,12 +92,7 @@ export const viewerFields = {
     fallback: 50,
   }),
   ...clientCertificateFields,
-  ca: field({
-    flag: "--ca <file>",
-    description: "mqtts, wss: CA certificate to trust instead of the system's (PEM)",
-    must: "be an existing PEM file",
-    schema: existingPath("file"),
-  }),
+  ca: pemFile("--ca <file>", "mqtts, wss: CA certificate to trust instead of the system's (PEM)"),
   region: field({
     flag: "--region <region>",
     description: "wss: AWS region to sign for (default: from the endpoint, else AWS_REGION)",
@@ -145,16 +126,16 @@ export type ViewerOptionsInput = { broker: string | URL } & {
   [K in Exclude<ViewerField, "broker">]?: z.input<(typeof viewerFields)[K]["schema"]>;
 };
 
-export class ViewerOptionsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid viewer options:\n  - ${problems.join("\n  - ")}`);
+export class ViewerOptionsError extends FieldProblems {
+  constructor(problems: string[]) {
+    super("viewer options", problems);
     this.name = "ViewerOptionsError";
   }
 }
 
 /** `--pass-threshold <0..1>` → `--pass-threshold`. */
 export function flagNameOf(name: ViewerField): string {
-  return viewerFields[name].flag.split(" ")[0];
+  return flagName(viewerFields[name]);
 }
 
 /** `<region>` of an AWS IoT endpoint `<prefix>-ats.iot.<region>.amazonaws.com` (or `.amazonaws.com.cn`). */
@@ -176,7 +157,7 @@ export function parseViewerOptions(
   const problems: string[] = [];
   const values: Partial<Record<ViewerField, unknown>> = {};
   for (const name of Object.keys(viewerFields) as ViewerField[]) {
-    const f: Field<z.ZodType> = viewerFields[name];
+    const f: FlagField = viewerFields[name];
     const raw = input[name] ?? f.fallback;
     if (raw === undefined) {
       if (name === "broker") problems.push(`${nameOf(name)} is required and must ${f.must}`);
@@ -184,7 +165,7 @@ export function parseViewerOptions(
     }
     const parsed = f.schema.safeParse(raw);
     if (parsed.success) values[name] = parsed.data;
-    else problems.push(`${nameOf(name)} must ${f.must} (got ${JSON.stringify(String(raw))})`);
+    else problems.push(fieldProblem(nameOf(name), f, String(raw)));
   }
   if (problems.length > 0) throw new ViewerOptionsError(problems);
 
