@@ -91,28 +91,7 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
     const parent = { parent: this };
     const stateMachineName = `${namePrefix}-pipeline`;
 
-    // Failures and alarms are announced here, encrypted with a key of our own: CloudWatch alarms cannot publish to a
-    // topic under the AWS managed key (cloud/alertsKey.ts).
-    const alertsKey = new aws.kms.Key(
-      `${name}-alerts-key`,
-      {
-        description: `Encrypts the ${namePrefix} pipeline's alerts topic`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy: policyDocument(alertsKeyStatements(scope)),
-      },
-      parent,
-    );
-    const topic = new aws.sns.Topic(
-      `${name}-alerts`,
-      { name: `${namePrefix}-pipeline-alerts`, kmsMasterKeyId: alertsKey.arn },
-      parent,
-    );
-    new aws.sns.TopicSubscription(
-      `${name}-alerts-email`,
-      { topic: topic.arn, protocol: "email", endpoint: args.alerts.email },
-      parent,
-    );
+    const topic = createAlertsTopic(name, scope, args.alerts.email, parent);
 
     // The training code, content-addressed: a code change is a new object, older runs keep theirs.
     const codeObject = new aws.s3.BucketObjectv2(
@@ -314,4 +293,37 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
     };
     return resources.apply((resolved) => buildPipelineDefinition(pipelineDefinitionArgs(settings, resolved)));
   }
+}
+
+/**
+ * Failures and alarms are announced on this topic, encrypted with a key of our own: CloudWatch alarms cannot publish
+ * to a topic under the AWS managed key (cloud/alertsKey.ts).
+ */
+function createAlertsTopic(
+  name: string,
+  scope: PipelineScope,
+  email: string,
+  parent: pulumi.CustomResourceOptions,
+): aws.sns.Topic {
+  const alertsKey = new aws.kms.Key(
+    `${name}-alerts-key`,
+    {
+      description: `Encrypts the ${scope.namePrefix} pipeline's alerts topic`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: policyDocument(alertsKeyStatements(scope)),
+    },
+    parent,
+  );
+  const topic = new aws.sns.Topic(
+    `${name}-alerts`,
+    { name: `${scope.namePrefix}-pipeline-alerts`, kmsMasterKeyId: alertsKey.arn },
+    parent,
+  );
+  new aws.sns.TopicSubscription(
+    `${name}-alerts-email`,
+    { topic: topic.arn, protocol: "email", endpoint: email },
+    parent,
+  );
+  return topic;
 }
