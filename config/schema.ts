@@ -54,6 +54,7 @@ export const configFields = {
     "look like ml.<family>.<size> (for example ml.m5.xlarge)",
     z.string().regex(/^ml\.[a-z0-9-]+\.[0-9]*x?[a-z0-9]+$/),
   ),
+  "qualityinspection:training.instanceCount": field("be a whole number from 1 to 16", wholeNumber(1, 16)),
   "qualityinspection:training.maxRuntimeSeconds": field(
     "be a whole number of seconds from 600 to 432000 (5 days)",
     wholeNumber(600, 432_000),
@@ -192,6 +193,7 @@ export interface StackConfig {
   alerts: { email: string };
   training: {
     instanceType: string;
+    instanceCount: number; // above 1: train.py runs data-parallel (training/distributed.py)
     maxRuntimeSeconds: number;
     epochs: number;
     batchSize: number;
@@ -395,6 +397,7 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
     alerts: { email: k("qualityinspection:alerts.email") },
     training: {
       instanceType: k("qualityinspection:training.instanceType"),
+      instanceCount: k("qualityinspection:training.instanceCount"),
       maxRuntimeSeconds: k("qualityinspection:training.maxRuntimeSeconds"),
       epochs: k("qualityinspection:training.epochs"),
       batchSize: k("qualityinspection:training.batchSize"),

@@ -35,12 +35,14 @@ class WeightAverage:
             average.copy_(current)
 
 
-def fit(model, steps_per_epoch, batches_of_epoch, args, device, on_epoch):
+def fit(model, steps_per_epoch, batches_of_epoch, args, device, on_epoch, wrap=None):
     """Trains `model` for args.epochs; returns (the model to evaluate, the last epoch's mean loss, seconds).
 
     batches_of_epoch(epoch) yields steps_per_epoch lists of (image tensor, target); on_epoch(epoch, model) runs after
-    each epoch (for interim validation) with the model that would be evaluated then.
+    each epoch (for interim validation) with the model that would be evaluated then. wrap(model) is what the training
+    step calls (DistributedDataParallel across processes, distributed.py); it shares the model's parameters.
     """
+    trained = wrap(model) if wrap else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=args.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer,
@@ -53,12 +55,12 @@ def fit(model, steps_per_epoch, batches_of_epoch, args, device, on_epoch):
     started = time.time()
     for epoch in range(1, args.epochs + 1):
         epoch_started = time.time()
-        model.train()
+        trained.train()
         losses = []
         for batch in batches_of_epoch(epoch):
             images = [image.to(device) for image, _ in batch]
             targets = [{k: v.to(device) for k, v in target.items()} for _, target in batch]
-            loss = sum(model(images, targets).values())
+            loss = sum(trained(images, targets).values())
             if not torch.isfinite(loss):
                 raise SystemExit("training diverged at epoch %d (loss %s); lower --learning-rate" % (epoch, loss))
             optimizer.zero_grad()

@@ -13,6 +13,7 @@ import random
 import sys
 import time
 
+from distributed import Group
 from results import describe, evaluate_splits, iso_now, print_metrics, save_predictions, split_definition, write_json
 from train_args import parse_args, split_dirs, model_version  # noqa: F401 (split_dirs: the tests reach it here)
 
@@ -69,15 +70,18 @@ def read_dataset(args):
 class Run:
     """One training run's settings and the helpers its steps share: device, letterboxing, prediction."""
 
-    def __init__(self, args):
+    def __init__(self, args, group):
         import torch
         import torchvision
 
         self.args = args
-        threads = args.threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
+        self.group = group
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        # Processes of one instance share its cores.
+        threads = args.threads or cpus // int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
         # Some builds (Debian's) start with one thread whatever the machine has.
         torch.set_num_threads(max(1, threads))
-        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = group.start()
         self.framework = "pytorch %s, torchvision %s" % (torch.__version__, torchvision.__version__)
         print("%s on %s (%d threads)" % (self.framework, self.device, torch.get_num_threads()), flush=True)
 
@@ -129,23 +133,28 @@ def train(run, model, train_records, validation_items):
     from detection_metrics import evaluate
     from fit import fit
 
-    args = run.args
+    args, group = run.args, run.group
     augment = Augmentation(rotate90=args.rotate90, scale_jitter=args.scale_jitter)
     rng = random.Random(args.seed)
+    # Every process shuffles the same order and takes its shard of it; each augments with its own draws.
+    augment_rng = random.Random("%d-%d" % (args.seed, group.rank)) if group.distributed else rng
 
     def batches(epoch):
         order = list(train_records)
         rng.shuffle(order)
+        order = group.shard(order)
         for start in range(0, len(order), args.batch_size):
             batch = []
             for record in order[start : start + args.batch_size]:
                 boxes, labels = pixel_boxes(record)
-                canvas, boxes, labels = augment(load_image(record), boxes, labels, args.image_size, PAD_VALUE, rng)
+                canvas, boxes, labels = augment(
+                    load_image(record), boxes, labels, args.image_size, PAD_VALUE, augment_rng
+                )
                 batch.append((detector.to_tensor(canvas), detector.targets_of(boxes, labels)))
             yield batch
 
     def interim(epoch, net):
-        if epoch % args.eval_every == 0 and epoch != args.epochs:
+        if group.is_main and epoch % args.eval_every == 0 and epoch != args.epochs:
             predictions = run.predict(net, validation_items)
             values = evaluate(*predictions, run.score_threshold(*predictions))
             print(
@@ -154,8 +163,8 @@ def train(run, model, train_records, validation_items):
             )
             print_metrics("validation", values)
 
-    steps_per_epoch = (len(train_records) + args.batch_size - 1) // args.batch_size
-    return fit(model, steps_per_epoch, batches, args, run.device, interim)
+    steps_per_epoch = (len(group.shard(train_records)) + args.batch_size - 1) // args.batch_size
+    return fit(model, steps_per_epoch, batches, args, run.device, interim, wrap=group.wrap)
 
 
 def main(argv):
@@ -170,7 +179,8 @@ def main(argv):
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
-    run = Run(args)
+    group = Group()
+    run = Run(args, group)
     splits, classes, data_hash, summary = read_dataset(args)
     size = args.image_size
     anchors = {"ratios": args.anchor_ratios, "min_scale": args.anchor_scales[0], "max_scale": args.anchor_scales[1]}
@@ -182,6 +192,11 @@ def main(argv):
     # Letterboxed once: validation runs every few epochs, after training and for the export check.
     validation_items = list(run.prepared(splits["validation"]))
     model, train_loss, training_seconds = train(run, model, splits["train"], validation_items)
+    if not group.is_main:
+        # The main process evaluates, exports and writes the model; the others are done.
+        group.finish()
+        print("process %d: trained its shard; the main process writes the model" % group.rank, flush=True)
+        return
     # The trained weights survive a failure in evaluation or export (SageMaker keeps the output data folder too).
     os.makedirs(args.output_data_dir, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(args.output_data_dir, CHECKPOINT_FILE))
@@ -247,6 +262,7 @@ def main(argv):
         % (seconds, training_seconds / args.epochs, MODEL_FILE, MANIFEST_FILE, METRICS_FILE, args.model_dir),
         flush=True,
     )
+    group.finish()
 
 
 def check_export(model, items, onnx_path, export_floor, args):

@@ -51,6 +51,8 @@ export const trainingStage = defineStage(
           sagemaker_submit_directory: training.sourceUri,
           sagemaker_region: region,
           sagemaker_container_log_level: "20",
+          // Several instances: the container starts train.py with torchrun on each (the SDK's torch_distributed).
+          ...(training.instanceCount > 1 ? { sagemaker_torch_distributed_enabled: "true" } : {}),
         },
         InputDataConfig: SPLITS.map((split) => ({
           ChannelName: split,
@@ -64,7 +66,11 @@ export const trainingStage = defineStage(
           },
         })),
         OutputDataConfig: { S3OutputPath: `s3://${bucketName}/${DATA_LAKE_PREFIXES.models}` },
-        ResourceConfig: { InstanceType: training.instanceType, InstanceCount: 1, VolumeSizeInGB: 30 },
+        ResourceConfig: {
+          InstanceType: training.instanceType,
+          InstanceCount: training.instanceCount,
+          VolumeSizeInGB: 30,
+        },
         StoppingCondition: { MaxRuntimeInSeconds: training.maxRuntimeSeconds },
         RoleArn: roles.sagemaker,
         Tags: stage.sageMakerTags,

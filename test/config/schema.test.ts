@@ -92,6 +92,8 @@ describe("stack config", () => {
     ["training.imageSize", "32", "must be a whole number of pixels from 64 to 1280"],
     ["training.scoreThreshold", "-0.1", "must be auto (the best F1 on the validation split) or a number from 0 to 1"],
     ["training.scoreThreshold", "best", "must be auto"],
+    ["training.instanceCount", "0", "must be a whole number from 1 to 16"],
+    ["training.instanceCount", "2.5", "must be a whole number from 1 to 16"],
     ["compilation.target", "tensorrt", "must be onnx or a SageMaker Neo target device"],
     ["compilation.pollIntervalSeconds", "5", "must be a whole number of seconds from 10 to 3600"],
     ["compilation.maxPolls", "0", "must be a whole number from 1 to 1000"],

@@ -98,6 +98,7 @@ export function definitionVariants(): DefinitionVariant[] {
       "qualityinspection:labeling.allowPublicWorkforce": "false",
       "qualityinspection:labeling.verification": "false",
     });
+    add("training on 2 instances", { ...base, "qualityinspection:training.instanceCount": "2" });
     for (const target of ["onnx", ...NEO_TARGET_DEVICES]) {
       add(`compilation target ${target}`, { ...base, "qualityinspection:compilation.target": target });
     }

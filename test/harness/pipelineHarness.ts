@@ -61,6 +61,7 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
     training: {
       image: "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.5.1-cpu-py311",
       instanceType: "ml.m5.xlarge",
+      instanceCount: 1,
       maxRuntimeSeconds: 3600,
       epochs: 20,
       batchSize: 8,

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { Jimp } from "jimp";
-import { spawnSync, SpawnSyncReturns } from "node:child_process";
+import { spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
+import { AddressInfo, createServer } from "node:net";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -76,6 +77,8 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
   let run: SpawnSyncReturns<string>;
   let modelDir: string;
   let outputDir: string;
+  let env: NodeJS.ProcessEnv;
+  let args: string[];
 
   before(async function () {
     const torch = checkTorch(python);
@@ -94,14 +97,14 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
     writeDataset(conversion, imagesDir, path.join(dir, "dataset"));
     modelDir = path.join(dir, "opt", "ml", "model");
     outputDir = path.join(dir, "opt", "ml", "output", "data");
-    const env = {
+    env = {
       ...process.env,
       ...sagemakerChannels(path.join(dir, "dataset"), conversion, path.join(dir, "opt", "ml", "input", "data")),
       SM_MODEL_DIR: modelDir,
       SM_OUTPUT_DATA_DIR: outputDir,
       SM_TRAINING_ENV: JSON.stringify({ job_name: "qi-smoke-job" }),
     };
-    const args = ["--epochs", "1", "--batch-size", "4", "--image-size", String(SIZE), "--seed", "0"];
+    args = ["--epochs", "1", "--batch-size", "4", "--image-size", String(SIZE), "--seed", "0"];
     args.push("--class-names", "scratch", "--pretrained", "none", "--check-images", "2");
     args.push("--sagemaker_program", "train.py");
     run = spawnSync(python, [TRAIN_SCRIPT, ...args], { env, encoding: "utf8" });
@@ -213,4 +216,65 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
     const report = JSON.parse(/^agreement: (.*)$/m.exec(agreement.report)![1]);
     expect(report.paired, "detections were compared").to.be.greaterThan(0);
   });
+
+  it("trains data-parallel in two processes (gloo): each trains its shard, one writes the model", async function () {
+    const twoDir = path.join(dir, "two");
+    const port = await freePort();
+    // What torchrun gives each process (Debian's torch 1.13 torchrun fails on Python 3.11, so the test launches them).
+    const processes = [0, 1].map((rank) =>
+      spawnCollect(python, [TRAIN_SCRIPT, ...args], {
+        ...env,
+        SM_MODEL_DIR: path.join(twoDir, "model"),
+        SM_OUTPUT_DATA_DIR: path.join(twoDir, "output"),
+        RANK: String(rank),
+        LOCAL_RANK: String(rank),
+        WORLD_SIZE: "2",
+        LOCAL_WORLD_SIZE: "2",
+        MASTER_ADDR: "127.0.0.1",
+        MASTER_PORT: String(port),
+      }),
+    );
+    const [main, other] = await Promise.all(processes);
+    expect(main.status, main.output).to.equal(0);
+    expect(other.status, other.output).to.equal(0);
+    expect(main.output).to.include("process 0 of 2 (cpu)");
+    expect(other.output).to.include("process 1 of 2 (cpu)");
+    expect(other.output).to.include("process 1: trained its shard; the main process writes the model");
+    // Both train an epoch; only the main one evaluates and exports.
+    for (const p of [main, other]) expect(p.output).to.match(/^epoch 1\/1: loss /m);
+    expect(main.output).to.match(/^exported /m);
+    expect(other.output).to.not.match(/^exported |^validation /m);
+    const manifest = modelManifestSchema.parse(
+      JSON.parse(readFileSync(path.join(twoDir, "model", "model.json"), "utf8")),
+    );
+    expect(manifest.metrics.validation.images).to.equal(conversion.summary.counts.validation);
+    expect(existsSync(path.join(twoDir, "model", manifest.file))).to.equal(true);
+  });
 });
+
+/** A free TCP port on this machine, for the process group's rendezvous. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a process to its end; its exit status and its stdout and stderr together. */
+function spawnCollect(
+  command: string,
+  argv: string[],
+  environment: NodeJS.ProcessEnv,
+): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, argv, { env: environment });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("close", (status) => resolve({ status, output }));
+  });
+}
