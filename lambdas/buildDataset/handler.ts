@@ -7,11 +7,14 @@ import {
   labelsHash,
   Split,
   SPLITS,
+  SplitFractions,
   splitFractionsSchema,
   splitOf,
   toDatasetRecord,
 } from "../../contracts/dataset";
-import { imageIdFromKey } from "../../contracts/labelRecord";
+import { imageIdFromKey, labelRecordSchema } from "../../contracts/labelRecord";
+import { datasetSplitQuery } from "../../lib/labels/queries";
+import type { QueryEngine } from "../../lib/query/engine";
 import { DatasetTooFewBoxesError, DatasetTooSmallError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
 import type { LabelStore, Log, ObjectStore } from "../../lib/ports";
@@ -50,6 +53,11 @@ export interface BuildDatasetDeps {
   labels: LabelStore;
   log: Log;
   now?: () => Date;
+  /**
+   * Where given, the split comes from this engine's query over the label store's table (Athena over the feature
+   * group's offline store; DuckDB offline) instead of listing the lake and reading every label in this Lambda.
+   */
+  splitEngine?: { engine: QueryEngine; table: string };
 }
 
 /**
@@ -61,23 +69,15 @@ export interface BuildDatasetDeps {
 export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Promise<BuildDatasetResult> {
   const { objects, labels, log } = deps;
   const { datasetId, classes, minImages, minBoxes, fractions } = parseEvent(buildDatasetEventSchema, event);
-  const keys: string[] = [];
-  for await (const object of imageObjects(objects, DATA_LAKE_PREFIXES.images)) keys.push(object.key);
-  const ids = keys.map(imageIdFromKey);
-  const { found } = await labels.get(ids);
-
+  const labeled = deps.splitEngine
+    ? await splitByQuery(deps.splitEngine, objects.bucket, fractions)
+    : await splitInLambda(objects, labels, fractions);
   const records: PerSplit<DatasetRecord[]> = { train: [], validation: [], test: [] };
   let skipped = 0;
-  keys.forEach((key, i) => {
-    const label = found.get(ids[i]);
-    if (label?.status !== "APPROVED") return;
-    const record = toDatasetRecord(label, key);
-    if (record.annotations.some((box) => box.class_id >= classes.length)) {
-      skipped += 1;
-      return;
-    }
-    records[splitOf(record.image_id, fractions)].push(record);
-  });
+  for (const { record, split } of labeled) {
+    if (record.annotations.some((box) => box.class_id >= classes.length)) skipped += 1;
+    else records[split].push(record);
+  }
 
   const counts = mapSplits((split) => records[split].length);
   const total = counts.train + counts.validation + counts.test;
@@ -129,6 +129,49 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
     labelsHash: summary.labelsHash,
     skipped,
   };
+}
+
+interface SplitRecord {
+  record: DatasetRecord;
+  split: Split;
+}
+
+/** Small lakes: list every image, read its label, split here. */
+async function splitInLambda(objects: ObjectStore, labels: LabelStore, fractions: SplitFractions) {
+  const keys: string[] = [];
+  for await (const object of imageObjects(objects, DATA_LAKE_PREFIXES.images)) keys.push(object.key);
+  const ids = keys.map(imageIdFromKey);
+  const { found } = await labels.get(ids);
+  const out: SplitRecord[] = [];
+  keys.forEach((key, i) => {
+    const label = found.get(ids[i]);
+    if (label?.status !== "APPROVED") return;
+    const record = toDatasetRecord(label, key);
+    out.push({ record, split: splitOf(record.image_id, fractions) });
+  });
+  return out;
+}
+
+/** Large lakes: the engine finds the approved labels and splits them (`splitSql`, the same split as `splitOf`). */
+async function splitByQuery(
+  { engine, table }: { engine: QueryEngine; table: string },
+  bucket: string,
+  fractions: SplitFractions,
+): Promise<SplitRecord[]> {
+  const { rows } = await engine.query(datasetSplitQuery(table, fractions));
+  const lake = s3Uri(bucket, "");
+  return rows.flatMap((row) => {
+    const label = labelRecordSchema.parse({
+      ...row,
+      event_time: Number(row.event_time),
+      image_width: Number(row.image_width),
+      image_height: Number(row.image_height),
+      image_depth: Number(row.image_depth),
+    });
+    // An image of another bucket (a label store shared across stacks) is not in this lake.
+    if (!label.source_ref.startsWith(lake)) return [];
+    return [{ record: toDatasetRecord(label, label.source_ref.slice(lake.length)), split: row.split as Split }];
+  });
 }
 
 /** What a split without a single box would do to the run. */
