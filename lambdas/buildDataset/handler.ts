@@ -29,6 +29,8 @@ export const buildDatasetEventSchema = z.object({
   /** Boxes all splits together must hold (config `dataset.minBoxes`). */
   minBoxes: z.number().int().positive().default(1),
   fractions: splitFractionsSchema.default(DEFAULT_SPLIT_FRACTIONS),
+  /** Above this many images the query engine builds the split (config `dataset.athenaAboveImages`). */
+  athenaAboveImages: z.number().int().positive().optional(),
 });
 export type BuildDatasetEvent = z.input<typeof buildDatasetEventSchema>;
 
@@ -68,10 +70,13 @@ export interface BuildDatasetDeps {
  */
 export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Promise<BuildDatasetResult> {
   const { objects, labels, log } = deps;
-  const { datasetId, classes, minImages, minBoxes, fractions } = parseEvent(buildDatasetEventSchema, event);
-  const labeled = deps.splitEngine
-    ? await splitByQuery(deps.splitEngine, objects.bucket, fractions)
-    : await splitInLambda(objects, labels, fractions);
+  const parsed = parseEvent(buildDatasetEventSchema, event);
+  const { datasetId, classes, minImages, minBoxes, fractions } = parsed;
+  // Lists the lake only up to the threshold: past it, the engine reads the labels and the listing stops.
+  const limit = deps.splitEngine ? (parsed.athenaAboveImages ?? Infinity) : Infinity;
+  const labeled =
+    (await splitInLambda(objects, labels, fractions, limit)) ??
+    (await splitByQuery(deps.splitEngine!, objects.bucket, fractions));
   const records: PerSplit<DatasetRecord[]> = { train: [], validation: [], test: [] };
   let skipped = 0;
   for (const { record, split } of labeled) {
@@ -136,10 +141,13 @@ interface SplitRecord {
   split: Split;
 }
 
-/** Small lakes: list every image, read its label, split here. */
-async function splitInLambda(objects: ObjectStore, labels: LabelStore, fractions: SplitFractions) {
+/** Small lakes: list every image, read its label, split here; undefined when the lake holds more than `limit`. */
+async function splitInLambda(objects: ObjectStore, labels: LabelStore, fractions: SplitFractions, limit: number) {
   const keys: string[] = [];
-  for await (const object of imageObjects(objects, DATA_LAKE_PREFIXES.images)) keys.push(object.key);
+  for await (const object of imageObjects(objects, DATA_LAKE_PREFIXES.images)) {
+    if (keys.length >= limit) return undefined;
+    keys.push(object.key);
+  }
   const ids = keys.map(imageIdFromKey);
   const { found } = await labels.get(ids);
   const out: SplitRecord[] = [];

@@ -212,7 +212,7 @@ describe("BuildDataset through a query engine (DuckDB standing in for Athena ove
     const splitEngine = await engineOver(labels, [older]);
     try {
       // No label store to read: the engine's table is the only way to the labels.
-      const viaSql = await buildDataset(event({ fractions }), {
+      const viaSql = await buildDataset(event({ fractions, athenaAboveImages: 299 }), {
         objects,
         labels: new MemoryLabelStore(),
         log: recordingLog(),
@@ -235,6 +235,34 @@ describe("BuildDataset through a query engine (DuckDB standing in for Athena ove
     } finally {
       await splitEngine.engine.close();
     }
+  });
+
+  it("stays in the Lambda at the threshold and never asks the engine", async () => {
+    const { objects, labels } = labeledLake(300);
+    const queries: string[] = [];
+    const engine = {
+      query: (sql: string) => {
+        queries.push(sql);
+        return Promise.reject(new Error("the engine was asked"));
+      },
+      close: () => Promise.resolve(),
+    };
+    const splitEngine = { engine, table: "labels" };
+    const result = await buildDataset(event({ athenaAboveImages: 300 }), {
+      objects,
+      labels,
+      log: recordingLog(),
+      splitEngine,
+    });
+    expect(result.counts.train + result.counts.validation + result.counts.test).to.equal(300);
+    expect(queries).to.deep.equal([]);
+    objects.put("images/line-1/one-more.jpg", "x");
+    const above = await failureOf(
+      buildDataset(event({ athenaAboveImages: 300 }), { objects, labels, log: recordingLog(), splitEngine }),
+    );
+    expect(above.message).to.equal("the engine was asked");
+    expect(queries).to.have.length(1);
+    expect(queries[0]).to.match(/SELECT .* AS split FROM .*labels/);
   });
 
   it("puts every image where splitOf does, and an image keeps its split as the lake grows", async () => {
