@@ -7,11 +7,14 @@ import {
   labelsHash,
   Split,
   SPLITS,
+  SplitFractions,
   splitFractionsSchema,
   splitOf,
   toDatasetRecord,
 } from "../../contracts/dataset";
-import { imageIdFromKey } from "../../contracts/labelRecord";
+import { imageIdFromKey, labelRecordSchema } from "../../contracts/labelRecord";
+import { datasetSplitQuery } from "../../lib/labels/queries";
+import type { QueryEngine } from "../../lib/query/engine";
 import { DatasetTooFewBoxesError, DatasetTooSmallError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
 import type { LabelStore, Log, ObjectStore } from "../../lib/ports";
@@ -26,6 +29,8 @@ export const buildDatasetEventSchema = z.object({
   /** Boxes all splits together must hold (config `dataset.minBoxes`). */
   minBoxes: z.number().int().positive().default(1),
   fractions: splitFractionsSchema.default(DEFAULT_SPLIT_FRACTIONS),
+  /** Above this many images the query engine builds the split (config `dataset.athenaAboveImages`). */
+  athenaAboveImages: z.number().int().positive().optional(),
 });
 export type BuildDatasetEvent = z.input<typeof buildDatasetEventSchema>;
 
@@ -50,6 +55,11 @@ export interface BuildDatasetDeps {
   labels: LabelStore;
   log: Log;
   now?: () => Date;
+  /**
+   * Where given, the split comes from this engine's query over the label store's table (Athena over the feature
+   * group's offline store; DuckDB offline) instead of listing the lake and reading every label in this Lambda.
+   */
+  splitEngine?: { engine: QueryEngine; table: string };
 }
 
 /**
@@ -60,24 +70,19 @@ export interface BuildDatasetDeps {
  */
 export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Promise<BuildDatasetResult> {
   const { objects, labels, log } = deps;
-  const { datasetId, classes, minImages, minBoxes, fractions } = parseEvent(buildDatasetEventSchema, event);
-  const keys: string[] = [];
-  for await (const object of imageObjects(objects, DATA_LAKE_PREFIXES.images)) keys.push(object.key);
-  const ids = keys.map(imageIdFromKey);
-  const { found } = await labels.get(ids);
-
+  const parsed = parseEvent(buildDatasetEventSchema, event);
+  const { datasetId, classes, minImages, minBoxes, fractions } = parsed;
+  // Lists the lake only up to the threshold: past it, the engine reads the labels and the listing stops.
+  const limit = deps.splitEngine ? (parsed.athenaAboveImages ?? Infinity) : Infinity;
+  const labeled =
+    (await splitInLambda(objects, labels, fractions, limit)) ??
+    (await splitByQuery(deps.splitEngine!, objects.bucket, fractions));
   const records: PerSplit<DatasetRecord[]> = { train: [], validation: [], test: [] };
   let skipped = 0;
-  keys.forEach((key, i) => {
-    const label = found.get(ids[i]);
-    if (label?.status !== "APPROVED") return;
-    const record = toDatasetRecord(label, key);
-    if (record.annotations.some((box) => box.class_id >= classes.length)) {
-      skipped += 1;
-      return;
-    }
-    records[splitOf(record.image_id, fractions)].push(record);
-  });
+  for (const { record, split } of labeled) {
+    if (record.annotations.some((box) => box.class_id >= classes.length)) skipped += 1;
+    else records[split].push(record);
+  }
 
   const counts = mapSplits((split) => records[split].length);
   const total = counts.train + counts.validation + counts.test;
@@ -129,6 +134,52 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
     labelsHash: summary.labelsHash,
     skipped,
   };
+}
+
+interface SplitRecord {
+  record: DatasetRecord;
+  split: Split;
+}
+
+/** Small lakes: list every image, read its label, split here; undefined when the lake holds more than `limit`. */
+async function splitInLambda(objects: ObjectStore, labels: LabelStore, fractions: SplitFractions, limit: number) {
+  const keys: string[] = [];
+  for await (const object of imageObjects(objects, DATA_LAKE_PREFIXES.images)) {
+    if (keys.length >= limit) return undefined;
+    keys.push(object.key);
+  }
+  const ids = keys.map(imageIdFromKey);
+  const { found } = await labels.get(ids);
+  const out: SplitRecord[] = [];
+  keys.forEach((key, i) => {
+    const label = found.get(ids[i]);
+    if (label?.status !== "APPROVED") return;
+    const record = toDatasetRecord(label, key);
+    out.push({ record, split: splitOf(record.image_id, fractions) });
+  });
+  return out;
+}
+
+/** Large lakes: the engine finds the approved labels and splits them (`splitSql`, the same split as `splitOf`). */
+async function splitByQuery(
+  { engine, table }: { engine: QueryEngine; table: string },
+  bucket: string,
+  fractions: SplitFractions,
+): Promise<SplitRecord[]> {
+  const { rows } = await engine.query(datasetSplitQuery(table, fractions));
+  const lake = s3Uri(bucket, "");
+  return rows.flatMap((row) => {
+    const label = labelRecordSchema.parse({
+      ...row,
+      event_time: Number(row.event_time),
+      image_width: Number(row.image_width),
+      image_height: Number(row.image_height),
+      image_depth: Number(row.image_depth),
+    });
+    // An image of another bucket (a label store shared across stacks) is not in this lake.
+    if (!label.source_ref.startsWith(lake)) return [];
+    return [{ record: toDatasetRecord(label, label.source_ref.slice(lake.length)), split: row.split as Split }];
+  });
 }
 
 /** What a split without a single box would do to the run. */

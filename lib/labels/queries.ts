@@ -1,3 +1,4 @@
+import { SplitFractions } from "../../contracts/dataset";
 import { LABEL_FEATURES } from "../../contracts/labelRecord";
 import { sqlString } from "../results/queries";
 
@@ -28,6 +29,26 @@ export const LABEL_QUERIES = {
     `SELECT ${Object.keys(LABEL_FEATURES).join(", ")} FROM (${latest(table)}) WHERE status = 'APPROVED' ` +
     `ORDER BY source_ref`,
 };
+
+/**
+ * `splitOf` in SQL, on Athena (Trino) and DuckDB alike: the first 8 hex digits of sha256("split:" + id) as an integer,
+ * compared with the fractions times 2^32. Multiplying by a power of two is exact in doubles, so `x < f × 2^32` holds
+ * exactly when `splitOf`'s `x / 2^32 < f` does: both sides put every image in the same split.
+ */
+export function splitSql(idColumn: string, fractions: SplitFractions): string {
+  const bucket = `from_base(substr(lower(to_hex(sha256(to_utf8('split:' || ${idColumn})))), 1, 8), 16)`;
+  const train = fractions.train * 2 ** 32;
+  const validation = (fractions.train + fractions.validation) * 2 ** 32;
+  return `CASE WHEN ${bucket} < ${train} THEN 'train' WHEN ${bucket} < ${validation} THEN 'validation' ELSE 'test' END`;
+}
+
+/** The approved current records with each image's split: the dataset build of a lake too large for one Lambda. */
+export function datasetSplitQuery(table: string, fractions: SplitFractions): string {
+  return (
+    `SELECT ${Object.keys(LABEL_FEATURES).join(", ")}, ${splitSql("image_id", fractions)} AS split ` +
+    `FROM (${latest(table)}) WHERE status = 'APPROVED' ORDER BY image_id`
+  );
+}
 
 /** The label features as DuckDB column types. */
 export function labelColumnsDuckDb(): Record<string, string> {

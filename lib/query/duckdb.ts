@@ -8,6 +8,11 @@ import { QueryEngine, QueryFailedError, QueryResult, QueryValue } from "./engine
 const TRINO_MACROS = [
   "CREATE MACRO cardinality(list) AS len(list)",
   "CREATE MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)",
+  // The split hash: Trino's sha256 takes bytes and returns bytes, DuckDB's takes text and returns lowercase hex, so
+  // `to_hex(sha256(to_utf8(x)))` is the identity around DuckDB's sha256. Only sha256's result goes through to_hex.
+  "CREATE MACRO to_utf8(text) AS text",
+  "CREATE MACRO to_hex(text) AS text",
+  "CREATE MACRO from_base(text, radix) AS CAST('0x' || text AS UBIGINT)",
 ];
 
 function plain(value: unknown): QueryValue {

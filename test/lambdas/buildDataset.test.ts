@@ -7,6 +7,11 @@ import { haveScratches, scratchLabels } from "../harness/scratches";
 import { NO_SCRATCHES_DATA } from "../harness/images";
 import { skipBecause } from "../harness/skip";
 import { failureOf } from "../harness/failure";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { LOCAL_LABELS_TABLE, openLabelsEngine } from "../../lib/labels/duckDbLabels";
+import { datasetSplitQuery } from "../../lib/labels/queries";
 
 const event = (overrides: Partial<BuildDatasetEvent> = {}): BuildDatasetEvent => ({
   datasetId: "run-1-3fa2b1c9",
@@ -183,5 +188,100 @@ describe("BuildDataset", () => {
     expect(written, "only manifests and a summary").to.have.length(7);
     const manifest = objects.json(`datasets/run-1-3fa2b1c9/channels/train.manifest.json`) as string[];
     expect(manifest).to.have.length(result.counts.train + 2);
+  });
+});
+
+describe("BuildDataset through a query engine (DuckDB standing in for Athena over the offline store)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "build-dataset-sql-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The label store's history as the offline store holds it: every put a row, the latest one counts. */
+  async function engineOver(labels: MemoryLabelStore, extra: object[] = []) {
+    const file = path.join(dir, `${Math.random().toString(36).slice(2)}.jsonl`);
+    const rows = [...labels.records.values(), ...extra].map((record) => JSON.stringify(record));
+    writeFileSync(file, `${rows.join("\n")}\n`);
+    return { engine: await openLabelsEngine(file), table: LOCAL_LABELS_TABLE };
+  }
+
+  it("writes the same split and manifests as the in-Lambda path from the same labels", async () => {
+    const { objects, labels } = labeledLake(300);
+    const older = labelFor("images/line-1/000001.jpg", { event_time: 1, status: "REJECTED" });
+    const fractions = { train: 0.7, validation: 0.2, test: 0.1 };
+    const inLambda = await buildDataset(event({ fractions }), { objects, labels, log: recordingLog() });
+    const lambdaFiles = new Map([...objects.objects.keys()].map((key) => [key, objects.text(key)]));
+    const splitEngine = await engineOver(labels, [older]);
+    try {
+      // No label store to read: the engine's table is the only way to the labels.
+      const viaSql = await buildDataset(event({ fractions, athenaAboveImages: 299 }), {
+        objects,
+        labels: new MemoryLabelStore(),
+        log: recordingLog(),
+        splitEngine,
+      });
+      expect(viaSql).to.deep.equal(inLambda);
+      for (const split of SPLITS) {
+        const annotations = `datasets/run-1-3fa2b1c9/${split}/annotations.jsonl`;
+        const lines = (text: string) => text.split("\n").filter(Boolean).sort();
+        expect(lines(objects.text(annotations)), annotations).to.deep.equal(lines(lambdaFiles.get(annotations) ?? ""));
+        // The manifest: the prefix, then the annotations file, then the images (in the order each path met them).
+        const manifest = `datasets/run-1-3fa2b1c9/channels/${split}.manifest.json`;
+        const entries = (text: string) => {
+          const [prefix, file, ...images] = JSON.parse(text) as unknown[];
+          return [prefix, file, ...images.map(String).sort()];
+        };
+        expect(entries(objects.text(manifest)), manifest).to.deep.equal(entries(lambdaFiles.get(manifest) ?? "[]"));
+      }
+      expect(inLambda.counts.test, "every split used").to.be.greaterThan(0);
+    } finally {
+      await splitEngine.engine.close();
+    }
+  });
+
+  it("stays in the Lambda at the threshold and never asks the engine", async () => {
+    const { objects, labels } = labeledLake(300);
+    const queries: string[] = [];
+    const engine = {
+      query: (sql: string) => {
+        queries.push(sql);
+        return Promise.reject(new Error("the engine was asked"));
+      },
+      close: () => Promise.resolve(),
+    };
+    const splitEngine = { engine, table: "labels" };
+    const result = await buildDataset(event({ athenaAboveImages: 300 }), {
+      objects,
+      labels,
+      log: recordingLog(),
+      splitEngine,
+    });
+    expect(result.counts.train + result.counts.validation + result.counts.test).to.equal(300);
+    expect(queries).to.deep.equal([]);
+    objects.put("images/line-1/one-more.jpg", "x");
+    const above = await failureOf(
+      buildDataset(event({ athenaAboveImages: 300 }), { objects, labels, log: recordingLog(), splitEngine }),
+    );
+    expect(above.message).to.equal("the engine was asked");
+    expect(queries).to.have.length(1);
+    expect(queries[0]).to.match(/SELECT .* AS split FROM .*labels/);
+  });
+
+  it("puts every image where splitOf does, and an image keeps its split as the lake grows", async () => {
+    const fractions = { train: 0.8, validation: 0.1, test: 0.1 };
+    const small = labeledLake(200).labels;
+    const grown = labeledLake(1000).labels;
+    const splitsOf = async (labels: MemoryLabelStore) => {
+      const { engine, table } = await engineOver(labels);
+      try {
+        const { rows } = await engine.query(datasetSplitQuery(table, fractions));
+        return new Map(rows.map((row) => [String(row.image_id), String(row.split)]));
+      } finally {
+        await engine.close();
+      }
+    };
+    const before = await splitsOf(small);
+    const after = await splitsOf(grown);
+    expect(before.size).to.equal(200);
+    for (const [id, split] of after) expect(split, id).to.equal(splitOf(id, fractions));
+    for (const [id, split] of before) expect(after.get(id), id).to.equal(split);
   });
 });
