@@ -35,6 +35,23 @@ export class AthenaQueryEngine implements QueryEngine {
   ) {}
 
   async query(sql: string, onProgress?: (progress: QueryProgress) => void): Promise<QueryResult> {
+    const { id, bytesScanned } = await this.run(sql, onProgress);
+    let columns: string[] = [];
+    const rows: QueryRow[] = [];
+    for await (const page of this.pages(id)) {
+      columns = page.columns;
+      rows.push(...page.rows);
+    }
+    return { columns, rows, bytesScanned };
+  }
+
+  async *rows(sql: string, onProgress?: (progress: QueryProgress) => void): AsyncIterable<QueryRow> {
+    const { id } = await this.run(sql, onProgress);
+    for await (const page of this.pages(id)) yield* page.rows;
+  }
+
+  /** Starts the query and waits for it to succeed; throws `QueryFailedError` when it fails or is cancelled. */
+  private async run(sql: string, onProgress?: (progress: QueryProgress) => void) {
     const now = this.options.now ?? Date.now;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const started = now();
@@ -52,7 +69,7 @@ export class AthenaQueryEngine implements QueryEngine {
       const state = execution?.Status?.State ?? "QUEUED";
       const bytesScanned = execution?.Statistics?.DataScannedInBytes;
       onProgress?.({ state, elapsedMs: now() - started, bytesScanned });
-      if (state === "SUCCEEDED") return { ...(await this.results(id!)), bytesScanned };
+      if (state === "SUCCEEDED") return { id: id!, bytesScanned };
       if (state === "FAILED" || state === "CANCELLED") {
         const reason = execution?.Status?.StateChangeReason ?? execution?.Status?.AthenaError?.ErrorMessage;
         throw new QueryFailedError(`Athena query ${id} ${state.toLowerCase()}: ${reason ?? "no reason given"}`, sql);
@@ -61,10 +78,10 @@ export class AthenaQueryEngine implements QueryEngine {
     }
   }
 
-  private async results(id: string): Promise<QueryResult> {
+  /** The result page by page (up to 1,000 rows each), typed by the result's column types. */
+  private async *pages(id: string): AsyncIterable<{ columns: string[]; rows: QueryRow[] }> {
     let columns: string[] = [];
     let types: (string | undefined)[] = [];
-    const rows: QueryRow[] = [];
     let token: string | undefined;
     let first = true;
     do {
@@ -78,14 +95,14 @@ export class AthenaQueryEngine implements QueryEngine {
       }
       // The first row of the first page repeats the column names.
       const data = (page.ResultSet?.Rows ?? []).slice(first ? 1 : 0);
-      for (const row of data) {
+      const rows = data.map((row) => {
         const cells = row.Data ?? [];
-        rows.push(Object.fromEntries(columns.map((c, i) => [c, valueOf(cells[i]?.VarCharValue, types[i])])));
-      }
+        return Object.fromEntries(columns.map((c, i) => [c, valueOf(cells[i]?.VarCharValue, types[i])]));
+      });
+      yield { columns, rows };
       first = false;
       token = page.NextToken;
     } while (token);
-    return { columns, rows };
   }
 
   close(): Promise<void> {

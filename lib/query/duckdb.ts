@@ -1,5 +1,5 @@
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { QueryEngine, QueryFailedError, QueryResult, QueryValue } from "./engine";
+import { QueryEngine, QueryFailedError, QueryResult, QueryRow, QueryValue } from "./engine";
 
 /**
  * Functions Athena (Trino) has and DuckDB spells otherwise, defined as DuckDB macros so the same SQL text runs on
@@ -55,6 +55,19 @@ export class DuckDbQueryEngine implements QueryEngine {
       .getRowObjectsJS()
       .map((row) => Object.fromEntries(columns.map((column) => [column, plain(row[column])])));
     return { columns, rows };
+  }
+
+  async *rows(sql: string): AsyncIterable<QueryRow> {
+    let result;
+    try {
+      result = await this.connection.stream(sql);
+    } catch (error) {
+      throw new QueryFailedError((error as Error).message, sql);
+    }
+    // DuckDB hands over one chunk (2,048 rows) at a time.
+    for await (const chunk of result.yieldRowObjectJs()) {
+      for (const row of chunk) yield Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)]));
+    }
   }
 
   close(): Promise<void> {

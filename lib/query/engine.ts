@@ -23,6 +23,11 @@ export interface QueryProgress {
 export interface QueryEngine {
   /** Runs one SQL statement; `onProgress` hears of it while it runs (engines that answer at once may never call it). */
   query(sql: string, onProgress?: (progress: QueryProgress) => void): Promise<QueryResult>;
+  /**
+   * Runs one statement and hands its rows over as they are read, never all at once: for results too large to hold
+   * (the dataset split of millions of images).
+   */
+  rows(sql: string, onProgress?: (progress: QueryProgress) => void): AsyncIterable<QueryRow>;
   close(): Promise<void>;
 }
 

@@ -245,6 +245,11 @@ describe("BuildDataset through a query engine (DuckDB standing in for Athena ove
         queries.push(sql);
         return Promise.reject(new Error("the engine was asked"));
       },
+      // eslint-disable-next-line require-yield
+      rows: async function* (sql: string) {
+        queries.push(sql);
+        throw new Error("the engine was asked");
+      },
       close: () => Promise.resolve(),
     };
     const splitEngine = { engine, table: "labels" };
