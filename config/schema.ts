@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { SplitFractions, splitFractionsText } from "../contracts/dataset";
 import { mqttTopicSchema } from "../contracts/inferenceMessages";
 import { NEO_TARGET_DEVICES, NeoTargetDevice } from "./neoTargets";
 import { AWS_REGION, THING_NAME } from "../contracts/awsNames";
 import { field, fieldProblem, FieldProblems } from "../lib/fields";
 import { bool, decimal, scoreBand, wholeNumber } from "../lib/fieldValues";
 import { ResultsConfig, resultsConfig, resultsFields } from "./resultsConfig";
+import { DatasetConfig, datasetConfig, datasetFields } from "./datasetConfig";
 import { labelingProblems } from "./labeling";
 
 /** The Pulumi project name; it is also the namespace of every project config key. */
@@ -91,17 +91,12 @@ export const configFields = {
     "be a whole number of seconds from 60 to 2592000 (30 days)",
     wholeNumber(60, 2_592_000),
   ),
-  "qualityinspection:dataset.minImages": field("be a whole number from 1 to 1000000", wholeNumber(1, 1_000_000)),
-  "qualityinspection:dataset.minBoxes": field("be a whole number from 1 to 1000000", wholeNumber(1, 1_000_000)),
+  ...datasetFields,
   "qualityinspection:trigger.newImages": field("be true or false", bool),
   "qualityinspection:trigger.newImagesMin": field("be a whole number from 1 to 100000", wholeNumber(1, 100_000)),
   "qualityinspection:trigger.newImagesMaxWaitMinutes": field(
     "be a whole number of minutes from 5 to 43200 (30 days)",
     wholeNumber(5, 43_200),
-  ),
-  "qualityinspection:dataset.fractions": field(
-    "be three fractions train,validation,test that add up to 1, such as 0.8,0.1,0.1",
-    splitFractionsText("dataset.fractions"),
   ),
   "qualityinspection:training.batchSize": field("be a whole number from 1 to 256", wholeNumber(1, 256)),
   "qualityinspection:training.imageSize": field("be a whole number of pixels from 64 to 1280", wholeNumber(64, 1280)),
@@ -217,8 +212,7 @@ export interface StackConfig {
     /** The labeling app's batch: a run fails when no one labels for `heartbeatSeconds`, or after `timeoutSeconds`. */
     builtin: { heartbeatSeconds: number; timeoutSeconds: number };
   };
-  /** `fractions`: how BuildDataset splits the labeled images (by a hash of each image id). */
-  dataset: { minImages: number; minBoxes: number; fractions: SplitFractions };
+  dataset: DatasetConfig;
   /** The new-images trigger: a run once `minImages` are pending or the oldest has waited `maxWaitMinutes`. */
   newImagesTrigger: { enabled: boolean; minImages: number; maxWaitMinutes: number };
   compilation: { target: "onnx" | NeoTargetDevice; pollIntervalSeconds: number; maxPolls: number };
@@ -424,11 +418,7 @@ function toStackConfig(flat: FlatConfig, stack: string): StackConfig {
         timeoutSeconds: k("qualityinspection:labeling.timeoutSeconds"),
       },
     },
-    dataset: {
-      minImages: k("qualityinspection:dataset.minImages"),
-      minBoxes: k("qualityinspection:dataset.minBoxes"),
-      fractions: k("qualityinspection:dataset.fractions"),
-    },
+    dataset: datasetConfig(flat),
     newImagesTrigger: {
       enabled: k("qualityinspection:trigger.newImages"),
       minImages: k("qualityinspection:trigger.newImagesMin"),

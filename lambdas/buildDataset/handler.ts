@@ -12,15 +12,15 @@ import {
   splitOf,
   toDatasetRecord,
 } from "../../contracts/dataset";
-import { imageIdFromKey, labelRecordSchema } from "../../contracts/labelRecord";
-import { datasetSplitQuery } from "../../lib/labels/queries";
-import type { QueryEngine } from "../../lib/query/engine";
+import { imageIdFromKey } from "../../contracts/labelRecord";
 import { DatasetTooFewBoxesError, DatasetTooSmallError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
 import type { LabelStore, Log, ObjectStore } from "../../lib/ports";
 import { datasetKeys } from "../shared/datasets";
 import { s3Uri } from "../../lib/s3Uri";
 import { imageObjects } from "../../lib/images";
+import { runSelection } from "../shared/selection";
+import { SplitEngine, splitByQuery, SplitRecord } from "./querySplit";
 
 export const buildDatasetEventSchema = z.object({
   datasetId: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
@@ -31,6 +31,8 @@ export const buildDatasetEventSchema = z.object({
   fractions: splitFractionsSchema.default(DEFAULT_SPLIT_FRACTIONS),
   /** Above this many images the query engine builds the split (config `dataset.athenaAboveImages`). */
   athenaAboveImages: z.number().int().positive().optional(),
+  /** The run's labeling job: its selection's labels are read from the label store, which has them first. */
+  labelingJobName: z.string().min(1).optional(),
 });
 export type BuildDatasetEvent = z.input<typeof buildDatasetEventSchema>;
 
@@ -59,7 +61,7 @@ export interface BuildDatasetDeps {
    * Where given, the split comes from this engine's query over the label store's table (Athena over the feature
    * group's offline store; DuckDB offline) instead of listing the lake and reading every label in this Lambda.
    */
-  splitEngine?: { engine: QueryEngine; table: string };
+  splitEngine?: SplitEngine;
 }
 
 /**
@@ -74,12 +76,13 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
   const { datasetId, classes, minImages, minBoxes, fractions } = parsed;
   // Lists the lake only up to the threshold: past it, the engine reads the labels and the listing stops.
   const limit = deps.splitEngine ? (parsed.athenaAboveImages ?? Infinity) : Infinity;
+  const fresh = async () => (parsed.labelingJobName ? runSelection(objects, parsed.labelingJobName) : []);
   const labeled =
     (await splitInLambda(objects, labels, fractions, limit)) ??
-    (await splitByQuery(deps.splitEngine!, objects.bucket, fractions));
+    splitByQuery(deps.splitEngine!, labels, objects.bucket, fractions, await fresh());
   const records: PerSplit<DatasetRecord[]> = { train: [], validation: [], test: [] };
   let skipped = 0;
-  for (const { record, split } of labeled) {
+  for await (const { record, split } of labeled) {
     if (record.annotations.some((box) => box.class_id >= classes.length)) skipped += 1;
     else records[split].push(record);
   }
@@ -136,11 +139,6 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
   };
 }
 
-interface SplitRecord {
-  record: DatasetRecord;
-  split: Split;
-}
-
 /** Small lakes: list every image, read its label, split here; undefined when the lake holds more than `limit`. */
 async function splitInLambda(objects: ObjectStore, labels: LabelStore, fractions: SplitFractions, limit: number) {
   const keys: string[] = [];
@@ -158,28 +156,6 @@ async function splitInLambda(objects: ObjectStore, labels: LabelStore, fractions
     out.push({ record, split: splitOf(record.image_id, fractions) });
   });
   return out;
-}
-
-/** Large lakes: the engine finds the approved labels and splits them (`splitSql`, the same split as `splitOf`). */
-async function splitByQuery(
-  { engine, table }: { engine: QueryEngine; table: string },
-  bucket: string,
-  fractions: SplitFractions,
-): Promise<SplitRecord[]> {
-  const { rows } = await engine.query(datasetSplitQuery(table, fractions));
-  const lake = s3Uri(bucket, "");
-  return rows.flatMap((row) => {
-    const label = labelRecordSchema.parse({
-      ...row,
-      event_time: Number(row.event_time),
-      image_width: Number(row.image_width),
-      image_height: Number(row.image_height),
-      image_depth: Number(row.image_depth),
-    });
-    // An image of another bucket (a label store shared across stacks) is not in this lake.
-    if (!label.source_ref.startsWith(lake)) return [];
-    return [{ record: toDatasetRecord(label, label.source_ref.slice(lake.length)), split: row.split as Split }];
-  });
 }
 
 /** What a split without a single box would do to the run. */

@@ -1,12 +1,9 @@
 import { z } from "zod";
-import { isImageKey } from "../../contracts/dataLake";
-import { InvalidEventError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
-import { parseJson } from "../shared/json";
+import { readSelection } from "../shared/selection";
 import { LABEL_ATTRIBUTE, labelingJobKeys, VERIFICATION_CHOICES } from "../../lib/labeling";
 import type { Log, ObjectStore } from "../../lib/ports";
 import { s3Uri } from "../../lib/s3Uri";
-import { readAll } from "../../lib/streams";
 import { boundingBoxTemplate, verificationTemplate } from "./templates";
 
 export const prepareLabelingJobEventSchema = z.object({
@@ -35,16 +32,11 @@ export async function prepareLabelingJob(
   { objects, log }: { objects: ObjectStore; log: Log },
 ): Promise<PrepareLabelingJobResult> {
   const { labelingJobName, selectionKey, classes, verification } = parseEvent(prepareLabelingJobEventSchema, event);
-  const selection = z
-    .array(z.string())
-    .safeParse(parseJson((await readAll(await objects.read(selectionKey))).toString("utf8")));
-  if (!selection.success || selection.data.length === 0 || !selection.data.every(isImageKey)) {
-    throw new InvalidEventError(`${selectionKey} must be a non-empty JSON array of image keys under images/`);
-  }
+  const selection = await readSelection(objects, selectionKey);
   const keys = labelingJobKeys(labelingJobName);
   const uri = (key: string) => s3Uri(objects.bucket, key);
 
-  const manifest = selection.data.map((key) => JSON.stringify({ "source-ref": uri(key) })).join("\n") + "\n";
+  const manifest = selection.map((key) => JSON.stringify({ "source-ref": uri(key) })).join("\n") + "\n";
   await objects.write(keys.inputManifest, manifest, "application/jsonlines");
   // Category order is class-id order: Ground Truth's class_id indexes this list, and so does the dataset's.
   const categories = { "document-version": CATEGORIES_VERSION, labels: classes.map((label) => ({ label })) };
@@ -66,9 +58,9 @@ export async function prepareLabelingJob(
       outputUri: uri(keys.verificationOutput),
     };
   }
-  log.info("labeling job prepared", { labelingJobName, images: selection.data.length, verification });
+  log.info("labeling job prepared", { labelingJobName, images: selection.length, verification });
   return {
-    images: selection.data.length,
+    images: selection.length,
     manifestUri: uri(keys.inputManifest),
     categoriesUri: uri(keys.categories),
     uiTemplateUri: uri(keys.uiTemplate),

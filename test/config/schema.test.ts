@@ -88,6 +88,13 @@ describe("stack config", () => {
     ["dataset.minBoxes", "many", "must be a whole number from 1 to 1000000"],
     ["dataset.fractions", "0.8,0.1", "must be three fractions train,validation,test that add up to 1"],
     ["dataset.fractions", "0.8,0.2,0.1", "must be three fractions train,validation,test that add up to 1"],
+    ["dataset.athenaAboveImages", "0", "must be a whole number of images from 1 to 1000000000"],
+    ["dataset.athenaAboveImages", "1e6", "must be a whole number of images from 1 to 1000000000"],
+    [
+      "dataset.athenaAboveImages",
+      "never",
+      "must be a whole number of images from 1 to 1000000000 (above it Athena splits the dataset), or off",
+    ],
     ["training.batchSize", "0", "must be a whole number from 1 to 256"],
     ["training.imageSize", "32", "must be a whole number of pixels from 64 to 1280"],
     ["training.scoreThreshold", "-0.1", "must be auto (the best F1 on the validation split) or a number from 0 to 1"],
@@ -145,6 +152,7 @@ describe("stack config", () => {
         [`${PROJECT}:schedule.expression`]: "rate(7 days)",
         [`${PROJECT}:compilation.target`]: "jetson_xavier",
         [`${PROJECT}:dataset.fractions`]: "0.6,0.2,0.2",
+        [`${PROJECT}:dataset.athenaAboveImages`]: "off",
       },
       "dev",
     );
@@ -154,6 +162,8 @@ describe("stack config", () => {
       validation: 0.1,
       test: 0.1,
     });
+    expect(config.dataset.athenaAboveImages, "off keeps every dataset in the Lambda").to.equal(null);
+    expect(parseStackConfig(dev, "dev").dataset.athenaAboveImages, "the default").to.equal(100_000);
     expect(config.labeling.classes).to.deep.equal(["scratch", "dent"]);
     expect(config.schedule.expression).to.equal("rate(7 days)");
     expect(config.compilation.target).to.equal("jetson_xavier");

@@ -57,7 +57,12 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
       provider: "groundtruth",
       builtin: { heartbeatSeconds: 3600, timeoutSeconds: 7200 },
     },
-    dataset: { minImages: 20, minBoxes: 20, fractions: { train: 0.8, validation: 0.1, test: 0.1 } },
+    dataset: {
+      minImages: 20,
+      minBoxes: 20,
+      fractions: { train: 0.8, validation: 0.1, test: 0.1 },
+      athenaAboveImages: 100_000,
+    },
     training: {
       image: "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.5.1-cpu-py311",
       instanceType: "ml.m5.xlarge",

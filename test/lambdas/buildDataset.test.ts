@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LOCAL_LABELS_TABLE, openLabelsEngine } from "../../lib/labels/duckDbLabels";
 import { datasetSplitQuery } from "../../lib/labels/queries";
+import { labelingJobKeys } from "../../lib/labeling";
 
 const event = (overrides: Partial<BuildDatasetEvent> = {}): BuildDatasetEvent => ({
   datasetId: "run-1-3fa2b1c9",
@@ -232,6 +233,53 @@ describe("BuildDataset through a query engine (DuckDB standing in for Athena ove
         expect(entries(objects.text(manifest)), manifest).to.deep.equal(entries(lambdaFiles.get(manifest) ?? "[]"));
       }
       expect(inLambda.counts.test, "every split used").to.be.greaterThan(0);
+    } finally {
+      await splitEngine.engine.close();
+    }
+  });
+
+  it("takes this run's own labels from the label store: the offline store has not received them yet", async () => {
+    const { objects, labels } = labeledLake(300);
+    const fresh = [...labels.records.values()]
+      .slice(0, 25)
+      .map((label) => label.source_ref.replace(/^s3:\/\/[^/]+\//, ""));
+    const rejectedNow = labelFor(fresh[0], { status: "REJECTED", event_time: 10 });
+    // The offline table as it stands minutes after ingestion: the fresh images unlabeled, one of them still approved.
+    const offline = new MemoryLabelStore();
+    for (const [id, label] of labels.records)
+      if (!fresh.some((key) => label.source_ref.endsWith(key))) offline.records.set(id, label);
+    labels.records.set(rejectedNow.image_id, rejectedNow);
+    const inLambda = await buildDataset(event(), { objects, labels, log: recordingLog() });
+    const splitEngine = await engineOver(offline, [labelFor(fresh[0], { event_time: 1 })]);
+    try {
+      objects.put(labelingJobKeys("job-1").selection, JSON.stringify(fresh));
+      const viaSql = await buildDataset(event({ athenaAboveImages: 10, labelingJobName: "job-1" }), {
+        objects,
+        labels,
+        log: recordingLog(),
+        splitEngine,
+      });
+      expect(viaSql).to.deep.equal(inLambda);
+      expect(viaSql.counts.train + viaSql.counts.validation + viaSql.counts.test).to.equal(299);
+      const withoutFresh = await buildDataset(event({ athenaAboveImages: 10 }), {
+        objects,
+        labels,
+        log: recordingLog(),
+        splitEngine,
+      });
+      const total = withoutFresh.counts.train + withoutFresh.counts.validation + withoutFresh.counts.test;
+      expect(total, "without the run's selection the lagging table is all there is").to.equal(276);
+
+      objects.put(labelingJobKeys("job-2").selection, '{"not": "a list"}');
+      const corrupt = await failureOf(
+        buildDataset(event({ athenaAboveImages: 10, labelingJobName: "job-2" }), {
+          objects,
+          labels,
+          log: recordingLog(),
+          splitEngine,
+        }),
+      );
+      expect(corrupt.message).to.contain("labeling/job-2/selection.json must be a non-empty JSON array of image keys");
     } finally {
       await splitEngine.engine.close();
     }
