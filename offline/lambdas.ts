@@ -1,5 +1,6 @@
 import * as ort from "onnxruntime-node";
 import { buildDataset } from "../lambdas/buildDataset/handler";
+import type { SplitEngine } from "../lambdas/buildDataset/querySplit";
 import { checkFleetResults } from "../lambdas/checkFleetResults/handler";
 import { decodeImage } from "../lambdas/shared/decode";
 import { compileOnnx } from "../lambdas/compileOnnx/handler";
@@ -22,6 +23,11 @@ export interface LambdaPorts {
   sleep?: (ms: number) => Promise<void>;
   /** Default: none, as an offline run is the only execution of its local state machine. */
   executions?: RunningExecutions;
+  /**
+   * Opens the engine that plays Athena over the label store's history for BuildDataset (DuckDB over the label store
+   * file), closed after each invocation; without it every dataset is split in the handler.
+   */
+  splitEngine?: () => Promise<SplitEngine>;
 }
 
 /** Every function the state machine invokes, as its real handler on the given ports. */
@@ -33,7 +39,14 @@ export function pipelineLambdas(ports: LambdaPorts): Record<PipelineFunction, Ta
     findUnlabeledImages: (event) => findUnlabeledImages(event, { objects, labels, log }),
     prepareLabelingJob: (event) => prepareLabelingJob(event, { objects, log }),
     ingestLabels: (event) => ingestLabels(event, { objects, labels, log, sleep }),
-    buildDataset: (event) => buildDataset(event, { objects, labels, log }),
+    buildDataset: async (event) => {
+      const splitEngine = await ports.splitEngine?.();
+      try {
+        return await buildDataset(event, { objects, labels, log, splitEngine });
+      } finally {
+        await splitEngine?.engine.close();
+      }
+    },
     evaluateModel: (event) => evaluateModel(event, { objects, log, ort, decodeImage }),
     compileOnnx: (event) => compileOnnx(event, { objects, log, ort, decodeImage }),
     checkFleetResults: (event) => checkFleetResults(event, { objects, log }),

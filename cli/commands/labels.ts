@@ -9,7 +9,7 @@ import { isImageKey } from "../../contracts/dataLake";
 import { imageIdFromKey, LabelRecord, labelRecordSchema } from "../../contracts/labelRecord";
 import { AthenaQueryEngine } from "../../lib/aws/athenaQueryEngine";
 import { cocoExport, ExportFormat, yoloExport } from "../../lib/labels/exportFormats";
-import { LOCAL_LABELS_TABLE, localLabelStoreFile, openLabelsEngine } from "../../lib/labels/duckDbLabels";
+import { labelsEngine, localLabelStoreFile } from "../../lib/labels/duckDbLabels";
 import { LABEL_QUERIES } from "../../lib/labels/queries";
 import type { QueryEngine, QueryRow } from "../../lib/query/engine";
 import type { CommandContext } from "../context";
@@ -106,8 +106,7 @@ function table2(columns: string[], rows: QueryRow[], imageId: string | undefined
 async function localLabels(stateDir: string, namePrefix: string) {
   if (!existsSync(path.resolve(stateDir)))
     throw new UsageError(`--state-dir ${stateDir} does not exist: run npm start with it first`);
-  const engine = await openLabelsEngine(localLabelStoreFile(path.resolve(stateDir), namePrefix));
-  return { engine: engine as QueryEngine, table: LOCAL_LABELS_TABLE };
+  return labelsEngine(localLabelStoreFile(path.resolve(stateDir), namePrefix));
 }
 
 /** The feature group's offline store table (Glue, created by Feature Store), queried in the results workgroup. */

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { DuckDbQueryEngine } from "../query/duckdb";
+import type { QueryEngine } from "../query/engine";
 import { sqlString } from "../results/queries";
 import { labelColumnsDuckDb } from "./queries";
 
@@ -24,4 +25,9 @@ export function openLabelsEngine(file: string): Promise<DuckDbQueryEngine> {
         .map(([name, type]) => `CAST(NULL AS ${type}) AS ${name}`)
         .join(", ")} WHERE false`;
   return DuckDbQueryEngine.open([`CREATE VIEW ${LOCAL_LABELS_TABLE} AS ${view}`]);
+}
+
+/** The label store file's history as a query engine and its table: what Athena over the offline store is in AWS. */
+export async function labelsEngine(file: string): Promise<{ engine: QueryEngine; table: string }> {
+  return { engine: await openLabelsEngine(file), table: LOCAL_LABELS_TABLE };
 }

@@ -13,6 +13,7 @@ import type { OfflineResult } from "../run";
 import { ServiceError } from "../serviceError";
 import { LocalVersionedObjects, modelPredrawer, startLabeler } from "../../labeler";
 import { STATES } from "../../stateMachines/states";
+import { labelsEngine } from "../../lib/labels/duckDbLabels";
 import { LocalTaskTokens, PUT_OBJECT_AND_WAIT, putObjectAndWait } from "../taskTokens";
 
 /** Handlers log through Powertools in AWS; here only their warnings and errors are worth a line. */
@@ -72,7 +73,16 @@ export function localHandlers(definition: StateMachineDefinition, services: Task
     throw new ServiceError("SageMaker.ValidationException", "local jobs are not followed: their create never fails");
   };
   return handlersByState(definition, {
-    ...lambdaResources(resources.functions, pipelineLambdas({ objects, labels, components, log: quietLog(print) })),
+    ...lambdaResources(
+      resources.functions,
+      pipelineLambdas({
+        objects,
+        labels,
+        components,
+        log: quietLog(print),
+        splitEngine: () => labelsEngine(labels.file),
+      }),
+    ),
     "arn:aws:states:::sagemaker:createLabelingJob.sync": async (request) => {
       const output = await workforce.createLabelingJob(request);
       const job = workforce.jobs.at(-1)!;

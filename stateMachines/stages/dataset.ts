@@ -11,6 +11,9 @@ export const datasetStage = defineStage({ name: "Dataset", tasks: [STATES.buildD
       minImages: dataset.minImages,
       minBoxes: dataset.minBoxes,
       fractions: dataset.fractions,
+      // The run's labeling job (whether or not it ran): BuildDataset reads its selection's labels first-hand.
+      "labelingJobName.$": "$.run.names.labelingJob",
+      ...(dataset.athenaAboveImages === null ? {} : { athenaAboveImages: dataset.athenaAboveImages }),
     },
     ResultPath: "$.dataset",
     Next: STATES.trainModel,

@@ -10,6 +10,10 @@ import { PIPELINE_FUNCTIONS, PipelineFunction } from "../../stateMachines/functi
 import { buildPipelineDefinition, PipelineDefinitionArgs } from "../../stateMachines/qualityInspection";
 import { ACCOUNT, CloudScenario, FakeCloud, sampleImage } from "../fakes/fakeCloud";
 import { labelFor } from "./labels";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { labelsEngine } from "../../lib/labels/duckDbLabels";
 import { recordRun } from "./runCoverage";
 import {
   MemoryComponentRegistry,
@@ -223,6 +227,22 @@ async function seed(world: World, args: PipelineDefinitionArgs, labeled: number,
   }
 }
 
+/**
+ * DuckDB over the label store's records, as the offline store would hold them: BuildDataset's engine path for runs
+ * whose lake is above `dataset.athenaAboveImages`. The file is gone when the engine closes.
+ */
+async function labelsEngineOver(labels: MemoryLabelStore) {
+  const dir = mkdtempSync(path.join(tmpdir(), "qi-offline-store-"));
+  const file = path.join(dir, "labels.jsonl");
+  writeFileSync(file, [...labels.records.values()].map((record) => `${JSON.stringify(record)}\n`).join(""));
+  const { engine, table } = await labelsEngine(file);
+  const close = async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { table, engine: { query: engine.query.bind(engine), rows: engine.rows.bind(engine), close } };
+}
+
 /** Runs the real definition locally: Lambda states run the real handlers on in-memory ports, waits take no time. */
 export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun> {
   const args = testDefinitionArgs();
@@ -262,7 +282,7 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
         components: on("components", components),
         executions: on("executions", executions),
       };
-      return [fn, pipelineLambdas({ ...ports, log, sleep: noSleep })[fn]];
+      return [fn, pipelineLambdas({ ...ports, log, sleep: noSleep, splitEngine: () => labelsEngineOver(labels) })[fn]];
     }),
   ) as Record<PipelineFunction, TaskHandler>;
   const handlers = handlersByState(definition, {

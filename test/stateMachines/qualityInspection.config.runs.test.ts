@@ -23,4 +23,34 @@ describe("running the state machine: stack settings", () => {
     expect(counts.train).to.be.within(60, 100);
     expect(run.output!.outcome).to.equal("deployed");
   });
+
+  it("BuildDataset hands a lake above dataset.athenaAboveImages to the query engine, with the same dataset", async () => {
+    const runWith = (athenaAboveImages: number | null) =>
+      runPipeline({
+        labeledImages: 120,
+        newImages: 10,
+        args: (a) => {
+          a.compilation.target = "onnx";
+          a.dataset.athenaAboveImages = athenaAboveImages;
+        },
+      });
+    const [inLambda, viaEngine] = [await runWith(null), await runWith(50)];
+    expect(inLambda.taskInputs[STATES.buildDataset][0]).to.not.have.property("athenaAboveImages");
+    expect(viaEngine.taskInputs[STATES.buildDataset][0]).to.deep.include({
+      athenaAboveImages: 50,
+      labelingJobName: (viaEngine.output!.run as { names: { labelingJob: string } }).names.labelingJob,
+    });
+    const dataset = (run: typeof inLambda) => run.output!.dataset as { counts: object; labelsHash: string };
+    // The run's 10 new images were labeled minutes ago: the engine gets them from the label store.
+    expect(dataset(viaEngine).counts).to.deep.equal(dataset(inLambda).counts);
+    expect(dataset(viaEngine).labelsHash).to.equal(dataset(inLambda).labelsHash);
+    // What each asked the label store: every image in the lake, or only the run's own 10.
+    const idsRead = (run: typeof inLambda) =>
+      run.portCalls
+        .filter((c) => c.fn === "buildDataset" && c.port === "labels" && c.method === "get")
+        .reduce((sum, c) => sum + (c.args[0] as string[]).length, 0);
+    expect(idsRead(inLambda)).to.equal(130);
+    expect(idsRead(viaEngine)).to.equal(10);
+    expect(viaEngine.output!.outcome).to.equal("deployed");
+  });
 });
