@@ -62,6 +62,7 @@ export function createInfrastructure(config: StackConfig, options: Infrastructur
   const labelStore = new LabelStore(
     "labels",
     {
+      namePrefix: config.namePrefix,
       featureGroupName: `${config.namePrefix}-labels`,
       bucketName: dataLake.bucketName,
       bucketArn: dataLake.bucketArn,

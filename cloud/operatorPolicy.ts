@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import { QUERY_RESULTS_PREFIX, resultsCatalogNames } from "../contracts/resultsLayout";
+import { labelStoreCatalogNames } from "../contracts/labelStoreTable";
 import { AccountScope, arnIn, PolicyStatement } from "./iam";
 
 /**
@@ -22,7 +23,6 @@ export interface OperatorScope extends AccountScope {
 }
 
 /** Feature Store's own Glue database for offline store tables; a table is named after its group and creation time. */
-const FEATURE_STORE_DATABASE = "sagemaker_featurestore";
 
 export function cliOperatorStatements(scope: OperatorScope): PolicyStatement[] {
   const arn = (service: string, resource: string) => arnIn(scope, service, resource);
@@ -113,14 +113,14 @@ export function cliOperatorStatements(scope: OperatorScope): PolicyStatement[] {
 }
 
 /**
- * `results` and `labels`: queries in the stack's results workgroup over the results tables and the label store's
- * offline table. Athena reads the tables' data and writes its result files with the caller's permissions. No
- * glue:GetPartitions: the results tables use partition projection, the offline store table has no partitions.
+ * `results` and `labels`: queries in the results workgroup over the results tables, and in the label store's
+ * workgroup over its offline table. Athena reads the tables' data and writes its result files with the caller's
+ * permissions. No glue:GetPartitions: the results tables use partition projection, the offline table has no partitions.
  */
 function queryStatements(scope: OperatorScope): PolicyStatement[] {
   const arn = (service: string, resource: string) => arnIn(scope, service, resource);
   const { database, workgroup } = resultsCatalogNames(scope.namePrefix);
-  const labelTables = `${scope.featureGroupName.replace(/-/g, "_")}_*`;
+  const labels = labelStoreCatalogNames(scope.namePrefix);
   const { results, labelStoreOffline } = DATA_LAKE_PREFIXES;
   const read = [results, labelStoreOffline, QUERY_RESULTS_PREFIX];
   return [
@@ -132,12 +132,7 @@ function queryStatements(scope: OperatorScope): PolicyStatement[] {
         "athena:GetQueryResults",
         "athena:StopQueryExecution",
       ],
-      resources: [arn("athena", `workgroup/${workgroup}`)],
-    },
-    {
-      sid: "DescribeLabelStore",
-      actions: ["sagemaker:DescribeFeatureGroup"],
-      resources: [arn("sagemaker", `feature-group/${scope.featureGroupName}`)],
+      resources: [arn("athena", `workgroup/${workgroup}`), arn("athena", `workgroup/${labels.workgroup}`)],
     },
     {
       sid: "ReadQueriedTables",
@@ -146,8 +141,8 @@ function queryStatements(scope: OperatorScope): PolicyStatement[] {
         arn("glue", "catalog"),
         arn("glue", `database/${database}`),
         arn("glue", `table/${database}/*`),
-        arn("glue", `database/${FEATURE_STORE_DATABASE}`),
-        arn("glue", `table/${FEATURE_STORE_DATABASE}/${labelTables}`),
+        arn("glue", `database/${labels.database}`),
+        arn("glue", `table/${labels.database}/${labels.table}`),
       ],
     },
     {

@@ -1,10 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
+import { labelStoreCatalogNames, labelStoreGlueColumns } from "../contracts/labelStoreTable";
+import { QUERY_RESULTS_PREFIX } from "../contracts/resultsLayout";
 import { EVENT_TIME_FEATURE, labelFeatureDefinitions, RECORD_IDENTIFIER_FEATURE } from "../contracts/labelRecord";
 import { objectsUnder, policyDocument, serviceTrustPolicy } from "../cloud/iam";
 
 export interface LabelStoreArgs {
+  namePrefix: string;
   featureGroupName: string;
   bucketName: pulumi.Input<string>;
   bucketArn: pulumi.Input<string>;
@@ -18,6 +21,9 @@ export class LabelStore extends pulumi.ComponentResource {
   public readonly featureGroupName: pulumi.Output<string>;
   public readonly featureGroupArn: pulumi.Output<string>;
   public readonly roleArn: pulumi.Output<string>;
+  /** The Glue table over the offline store and the Athena workgroup that queries it. */
+  public readonly offlineTable: { databaseName: pulumi.Output<string>; tableName: pulumi.Output<string> };
+  public readonly workgroupName: pulumi.Output<string>;
 
   constructor(name: string, args: LabelStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("qualityinspection:labels:LabelStore", name, {}, opts);
@@ -60,7 +66,7 @@ export class LabelStore extends pulumi.ComponentResource {
         onlineStoreConfig: { enableOnlineStore: true },
         offlineStoreConfig: {
           s3StorageConfig: { s3Uri: pulumi.interpolate`s3://${bucketName}/${DATA_LAKE_PREFIXES.labelStoreOffline}` },
-          // No Glue catalog: nothing queries the offline store through Athena, and the role stays S3-only.
+          // The component declares the Glue table itself (offlineStoreTable), so the role stays S3-only.
           disableGlueTableCreation: true,
         },
         roleArn: role.arn,
@@ -72,10 +78,68 @@ export class LabelStore extends pulumi.ComponentResource {
     this.featureGroupName = featureGroup.featureGroupName;
     this.featureGroupArn = featureGroup.arn;
     this.roleArn = role.arn;
+    this.offlineTable = offlineStoreTable(name, args, { parent: this });
+    this.workgroupName = labelsWorkgroup(name, args, { parent: this });
     this.registerOutputs({
       featureGroupName: this.featureGroupName,
       featureGroupArn: this.featureGroupArn,
       roleArn: this.roleArn,
+      offlineTable: this.offlineTable,
+      workgroupName: this.workgroupName,
     });
   }
+}
+
+/** The Glue database and table over the offline store's Parquet files (contracts/labelStoreTable.ts). */
+function offlineStoreTable(name: string, args: LabelStoreArgs, opts: pulumi.CustomResourceOptions) {
+  const names = labelStoreCatalogNames(args.namePrefix);
+  const database = new aws.glue.CatalogDatabase(
+    `${name}-database`,
+    { name: names.database, description: "The label store's history (the feature group's offline store)" },
+    opts,
+  );
+  const table = new aws.glue.CatalogTable(
+    `${name}-offline-table`,
+    {
+      name: names.table,
+      databaseName: database.name,
+      tableType: "EXTERNAL_TABLE",
+      description: "Every put of the label feature group, as Feature Store writes it to the offline store",
+      parameters: { classification: "parquet", EXTERNAL: "TRUE" },
+      storageDescriptor: {
+        location: pulumi.interpolate`s3://${args.bucketName}/${DATA_LAKE_PREFIXES.labelStoreOffline}`,
+        inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+        outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+        serDeInfo: { serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe" },
+        columns: labelStoreGlueColumns(),
+      },
+    },
+    opts,
+  );
+  return { databaseName: database.name, tableName: table.name };
+}
+
+/**
+ * The workgroup of the label queries (BuildDataset's split, `pipeline labels`): its own, because a dataset of millions
+ * of labels scans more than the results workgroup's per-query limit is meant to allow.
+ */
+function labelsWorkgroup(name: string, args: LabelStoreArgs, opts: pulumi.CustomResourceOptions) {
+  const workgroup = new aws.athena.Workgroup(
+    `${name}-workgroup`,
+    {
+      name: labelStoreCatalogNames(args.namePrefix).workgroup,
+      description: "Queries of the label store's history",
+      forceDestroy: true,
+      configuration: {
+        enforceWorkgroupConfiguration: true,
+        publishCloudwatchMetricsEnabled: true,
+        resultConfiguration: {
+          outputLocation: pulumi.interpolate`s3://${args.bucketName}/${QUERY_RESULTS_PREFIX}`,
+          encryptionConfiguration: { encryptionOption: "SSE_S3" },
+        },
+      },
+    },
+    opts,
+  );
+  return workgroup.name;
 }

@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/schema";
 import { alertsKeyStatements } from "../cloud/alertsKey";
+import { datasetQueryStatements } from "../cloud/datasetQueryPolicy";
+import { labelStoreQueryEnvironment } from "../lib/labels/queryEnvironment";
 import { arnIn, policyDocument, serviceTrustPolicy } from "../cloud/iam";
 import {
   labelingRoleStatements,
@@ -201,6 +203,11 @@ export class QualityInspectionPipeline extends pulumi.ComponentResource {
       FEATURE_GROUP_NAME: args.labelStore.featureGroupName,
       COMPONENT_ARN_PREFIX: arnIn(scope, "greengrass", "components:"),
     };
+    // Large datasets are split by Athena over the label store's history (lambdas/buildDataset/index.ts).
+    if (args.dataset.athenaAboveImages !== null) {
+      Object.assign(environment, labelStoreQueryEnvironment(args.namePrefix));
+      access.buildDataset.push(...datasetQueryStatements(scope));
+    }
     const arns = (Object.keys(PIPELINE_FUNCTIONS) as FunctionKey[]).map((key) => {
       const fn = new PipelineFunction(
         `${name}-${functionSlug(key)}`,

@@ -2,20 +2,20 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { AthenaClient } from "@aws-sdk/client-athena";
-import { DescribeFeatureGroupCommand } from "@aws-sdk/client-sagemaker";
 import type { Command } from "commander";
 import { z } from "zod";
 import { isImageKey } from "../../contracts/dataLake";
 import { imageIdFromKey, LabelRecord, labelRecordSchema } from "../../contracts/labelRecord";
+import { labelStoreCatalogNames, labelStoreTableSql } from "../../contracts/labelStoreTable";
 import { AthenaQueryEngine } from "../../lib/aws/athenaQueryEngine";
 import { cocoExport, ExportFormat, yoloExport } from "../../lib/labels/exportFormats";
 import { labelsEngine, localLabelStoreFile } from "../../lib/labels/duckDbLabels";
 import { LABEL_QUERIES } from "../../lib/labels/queries";
 import type { QueryEngine, QueryRow } from "../../lib/query/engine";
 import type { CommandContext } from "../context";
-import { CliError, UsageError } from "../errors";
+import { UsageError } from "../errors";
 import { check, flag } from "../flags";
-import { PROJECT_DIR, selectedStackName, stackConfigFromFile, stackOutputs } from "../stack";
+import { PROJECT_DIR, selectedStackName, stackConfigFromFile } from "../stack";
 
 interface LabelsOptions {
   stack?: string;
@@ -62,7 +62,7 @@ async function runLabels(options: LabelsOptions, context: CommandContext): Promi
   const config = stackConfigFromFile(env.projectDir ?? PROJECT_DIR, stack);
   const { engine, table } = offline
     ? await localLabels(options.stateDir!, config.namePrefix)
-    : await featureStoreLabels(stack, context);
+    : featureStoreLabels(config.namePrefix, context);
   try {
     if (format) {
       const { rows } = await engine.query(LABEL_QUERIES.approved(table));
@@ -109,27 +109,16 @@ async function localLabels(stateDir: string, namePrefix: string) {
   return labelsEngine(localLabelStoreFile(path.resolve(stateDir), namePrefix));
 }
 
-/** The feature group's offline store table (Glue, created by Feature Store), queried in the results workgroup. */
-async function featureStoreLabels(stack: string, context: CommandContext) {
-  const outputs = await stackOutputs(stack, context.env.pulumi, "query an offline run with --state-dir");
-  const [featureGroupName, workgroup] = [outputs.featureGroupName, outputs.resultsWorkgroupName];
-  if (typeof featureGroupName !== "string" || typeof workgroup !== "string") {
-    throw new CliError(`stack ${stack} has no featureGroupName or resultsWorkgroupName output: run \`pulumi up\``);
-  }
+/** The feature group's offline store table (declared by the LabelStore component), queried in its workgroup. */
+function featureStoreLabels(namePrefix: string, context: CommandContext) {
+  const names = labelStoreCatalogNames(namePrefix);
   const region = context.region;
-  const group = await context.env
-    .createSageMakerClient(region)
-    .send(new DescribeFeatureGroupCommand({ FeatureGroupName: featureGroupName }));
-  const catalog = group.OfflineStoreConfig?.DataCatalogConfig;
-  if (!catalog?.Database || !catalog.TableName) {
-    throw new CliError(`feature group ${featureGroupName} has no offline store table (yet)`);
-  }
   const client = context.env.createAthenaClient?.(region) ?? new AthenaClient(region ? { region } : {});
   const { sleep, pollMs, now } = context.env;
   const engine = new AthenaQueryEngine(
     client,
-    { workgroup, database: catalog.Database },
+    { workgroup: names.workgroup, database: names.database },
     { sleep, pollMs, now: () => now().getTime() },
   );
-  return { engine: engine as QueryEngine, table: `"${catalog.Database}"."${catalog.TableName}"` };
+  return { engine: engine as QueryEngine, table: labelStoreTableSql(names) };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isImageKey } from "../../contracts/dataLake";
-import { InvalidEventError, ObjectNotFoundError } from "../../lib/errors";
+import { InvalidEventError } from "../../lib/errors";
 import { labelingJobKeys } from "../../lib/labeling";
 import type { ObjectStore } from "../../lib/ports";
 import { readAll } from "../../lib/streams";
@@ -17,12 +17,12 @@ export async function readSelection(objects: ObjectStore, selectionKey: string):
   return selection.data;
 }
 
-/** The run's selection by its labeling job's name; none when the run labeled nothing. */
+/**
+ * The run's selection by its labeling job's name; none when the run labeled nothing. Listed before it is read: S3
+ * answers a missing key with AccessDenied, not NoSuchKey, to a caller who may not list the whole bucket.
+ */
 export async function runSelection(objects: ObjectStore, labelingJobName: string): Promise<string[]> {
-  try {
-    return await readSelection(objects, labelingJobKeys(labelingJobName).selection);
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return [];
-    throw error;
-  }
+  const key = labelingJobKeys(labelingJobName).selection;
+  for await (const object of objects.list(key)) if (object.key === key) return readSelection(objects, key);
+  return [];
 }

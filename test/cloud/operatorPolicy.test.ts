@@ -129,17 +129,19 @@ const CLI_CALLS: Record<string, (s: OperatorScope, arn: (service: string, r: str
       action: "greengrass:DeleteCoreDevice",
       resource: arn("greengrass", `coreDevices:${thing}`),
     })),
-  "sagemaker:DescribeFeatureGroup": (s, arn) => [
-    { action: "sagemaker:DescribeFeatureGroup", resource: arn("sagemaker", `feature-group/${s.featureGroupName}`) },
-  ],
   // An Athena query also needs what Athena does with the caller's permissions: the tables' Glue entries, their data
   // in the lake, and the workgroup's output location (https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html).
   "athena:StartQueryExecution": (s, arn) => athenaQueryRequests(s, arn),
-  "athena:GetQueryExecution": (s, arn) => [
-    { action: "athena:GetQueryExecution", resource: arn("athena", `workgroup/${s.namePrefix}-results`) },
-  ],
+  "athena:GetQueryExecution": (s, arn) =>
+    ["results", "labels"].map((w) => ({
+      action: "athena:GetQueryExecution",
+      resource: arn("athena", `workgroup/${s.namePrefix}-${w}`),
+    })),
   "athena:GetQueryResults": (s, arn) => [
-    { action: "athena:GetQueryResults", resource: arn("athena", `workgroup/${s.namePrefix}-results`) },
+    ...["results", "labels"].map((w) => ({
+      action: "athena:GetQueryResults",
+      resource: arn("athena", `workgroup/${s.namePrefix}-${w}`),
+    })),
     { action: "s3:GetObject", resource: `${s.bucketArn}/tmp/query-results/0a1b.csv` },
   ],
   // `backfill`: list the images and the pending index, look up labels, write pending markers.
@@ -164,20 +166,23 @@ const CLI_CALLS: Record<string, (s: OperatorScope, arn: (service: string, r: str
 /** StartQueryExecution on the results tables and on the label store's offline table, as Athena authorizes it. */
 function athenaQueryRequests(s: OperatorScope, arn: (service: string, r: string) => string): IamRequest[] {
   const database = `${s.namePrefix.replace(/-/g, "_")}_results`;
-  const labelTable = `${s.featureGroupName.replace(/-/g, "_")}_1733390000`;
+  const labels = `${s.namePrefix.replace(/-/g, "_")}_labels`;
   const listing = (prefix: string) => ({
     action: "s3:ListBucket",
     resource: s.bucketArn,
     context: { "s3:prefix": prefix },
   });
   return [
-    { action: "athena:StartQueryExecution", resource: arn("athena", `workgroup/${s.namePrefix}-results`) },
-    ...[database, "sagemaker_featurestore"].flatMap((db) => [
+    ...["results", "labels"].map((w) => ({
+      action: "athena:StartQueryExecution",
+      resource: arn("athena", `workgroup/${s.namePrefix}-${w}`),
+    })),
+    ...[database, labels].flatMap((db) => [
       { action: "glue:GetDatabase", resource: arn("glue", "catalog") },
       { action: "glue:GetDatabase", resource: arn("glue", `database/${db}`) },
     ]),
     { action: "glue:GetTable", resource: arn("glue", `table/${database}/results`) },
-    { action: "glue:GetTable", resource: arn("glue", `table/sagemaker_featurestore/${labelTable}`) },
+    { action: "glue:GetTable", resource: arn("glue", `table/${labels}/offline_store`) },
     { action: "s3:GetObject", resource: `${s.bucketArn}/results/inspections/day=2026-12-01/device=t/x.json.gz` },
     { action: "s3:GetObject", resource: `${s.bucketArn}/feature-store/123456789012/sagemaker/x.parquet` },
     listing("results/inspections/day=2026-12-01/"),

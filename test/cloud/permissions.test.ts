@@ -34,6 +34,7 @@ function factsOf(run: ProgramRun<unknown>, config: StackConfig): AccountFacts {
     featureGroupArn: `arn:aws:sagemaker:${config.region}:${ACCOUNT_ID}:feature-group/${run.one("aws:sagemaker/featureGroup:FeatureGroup").inputs.featureGroupName}`,
     stateMachineArn: `arn:aws:states:${config.region}:${ACCOUNT_ID}:stateMachine:${config.namePrefix}-pipeline`,
     fleet: config.edge.coreDevices,
+    namePrefix: config.namePrefix,
   };
 }
 
@@ -105,6 +106,14 @@ describe("permissions are sufficient and no wider (IAM evaluation)", () => {
             },
           }),
           await runPipeline({ args: (a) => (withStackNames(config, a), (a.compilation.target = "onnx")) }),
+          // A lake above dataset.athenaAboveImages: BuildDataset queries the label store's history.
+          await runPipeline({
+            args: (a) => (
+              withStackNames(config, a),
+              (a.dataset.athenaAboveImages = 5),
+              (a.compilation.target = "onnx")
+            ),
+          }),
         ];
       });
 

@@ -92,7 +92,11 @@ describe("the inspection results of the dev stack", () => {
 
   it("has Glue tables whose columns are the payload schemas' properties, detections lifted, partitioned by day and device", () => {
     const tables = Object.fromEntries(
-      run.ofType("aws:glue/catalogTable:CatalogTable").map((t) => [t.inputs.name as string, t.inputs]),
+      run
+        .ofType("aws:glue/catalogTable:CatalogTable")
+        // The label store's table is another component's (labelStore.test.ts).
+        .filter((t) => t.inputs.databaseName === "qi_dev_results")
+        .map((t) => [t.inputs.name as string, t.inputs]),
     );
     const columnsOf = (name: string) =>
       (tables[name].storageDescriptor as { columns: { name: string; type: string }[] }).columns.map((c) => [
@@ -135,7 +139,7 @@ describe("the inspection results of the dev stack", () => {
   });
 
   it("queries in an Athena workgroup that writes encrypted results into the lake and stops at the scan limit", () => {
-    const workgroup = run.one("aws:athena/workgroup:Workgroup").inputs;
+    const workgroup = run.one("aws:athena/workgroup:Workgroup", "results-workgroup").inputs;
     expect(workgroup.name).to.equal("qi-dev-results");
     expect(workgroup.configuration).to.deep.include({
       enforceWorkgroupConfiguration: true,

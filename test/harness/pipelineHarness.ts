@@ -180,7 +180,7 @@ export interface PipelineRun {
 
 export interface PortCall {
   fn: PipelineFunction;
-  port: "objects" | "labels" | "components" | "executions";
+  port: "objects" | "labels" | "components" | "executions" | "engine";
   method: string;
   args: unknown[];
 }
@@ -282,7 +282,11 @@ export async function runPipeline(scenario: Scenario = {}): Promise<PipelineRun>
         components: on("components", components),
         executions: on("executions", executions),
       };
-      return [fn, pipelineLambdas({ ...ports, log, sleep: noSleep, splitEngine: () => labelsEngineOver(labels) })[fn]];
+      const splitEngine = async () => {
+        const { engine, table } = await labelsEngineOver(labels);
+        return { engine: on("engine", engine), table };
+      };
+      return [fn, pipelineLambdas({ ...ports, log, sleep: noSleep, splitEngine })[fn]];
     }),
   ) as Record<PipelineFunction, TaskHandler>;
   const handlers = handlersByState(definition, {

@@ -1,3 +1,6 @@
+import { DATA_LAKE_PREFIXES } from "../../contracts/dataLake";
+import { labelStoreCatalogNames } from "../../contracts/labelStoreTable";
+import { QUERY_RESULTS_PREFIX } from "../../contracts/resultsLayout";
 import type { TaskState } from "../../stateMachines/asl";
 import type { IamRequest } from "./iamEvaluator";
 import type { PortCall } from "./pipelineHarness";
@@ -20,6 +23,8 @@ export interface AccountFacts {
   stateMachineArn: string;
   /** Core devices of the fleet (thing names). */
   fleet: string[];
+  /** The stack's name prefix: the label store's Glue table and Athena workgroup are named after it. */
+  namePrefix: string;
 }
 
 export type Call = IamRequest & { why: string };
@@ -218,7 +223,45 @@ const PORT_CALLS: Record<string, PortCalls> = {
   "executions.list": (_, f) => [
     { why: "ListExecutions", action: "states:ListExecutions", resource: f.stateMachineArn },
   ],
+  "engine.rows": (_, f) => athenaQuery(f),
+  "engine.query": (_, f) => athenaQuery(f),
+  "engine.close": () => [],
 };
+
+/**
+ * One query over the label store's offline table (lib/aws/athenaQueryEngine.ts) and what Athena does with the
+ * caller's rights (https://docs.aws.amazon.com/athena/latest/ug/security-iam-athena.html): read the table from Glue
+ * and its files from S3, write the result file; the engine then reads that file.
+ */
+function athenaQuery(f: AccountFacts): Call[] {
+  const { database, table, workgroup } = labelStoreCatalogNames(f.namePrefix);
+  const offlineFile = `${DATA_LAKE_PREFIXES.labelStoreOffline}${f.account}/sagemaker/${f.region}/offline-store/${f.namePrefix}-labels-1764568800/data/year=2026/month=12/day=01/hour=06/part-0.parquet`;
+  const resultFile = `${QUERY_RESULTS_PREFIX}5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d.csv`;
+  const glue = [arn(f, "glue", "catalog"), arn(f, "glue", `database/${database}`)];
+  return [
+    ...["StartQueryExecution", "GetQueryExecution", "GetQueryResults"].map((op) => ({
+      why: op,
+      action: `athena:${op}`,
+      resource: arn(f, "athena", `workgroup/${workgroup}`),
+    })),
+    ...glue.map((resource) => ({ why: "Athena reads the database", action: "glue:GetDatabase", resource })),
+    ...[...glue, arn(f, "glue", `table/${database}/${table}`)].map((resource) => ({
+      why: "Athena reads the table",
+      action: "glue:GetTable",
+      resource,
+    })),
+    { why: "Athena finds the bucket", action: "s3:GetBucketLocation", resource: f.bucketArn },
+    {
+      why: "Athena lists the table's files",
+      action: "s3:ListBucket",
+      resource: f.bucketArn,
+      context: { "s3:prefix": DATA_LAKE_PREFIXES.labelStoreOffline },
+    },
+    { why: "Athena reads the table's files", action: "s3:GetObject", resource: object(f, offlineFile) },
+    { why: "Athena writes the result file", action: "s3:PutObject", resource: object(f, resultFile) },
+    { why: "the result file is read", action: "s3:GetObject", resource: object(f, resultFile) },
+  ];
+}
 
 /** The requests one port call makes. */
 export function portCallRequests(call: PortCall, facts: AccountFacts): Call[] {
