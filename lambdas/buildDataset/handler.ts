@@ -20,6 +20,7 @@ import { datasetKeys } from "../shared/datasets";
 import { s3Uri } from "../../lib/s3Uri";
 import { imageObjects } from "../../lib/images";
 import { runSelection } from "../shared/selection";
+import { joinedBytes } from "../../lib/joinedText";
 import { SplitEngine, splitByQuery, SplitRecord } from "./querySplit";
 
 export const buildDatasetEventSchema = z.object({
@@ -102,15 +103,22 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
   const paths = datasetKeys(datasetId);
   const channels = {} as PerSplit<string>;
   for (const split of SPLITS) {
-    const annotations = records[split].map((record) => JSON.stringify(record)).join("\n");
-    await objects.write(paths.annotations(split), annotations ? `${annotations}\n` : "", "application/jsonlines");
+    // As bytes: the text of a few million records is longer than a JavaScript string may be.
+    const annotations = joinedBytes(
+      (function* () {
+        for (const record of records[split]) yield `${JSON.stringify(record)}\n`;
+      })(),
+      "",
+    );
+    await objects.write(paths.annotations(split), annotations, "application/jsonlines");
     // ManifestFile: the prefix, then keys relative to it; SageMaker downloads each under the channel directory.
-    const manifest = [
-      { prefix: s3Uri(objects.bucket, "") },
-      paths.annotations(split),
-      ...records[split].map((r) => r.image),
-    ];
-    await objects.write(paths.channelManifest(split), JSON.stringify(manifest), "application/json");
+    const entries = (function* () {
+      yield `[${JSON.stringify({ prefix: s3Uri(objects.bucket, "") })}`;
+      yield JSON.stringify(paths.annotations(split));
+      for (const record of records[split]) yield JSON.stringify(record.image);
+    })();
+    const manifest = Buffer.concat([joinedBytes(entries, ","), Buffer.from("]")]);
+    await objects.write(paths.channelManifest(split), manifest, "application/json");
     channels[split] = s3Uri(objects.bucket, paths.channelManifest(split));
   }
   const all = SPLITS.flatMap((split) => records[split]);
