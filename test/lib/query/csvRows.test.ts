@@ -2,12 +2,7 @@ import { expect } from "chai";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { CsvRecord, csvRows, MalformedCsvError } from "../../../lib/query/csvRows";
-
-/** Writes records the way Athena does: every non-null value quoted with its quotes doubled, a NULL left empty. */
-function athenaCsv(records: CsvRecord[], newline = "\n"): string {
-  const cell = (value: string | null) => (value === null ? "" : `"${value.replace(/"/g, '""')}"`);
-  return records.map((record) => record.map(cell).join(",") + newline).join("");
-}
+import { athenaCsv } from "../../fakes/athenaCsv";
 
 async function* chunksOf(...pieces: (string | Uint8Array)[]): AsyncIterable<string | Uint8Array> {
   for (const piece of pieces) yield piece;
