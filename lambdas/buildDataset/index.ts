@@ -1,4 +1,5 @@
 import { AthenaClient } from "@aws-sdk/client-athena";
+import { S3Client } from "@aws-sdk/client-s3";
 import { labelStoreTableSql } from "../../contracts/labelStoreTable";
 import { AthenaQueryEngine } from "../../lib/aws/athenaQueryEngine";
 import { labelStoreFromEnv } from "../../lib/aws/featureStoreLabelStore";
@@ -11,7 +12,8 @@ import { buildDataset } from "./handler";
 function athenaSplitEngine() {
   const target = labelStoreQueryFromEnv();
   if (!target) return undefined;
-  const engine = new AthenaQueryEngine(new AthenaClient({}), target);
+  // With an S3 client the engine streams Athena's result file instead of paging 1,000 rows a call.
+  const engine = new AthenaQueryEngine(new AthenaClient({}), target, { s3: new S3Client({}) });
   return { engine, table: labelStoreTableSql(target) };
 }
 

@@ -4,10 +4,16 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
+import { Readable } from "node:stream";
 import { AthenaQueryEngine } from "../../../lib/aws/athenaQueryEngine";
-import { QueryFailedError, QueryProgress } from "../../../lib/query/engine";
+import { CsvRecord } from "../../../lib/query/csvRows";
+import { QueryFailedError, QueryProgress, QueryRow } from "../../../lib/query/engine";
+import { athenaCsv } from "../../fakes/athenaCsv";
+import { mockedClient } from "../../fakes/sdkMock";
+import { failureOf } from "../../harness/failure";
 
 const athena = mockClient(AthenaClient);
 const target = { workgroup: "qi-dev-results", database: "qi_dev_results" };
@@ -84,4 +90,200 @@ describe("the Athena query engine", () => {
     );
     expect((error as QueryFailedError).sql).to.equal("SELECT 2");
   });
+});
+
+describe("the Athena query engine's rows(), read from the result file in S3", () => {
+  const s3 = mockedClient(() => mockClient(S3Client));
+  const location = "s3://qi-dev-lake/tmp/query-results/q-9.csv";
+  const columns = [
+    column("image_id", "varchar"),
+    column("annotations", "varchar"),
+    column("width", "integer"),
+    column("score", "double"),
+    column("approved", "boolean"),
+  ];
+  const header = columns.map((c) => c.Name);
+  const annotations = JSON.stringify([{ label: "scratch", box: [1, 2, 3, 4], note: 'a "deep", long\nscratch' }]);
+  const records: CsvRecord[] = [
+    ["img-1", annotations, "640", "0.75", "true"],
+    ["img-ü ✓", "", null, "-1.5e-3", "false"],
+    ["img-3", null, "0", null, null],
+  ];
+  const expected: QueryRow[] = [
+    { image_id: "img-1", annotations, width: 640, score: 0.75, approved: true },
+    { image_id: "img-ü ✓", annotations: "", width: null, score: -0.0015, approved: false },
+    { image_id: "img-3", annotations: null, width: 0, score: null, approved: null },
+  ];
+
+  beforeEach(() => athena.reset());
+
+  /** Athena answers q-9 with the given result location and column metadata. */
+  function athenaSucceeds(outputLocation: string | null = location, info = columns) {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q-9" });
+    athena.on(GetQueryExecutionCommand).resolves({
+      QueryExecution: {
+        Status: { State: "SUCCEEDED" },
+        ResultConfiguration: outputLocation === null ? {} : { OutputLocation: outputLocation },
+      },
+    });
+    athena.on(GetQueryResultsCommand).resolves({
+      ResultSet: { ResultSetMetadata: { ColumnInfo: info }, Rows: [row(...info.map((c) => c.Name))] },
+      NextToken: "page-2",
+    });
+    // A second page that paging would read and rows() must not.
+    athena
+      .on(GetQueryResultsCommand, { NextToken: "page-2" })
+      .resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: info }, Rows: [] } });
+  }
+
+  /** The result file's body: a real stream of the bytes, cut into `pieces` uneven chunks (splits land anywhere). */
+  function resultFile(text: string, pieces = 7) {
+    const bytes = Buffer.from(text);
+    const cuts = Array.from({ length: pieces - 1 }, (_, i) => Math.floor((bytes.length * (i + 1) ** 2) / pieces ** 2));
+    const chunks = [0, ...cuts, bytes.length].slice(1).map((end, i, ends) => bytes.subarray(i ? ends[i - 1] : 0, end));
+    return Readable.from(chunks);
+  }
+
+  const engine = () =>
+    new AthenaQueryEngine(athena as unknown as AthenaClient, target, {
+      sleep: () => Promise.resolve(),
+      s3: new S3Client({}),
+    });
+
+  async function rowsOf(sql: string, engineToUse = engine()): Promise<QueryRow[]> {
+    const rows: QueryRow[] = [];
+    for await (const r of engineToUse.rows(sql)) rows.push(r);
+    return rows;
+  }
+
+  it("reads the object OutputLocation names, typed by ONE GetQueryResults call, without paging", async () => {
+    athenaSucceeds();
+    s3()
+      .on(GetObjectCommand)
+      .resolves({ Body: resultFile(athenaCsv([header, ...records])) as never });
+    expect(await rowsOf("SELECT split")).to.deep.equal(expected);
+    expect(
+      s3()
+        .commandCalls(GetObjectCommand)
+        .map((c) => c.args[0].input),
+    ).to.deep.equal([{ Bucket: "qi-dev-lake", Key: "tmp/query-results/q-9.csv" }]);
+    expect(athena.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input)).to.deep.equal([
+      { QueryExecutionId: "q-9", MaxResults: 1 },
+    ]);
+  });
+
+  it("streams thousands of rows from one object (more than GetQueryResults' 1,000 a page)", async () => {
+    athenaSucceeds();
+    const many: CsvRecord[] = Array.from({ length: 5000 }, (_, i) => [`img-${i}`, annotations, `${i}`, null, "true"]);
+    s3()
+      .on(GetObjectCommand)
+      .resolves({ Body: resultFile(athenaCsv([header, ...many]), 40) as never });
+    const rows = await rowsOf("SELECT split");
+    expect(rows.length).to.equal(5000);
+    expect(rows.map((r) => r.width)).to.deep.equal(many.map((_, i) => i));
+    expect(athena.commandCalls(GetQueryResultsCommand).length).to.equal(1);
+  });
+
+  it("hands rows over as they arrive, and stops reading the object when the caller stops", async () => {
+    athenaSucceeds();
+    // A file that never ends: only a reader that streams gets a first row (one that buffers would hang).
+    let sent = 0;
+    const body = Readable.from(
+      (function* () {
+        yield Buffer.from(athenaCsv([header]));
+        for (;;) yield Buffer.from(athenaCsv([records[sent++ % records.length]]));
+      })(),
+    );
+    s3()
+      .on(GetObjectCommand)
+      .resolves({ Body: body as never });
+    for await (const first of engine().rows("SELECT split")) {
+      expect(first).to.deep.equal(expected[0]);
+      break;
+    }
+    expect(body.destroyed).to.equal(true);
+    expect(sent).to.be.lessThan(1000);
+  });
+
+  it("pages GetQueryResults when it has no S3 client (the CLI's engines)", async () => {
+    athenaSucceeds();
+    athena.on(GetQueryResultsCommand).resolves({
+      ResultSet: {
+        ResultSetMetadata: { ColumnInfo: columns },
+        Rows: [row(...header), row(...records[2].map((v) => v ?? undefined))],
+      },
+    });
+    const paging = new AthenaQueryEngine(athena as unknown as AthenaClient, target, { sleep: () => Promise.resolve() });
+    expect(await rowsOf("SELECT split", paging)).to.deep.equal([expected[2]]);
+    expect(s3().commandCalls(GetObjectCommand).length).to.equal(0);
+  });
+
+  const failures: {
+    what: string;
+    outputLocation?: string;
+    file?: string;
+    info?: typeof columns;
+    s3Error?: string;
+    message: string;
+  }[] = [
+    {
+      what: "a file that ends inside a quoted value (truncated)",
+      file: athenaCsv([header, ...records]).split("scratch")[0],
+      message: `the result file ${location} is malformed: the file ends inside a quoted value in record 2 (truncated?)`,
+    },
+    {
+      what: "a ragged row",
+      file: athenaCsv([header, records[0]]) + '"img-2","","1"\n',
+      message: `the result file ${location} is malformed: record 3 has 3 cells where the header has 5`,
+    },
+    {
+      what: "a stray quote",
+      file: athenaCsv([header]) + '"img-2"x,"","1","2","true"\n',
+      message: `the result file ${location} is malformed: a stray quote in record 2 (cell 1)`,
+    },
+    {
+      what: "an empty file",
+      file: "",
+      message: `the result file ${location} is empty: it has no header row`,
+    },
+    {
+      what: "a header that is not the result's columns",
+      file: athenaCsv([["image_id", "split"]]),
+      info: columns.slice(0, 1).concat(column("label", "varchar")),
+      message: `the result file ${location} has the header (image_id, split), not (image_id, label)`,
+    },
+    {
+      what: "no OutputLocation",
+      outputLocation: "",
+      message: "Athena gave no result location (OutputLocation)",
+    },
+    {
+      what: "an OutputLocation that is not s3://",
+      outputLocation: "https://qi-dev-lake.s3.amazonaws.com/q-9.csv",
+      message: "the result location https://qi-dev-lake.s3.amazonaws.com/q-9.csv is not an s3://bucket/key URI",
+    },
+    {
+      what: "a result file S3 refuses to read",
+      s3Error: "AccessDenied",
+      message: `cannot read the result file ${location}: AccessDenied: denied`,
+    },
+  ];
+  for (const failure of failures) {
+    it(`fails with QueryFailedError naming the query and the file on ${failure.what}`, async () => {
+      athenaSucceeds(failure.outputLocation === "" ? null : (failure.outputLocation ?? location), failure.info);
+      if (failure.s3Error) {
+        s3()
+          .on(GetObjectCommand)
+          .rejects(Object.assign(new Error("denied"), { name: failure.s3Error }));
+      } else {
+        s3()
+          .on(GetObjectCommand)
+          .resolves({ Body: resultFile(failure.file ?? "") as never });
+      }
+      const error = await failureOf(rowsOf("SELECT split"));
+      expect(error).to.be.instanceOf(QueryFailedError);
+      expect(error.message).to.equal(`Athena query q-9: ${failure.message}`);
+      expect((error as QueryFailedError).sql).to.equal("SELECT split");
+    });
+  }
 });
