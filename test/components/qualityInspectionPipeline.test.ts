@@ -336,7 +336,8 @@ for (const stack of ["dev", "prod"] as const) {
           .filter((s) => s.Action.includes("s3:PutObject"))
           .flatMap((s) => s.Resource);
       const under = (prefix: string) => `arn:aws:s3:::data-lake-bucket-0a1b2c3d/${prefix}*`;
-      expect(writes("build-dataset")).to.deep.equal([under("datasets/")]);
+      // Athena writes a query's result file with the caller's rights (dataset.athenaAboveImages is on by default).
+      expect(writes("build-dataset")).to.deep.equal([under("datasets/"), under("tmp/query-results/")]);
       expect(writes("compile-onnx")).to.deep.equal([under("compiled/")]);
       expect(writes("create-model-component")).to.deep.equal([under("components/")]);
       expect(writes("start-run")).to.deep.equal([]);
