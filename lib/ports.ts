@@ -22,12 +22,23 @@ export interface ObjectStore {
   /** The object's bytes as a stream; throws `ObjectNotFoundError`. */
   read(key: string): Promise<Readable>;
   write(key: string, body: string | Uint8Array, contentType: string): Promise<void>;
+  /** An object written piece by piece, for bodies too large to hold (an S3 multipart upload). */
+  upload(key: string, contentType: string): ObjectUpload;
   /** Size and time of an object, or undefined when there is none. */
   head(key: string): Promise<StoredObject | undefined>;
   /** Server-side copy inside the bucket; throws `ObjectNotFoundError`. */
   copy(fromKey: string, toKey: string): Promise<void>;
   /** Deletes objects; keys that do not exist are no error (S3's DeleteObjects). */
   delete(keys: readonly string[]): Promise<void>;
+}
+
+/** An object being written piece by piece: nothing is under its key until `close`, and `abort` leaves it so. */
+export interface ObjectUpload {
+  write(bytes: string | Uint8Array): Promise<void>;
+  /** Stores everything written as the object. */
+  close(): Promise<void>;
+  /** Discards what was written; the key keeps whatever it held before. */
+  abort(): Promise<void>;
 }
 
 export interface LabelLookup {

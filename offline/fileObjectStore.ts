@@ -1,9 +1,9 @@
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, FileHandle, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { ObjectNotFoundError } from "../lib/errors";
-import type { ObjectStore, StoredObject } from "../lib/ports";
+import type { ObjectStore, ObjectUpload, StoredObject } from "../lib/ports";
 
 /**
  * The data lake bucket as a folder: the object `images/a.jpg` is the file `<root>/images/a.jpg`. Lists in key order
@@ -69,6 +69,25 @@ export class FileObjectStore implements ObjectStore {
     const temporary = path.join(path.dirname(file), `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
     await writeFile(temporary, body);
     await rename(temporary, file);
+  }
+
+  /** Appends to a temporary file beside the object's, renamed into place when closed. */
+  upload(key: string): ObjectUpload {
+    const file = this.pathOf(key);
+    const temporary = path.join(path.dirname(file), `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    let handle: Promise<FileHandle> | undefined;
+    const opened = () => (handle ??= mkdir(path.dirname(file), { recursive: true }).then(() => open(temporary, "w")));
+    return {
+      write: async (bytes) => void (await (await opened()).write(Buffer.from(bytes))),
+      close: async () => {
+        await (await opened()).close();
+        await rename(temporary, file);
+      },
+      abort: async () => {
+        if (handle) await (await handle).close().catch(() => undefined);
+        await rm(temporary, { force: true });
+      },
+    };
   }
 
   async delete(keys: readonly string[]): Promise<void> {

@@ -71,8 +71,9 @@ export function printSummary(print: Print, result: OfflineResult, context: Summa
     : "";
   row("labeled", ingest ? `${ingest.approved} images this run${rejected}` : "nothing new to label");
   if (result.dataset) {
-    const { train, validation, test } = result.dataset;
-    row("dataset", `train ${train}, validation ${validation}, test ${test} images`);
+    const { train, validation, test, splitBy } = result.dataset;
+    const by = splitBy === "query" ? " (split by DuckDB over the label store, as Athena in AWS)" : "";
+    row("dataset", `train ${train}, validation ${validation}, test ${test} images${by}`);
   }
   if (result.training) {
     const { mode, seconds, reason, log } = result.training;

@@ -75,7 +75,8 @@ export interface OfflineResult {
   data: DataLakeSeed;
   /** Images the run's labeling job labeled (approved labels ingested). */
   labeled: number;
-  dataset: BuildDatasetResult["counts"] | null;
+  /** Images per split, and who split them (`query`: DuckDB, as Athena in AWS, above `dataset.athenaAboveImages`). */
+  dataset: (BuildDatasetResult["counts"] & Pick<BuildDatasetResult, "splitBy">) | null;
   evaluation: Pick<EvaluateModelResult, "passed" | "approvalStatus" | "reason" | "metrics"> | null;
   map50_95: number | null;
   training: { mode: TrainingMode["kind"]; seconds: number; reason?: string; log?: string } | null;

@@ -51,6 +51,8 @@ export interface BuildDatasetResult {
   labelsHash: string;
   /** Approved labels left out because a box's class id is not one of the configured classes. */
   skipped: number;
+  /** Who split the labels: this function (a lake up to `athenaAboveImages`) or the query engine. */
+  splitBy: "lambda" | "query";
 }
 
 export interface BuildDatasetDeps {
@@ -78,9 +80,8 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
   // Lists the lake only up to the threshold: past it, the engine reads the labels and the listing stops.
   const limit = deps.splitEngine ? (parsed.athenaAboveImages ?? Infinity) : Infinity;
   const fresh = async () => (parsed.labelingJobName ? runSelection(objects, parsed.labelingJobName) : []);
-  const labeled =
-    (await splitInLambda(objects, labels, fractions, limit)) ??
-    splitByQuery(deps.splitEngine!, labels, objects.bucket, fractions, await fresh());
+  const inLambda = await splitInLambda(objects, labels, fractions, limit);
+  const labeled = inLambda ?? splitByQuery(deps.splitEngine!, labels, objects.bucket, fractions, await fresh());
   const records: PerSplit<DatasetRecord[]> = { train: [], validation: [], test: [] };
   let skipped = 0;
   for await (const { record, split } of labeled) {
@@ -144,6 +145,7 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
     classNames: classes.join(","),
     labelsHash: summary.labelsHash,
     skipped,
+    splitBy: inLambda ? "lambda" : "query",
   };
 }
 

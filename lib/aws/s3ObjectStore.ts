@@ -12,6 +12,7 @@ import { z } from "zod";
 import { readEnv } from "../env";
 import { ObjectNotFoundError } from "../errors";
 import type { ObjectStore, StoredObject } from "../ports";
+import { s3Upload } from "./s3Upload";
 
 const isMissing = (error: unknown) =>
   error instanceof Error && (error.name === "NoSuchKey" || error.name === "NotFound");
@@ -45,6 +46,9 @@ export function s3ObjectStore(client: S3Client, bucket: string): ObjectStore {
     },
     async write(key, body, contentType) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+    },
+    upload(key, contentType) {
+      return s3Upload(client, { bucket, key, contentType });
     },
     async head(key) {
       try {

@@ -81,7 +81,7 @@ function offlineResult(
         : null,
     data: run.data,
     labeled: ingest?.approved ?? 0,
-    dataset: (results.get(STATES.buildDataset) as BuildDatasetResult | undefined)?.counts ?? null,
+    dataset: datasetOf(results.get(STATES.buildDataset) as BuildDatasetResult | undefined),
     evaluation: evaluation
       ? {
           passed: evaluation.passed,
@@ -141,4 +141,8 @@ async function countSentForLabeling(stack: LocalStack, thingName: string): Promi
   let count = 0;
   for await (const object of stack.objects.list(deviceImagesPrefix(thingName))) if (isImageKey(object.key)) count++;
   return count;
+}
+
+function datasetOf(built: BuildDatasetResult | undefined): OfflineResult["dataset"] {
+  return built ? { ...built.counts, splitBy: built.splitBy } : null;
 }

@@ -10,6 +10,7 @@ import type {
   LabelStore,
   Log,
   ObjectStore,
+  ObjectUpload,
   StoredObject,
 } from "../../lib/ports";
 
@@ -62,6 +63,19 @@ export class MemoryObjectStore implements ObjectStore {
 
   async write(key: string, body: string | Uint8Array): Promise<void> {
     this.put(key, body, new Date());
+  }
+
+  upload(key: string): ObjectUpload {
+    const chunks: Buffer[] = [];
+    let open = true;
+    const ensureOpen = () => {
+      if (!open) throw new Error(`the upload of ${key} has ended`);
+    };
+    return {
+      write: async (bytes) => (ensureOpen(), void chunks.push(Buffer.from(bytes))),
+      close: async () => (ensureOpen(), (open = false), void this.put(key, Buffer.concat(chunks), new Date())),
+      abort: async () => void (open = false),
+    };
   }
 
   async head(key: string): Promise<StoredObject | undefined> {

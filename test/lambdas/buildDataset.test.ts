@@ -219,7 +219,8 @@ describe("BuildDataset through a query engine (DuckDB standing in for Athena ove
         log: recordingLog(),
         splitEngine,
       });
-      expect(viaSql).to.deep.equal(inLambda);
+      expect({ ...viaSql, splitBy: "lambda" }).to.deep.equal(inLambda);
+      expect([inLambda.splitBy, viaSql.splitBy]).to.deep.equal(["lambda", "query"]);
       for (const split of SPLITS) {
         const annotations = `datasets/run-1-3fa2b1c9/${split}/annotations.jsonl`;
         const lines = (text: string) => text.split("\n").filter(Boolean).sort();
@@ -259,7 +260,8 @@ describe("BuildDataset through a query engine (DuckDB standing in for Athena ove
         log: recordingLog(),
         splitEngine,
       });
-      expect(viaSql).to.deep.equal(inLambda);
+      expect({ ...viaSql, splitBy: "lambda" }).to.deep.equal(inLambda);
+      expect([inLambda.splitBy, viaSql.splitBy]).to.deep.equal(["lambda", "query"]);
       expect(viaSql.counts.train + viaSql.counts.validation + viaSql.counts.test).to.equal(299);
       const withoutFresh = await buildDataset(event({ athenaAboveImages: 10 }), {
         objects,

@@ -169,8 +169,13 @@ describe("offline: npm start runs the whole pipeline on this machine", function 
     it("continues from its state in a second run: a new batch of parts is labeled and model component 1.0.2 deployed", async () => {
       const sentInFirstRun = sentBack(workDir);
       const lines: string[] = [];
-      const again = await runOffline(options(workDir, { clean: false }), { print: (line) => lines.push(line) });
+      // 90 images, above the threshold: DuckDB over the label store file splits them, as Athena would in AWS.
+      const config = { "qualityinspection:dataset.athenaAboveImages": "60" };
+      const again = await runOffline(options(workDir, { clean: false, config }), { print: (line) => lines.push(line) });
       expect(again.status, lines.join("\n")).to.equal("SUCCEEDED");
+      expect(result.dataset?.splitBy, "the first run's 40 images stay in the Lambda").to.equal("lambda");
+      expect(again.dataset?.splitBy).to.equal("query");
+      expect(lines.some((l) => l.includes("(split by DuckDB over the label store"))).to.equal(true);
       expect(again.data).to.include({ images: 90, added: 50, earlierLabels: 0 });
       expect(again.labeled).to.equal(50);
       expect(await new FileLabelStore(path.join(workDir, "label-store", "qi-dev-labels.jsonl")).all()).to.have.length(
