@@ -176,7 +176,12 @@ export function pipelineFunctionAccess(args: FunctionAccessArgs): Record<Pipelin
       deletePending,
       { sid: "WriteLabels", actions: ["sagemaker:PutRecord"], resources: [featureGroupArn] },
     ],
-    buildDataset: [listUnder(images), write(datasets), lookUpLabels],
+    buildDataset: [
+      listUnder(images),
+      // Its files are multipart uploads, which a failed build aborts.
+      { sid: "WriteObjects", actions: ["s3:PutObject", "s3:AbortMultipartUpload"], resources: [objects(datasets)] },
+      lookUpLabels,
+    ],
     // The test split's annotations and images, and the deployed model's files, to compare the two models.
     evaluateModel: [read(models, datasets, images, compiled), write(models)],
     compileOnnx: [read(models, datasets, images), write(compiled)],

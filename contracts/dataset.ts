@@ -116,11 +116,30 @@ export function stratifiedSplit(
 
 /** The `labelsHash` of a set of records, independent of their order. */
 export function labelsHash(records: Pick<DatasetRecord, "image_id" | "annotations">[]): string {
-  const hash = createHash("sha256");
-  for (const record of [...records].sort((a, b) => a.image_id.localeCompare(b.image_id))) {
-    hash.update(`${record.image_id}:${JSON.stringify(record.annotations)}\n`);
+  const hash = new LabelsHasher();
+  for (const record of [...records].sort((a, b) => a.image_id.localeCompare(b.image_id))) hash.add(record);
+  return hash.digest();
+}
+
+/**
+ * `labelsHash` of records that arrive one at a time, already ordered by image id (a query's `ORDER BY image_id`:
+ * for ids of lowercase hex digits, byte order and `localeCompare` agree); one out of order is an error.
+ */
+export class LabelsHasher {
+  private readonly hash = createHash("sha256");
+  private last: string | undefined;
+
+  add(record: Pick<DatasetRecord, "image_id" | "annotations">): void {
+    if (this.last !== undefined && this.last.localeCompare(record.image_id) > 0) {
+      throw new Error(`labelsHash needs records ordered by image id: ${record.image_id} came after ${this.last}`);
+    }
+    this.last = record.image_id;
+    this.hash.update(`${record.image_id}:${JSON.stringify(record.annotations)}\n`);
   }
-  return hash.digest("hex");
+
+  digest(): string {
+    return this.hash.digest("hex");
+  }
 }
 
 /** The dataset line of one labeled image; `image` is where the image sits relative to the split directory. */

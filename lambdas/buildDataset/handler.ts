@@ -1,10 +1,8 @@
 import { z } from "zod";
 import { DATA_LAKE_PREFIXES } from "../../contracts/dataLake";
 import {
-  DatasetRecord,
   DatasetSummary,
   DEFAULT_SPLIT_FRACTIONS,
-  labelsHash,
   Split,
   SPLITS,
   SplitFractions,
@@ -17,10 +15,9 @@ import { DatasetTooFewBoxesError, DatasetTooSmallError } from "../../lib/errors"
 import { parseEvent } from "../shared/events";
 import type { LabelStore, Log, ObjectStore } from "../../lib/ports";
 import { datasetKeys } from "../shared/datasets";
-import { s3Uri } from "../../lib/s3Uri";
 import { imageObjects } from "../../lib/images";
 import { runSelection } from "../shared/selection";
-import { joinedBytes } from "../../lib/joinedText";
+import { DatasetWriter } from "./datasetWriter";
 import { SplitEngine, splitByQuery, SplitRecord } from "./querySplit";
 
 export const buildDatasetEventSchema = z.object({
@@ -79,50 +76,29 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
   const { datasetId, classes, minImages, minBoxes, fractions } = parsed;
   // Lists the lake only up to the threshold: past it, the engine reads the labels and the listing stops.
   const limit = deps.splitEngine ? (parsed.athenaAboveImages ?? Infinity) : Infinity;
-  const fresh = async () => (parsed.labelingJobName ? runSelection(objects, parsed.labelingJobName) : []);
   const inLambda = await splitInLambda(objects, labels, fractions, limit);
+  const fresh = async () => (parsed.labelingJobName ? runSelection(objects, parsed.labelingJobName) : []);
+  // Both arrive ordered by image id, which the writer's label hash needs.
   const labeled = inLambda ?? splitByQuery(deps.splitEngine!, labels, objects.bucket, fractions, await fresh());
-  const records: PerSplit<DatasetRecord[]> = { train: [], validation: [], test: [] };
+
+  const writer = new DatasetWriter(objects, datasetId);
   let skipped = 0;
-  for await (const { record, split } of labeled) {
-    if (record.annotations.some((box) => box.class_id >= classes.length)) skipped += 1;
-    else records[split].push(record);
+  let hash: string;
+  try {
+    for await (const { record, split } of labeled) {
+      if (record.annotations.some((box) => box.class_id >= classes.length)) skipped += 1;
+      else await writer.add(record, split);
+    }
+    refuseTooSmall(writer.counts, minImages);
+    refuseWithoutBoxes(writer.counts, writer.boxes, minBoxes);
+    hash = await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
   }
 
-  const counts = mapSplits((split) => records[split].length);
-  const total = counts.train + counts.validation + counts.test;
-  if (total < minImages || counts.train === 0 || counts.validation === 0) {
-    throw new DatasetTooSmallError(
-      `the label store has ${total} approved labeled images (train ${counts.train}, validation ${counts.validation}, ` +
-        `test ${counts.test}); training needs at least ${minImages} (dataset.minImages) with train and validation non-empty`,
-    );
-  }
-
-  const boxes = mapSplits((split) => records[split].reduce((sum, record) => sum + record.annotations.length, 0));
-  refuseWithoutBoxes(records, boxes, minBoxes);
-
+  const { counts, boxes, channels } = writer;
   const paths = datasetKeys(datasetId);
-  const channels = {} as PerSplit<string>;
-  for (const split of SPLITS) {
-    // As bytes: the text of a few million records is longer than a JavaScript string may be.
-    const annotations = joinedBytes(
-      (function* () {
-        for (const record of records[split]) yield `${JSON.stringify(record)}\n`;
-      })(),
-      "",
-    );
-    await objects.write(paths.annotations(split), annotations, "application/jsonlines");
-    // ManifestFile: the prefix, then keys relative to it; SageMaker downloads each under the channel directory.
-    const entries = (function* () {
-      yield `[${JSON.stringify({ prefix: s3Uri(objects.bucket, "") })}`;
-      yield JSON.stringify(paths.annotations(split));
-      for (const record of records[split]) yield JSON.stringify(record.image);
-    })();
-    const manifest = Buffer.concat([joinedBytes(entries, ","), Buffer.from("]")]);
-    await objects.write(paths.channelManifest(split), manifest, "application/json");
-    channels[split] = s3Uri(objects.bucket, paths.channelManifest(split));
-  }
-  const all = SPLITS.flatMap((split) => records[split]);
   const summary: DatasetSummary = {
     schemaVersion: 1,
     datasetId,
@@ -131,22 +107,32 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
     fractions,
     counts,
     boxes,
-    labelsHash: labelsHash(all),
+    labelsHash: hash,
   };
   await objects.write(paths.summary, JSON.stringify(summary, null, 2), "application/json");
   if (skipped > 0) log.warn("labels with unknown class ids left out", { skipped, classes });
-  log.info("dataset built", { datasetId, counts, boxes: summary.boxes, labelsHash: summary.labelsHash });
+  log.info("dataset built", { datasetId, counts, boxes, labelsHash: hash, splitBy: inLambda ? "lambda" : "query" });
   return {
     datasetId,
     summaryKey: paths.summary,
     channels,
     counts,
-    boxes: summary.boxes,
+    boxes,
     classNames: classes.join(","),
-    labelsHash: summary.labelsHash,
+    labelsHash: hash,
     skipped,
     splitBy: inLambda ? "lambda" : "query",
   };
+}
+
+function refuseTooSmall(counts: PerSplit<number>, minImages: number): void {
+  const total = counts.train + counts.validation + counts.test;
+  if (total < minImages || counts.train === 0 || counts.validation === 0) {
+    throw new DatasetTooSmallError(
+      `the label store has ${total} approved labeled images (train ${counts.train}, validation ${counts.validation}, ` +
+        `test ${counts.test}); training needs at least ${minImages} (dataset.minImages) with train and validation non-empty`,
+    );
+  }
 }
 
 /** Small lakes: list every image, read its label, split here; undefined when the lake holds more than `limit`. */
@@ -165,7 +151,7 @@ async function splitInLambda(objects: ObjectStore, labels: LabelStore, fractions
     const record = toDatasetRecord(label, key);
     out.push({ record, split: splitOf(record.image_id, fractions) });
   });
-  return out;
+  return out.sort((a, b) => a.record.image_id.localeCompare(b.record.image_id));
 }
 
 /** What a split without a single box would do to the run. */
@@ -180,7 +166,7 @@ const WITHOUT_BOXES: PerSplit<string> = {
  * images (train and validation always do by now) has no image with a box: a training job would cost money for a model
  * that detects nothing, or metrics that mean nothing.
  */
-function refuseWithoutBoxes(records: PerSplit<DatasetRecord[]>, boxes: PerSplit<number>, minBoxes: number): void {
+function refuseWithoutBoxes(counts: PerSplit<number>, boxes: PerSplit<number>, minBoxes: number): void {
   const perSplit = SPLITS.map((split) => `${split} ${boxes[split]}`).join(", ");
   const total = boxes.train + boxes.validation + boxes.test;
   if (total < minBoxes) {
@@ -190,15 +176,11 @@ function refuseWithoutBoxes(records: PerSplit<DatasetRecord[]>, boxes: PerSplit<
     );
   }
   for (const split of SPLITS) {
-    if (records[split].length > 0 && boxes[split] === 0) {
+    if (counts[split] > 0 && boxes[split] === 0) {
       throw new DatasetTooFewBoxesError(
-        `the ${split} split has ${records[split].length} images and not one box (boxes: ${perSplit}): ` +
+        `the ${split} split has ${counts[split]} images and not one box (boxes: ${perSplit}): ` +
           `${WITHOUT_BOXES[split]}; label more images with defects`,
       );
     }
   }
-}
-
-function mapSplits<T>(value: (split: Split) => T): PerSplit<T> {
-  return { train: value("train"), validation: value("validation"), test: value("test") };
 }

@@ -17,9 +17,10 @@ export interface SplitEngine {
 }
 
 /**
- * Large lakes: the engine finds the approved labels and splits them (`splitSql`, the same split as `splitOf`). The
- * offline store receives a put some minutes after the online store, so the labels of this run's own images (`fresh`,
- * the keys it sent for labeling) are read from the label store and replace whatever the engine says of them.
+ * Large lakes: the engine finds the approved labels and splits them (`splitSql`, the same split as `splitOf`), ordered
+ * by image id. The offline store receives a put some minutes after the online store, so the labels of this run's own
+ * images (`fresh`, the keys it sent for labeling) are read from the label store and take the place of whatever the
+ * engine says of them, merged in at their place in the order.
  */
 export async function* splitByQuery(
   { engine, table }: SplitEngine,
@@ -29,22 +30,32 @@ export async function* splitByQuery(
   fresh: readonly string[],
 ): AsyncIterable<SplitRecord> {
   const freshIds = new Set(fresh.map(imageIdFromKey));
+  const first = await freshLabels(labels, fresh, fractions);
   const lake = s3Uri(bucket, "");
+  let next = 0;
   for await (const row of engine.rows(datasetSplitQuery(table, fractions))) {
     const label = labelOfRow(row);
     if (freshIds.has(label.image_id)) continue;
     // An image of another bucket (a label store shared across stacks) is not in this lake.
     if (!label.source_ref.startsWith(lake)) continue;
+    while (next < first.length && first[next].record.image_id < label.image_id) yield first[next++];
     yield { record: toDatasetRecord(label, label.source_ref.slice(lake.length)), split: row.split as Split };
   }
-  if (fresh.length === 0) return;
-  const { found } = await labels.get([...freshIds]);
+  yield* first.slice(next);
+}
+
+/** The approved labels of this run's images, from the label store, ordered by image id. */
+async function freshLabels(labels: LabelStore, fresh: readonly string[], fractions: SplitFractions) {
+  if (fresh.length === 0) return [];
+  const { found } = await labels.get(fresh.map(imageIdFromKey));
+  const records: SplitRecord[] = [];
   for (const key of fresh) {
     const label = found.get(imageIdFromKey(key));
     if (label?.status !== "APPROVED") continue;
     const record = toDatasetRecord(label, key);
-    yield { record, split: splitOf(record.image_id, fractions) };
+    records.push({ record, split: splitOf(record.image_id, fractions) });
   }
+  return records.sort((a, b) => a.record.image_id.localeCompare(b.record.image_id));
 }
 
 /** A row of the offline table as a label record: engines return its numbers as numbers or text. */

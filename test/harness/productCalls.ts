@@ -193,6 +193,11 @@ const PORT_CALLS: Record<string, PortCalls> = {
       resource: object(f, key),
     })),
   "objects.write": ([key], f) => [{ why: "PutObject", action: "s3:PutObject", resource: object(f, String(key)) }],
+  // Create/UploadPart/CompleteMultipartUpload (or one PutObject) are all s3:PutObject; a failed build aborts.
+  "objects.upload": ([key], f) => [
+    { why: "multipart upload", action: "s3:PutObject", resource: object(f, String(key)) },
+    { why: "AbortMultipartUpload", action: "s3:AbortMultipartUpload", resource: object(f, String(key)) },
+  ],
   "objects.copy": ([from, to], f) => [
     { why: "CopyObject source", action: "s3:GetObject", resource: object(f, String(from)) },
     { why: "CopyObject target", action: "s3:PutObject", resource: object(f, String(to)) },

@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { LOCAL_LABELS_TABLE, openLabelsEngine } from "../../lib/labels/duckDbLabels";
 import { datasetSplitQuery } from "../../lib/labels/queries";
 import { labelingJobKeys } from "../../lib/labeling";
+import { heldHeapBytes } from "../harness/heap";
 
 const event = (overrides: Partial<BuildDatasetEvent> = {}): BuildDatasetEvent => ({
   datasetId: "run-1-3fa2b1c9",
@@ -282,6 +283,60 @@ describe("BuildDataset through a query engine (DuckDB standing in for Athena ove
         }),
       );
       expect(corrupt.message).to.contain("labeling/job-2/selection.json must be a non-empty JSON array of image keys");
+    } finally {
+      await splitEngine.engine.close();
+    }
+  });
+
+  it("streams a large dataset to its files: the heap holds batches, not the 200,000 records", async function () {
+    this.timeout(300_000);
+    const { objects, labels } = labeledLake(200_000);
+    const splitEngine = await engineOver(labels);
+    const before = heldHeapBytes();
+    let peak = before;
+    let writes = 0;
+    // Sampled at every 1 MiB batch the writer hands to an upload.
+    const sampled = Object.assign(Object.create(objects) as MemoryObjectStore, {
+      upload: (key: string) => {
+        const upload = objects.upload(key);
+        return {
+          ...upload,
+          write: async (bytes: string | Uint8Array) => {
+            if (++writes % 10 === 0) peak = Math.max(peak, heldHeapBytes());
+            await upload.write(bytes);
+          },
+        };
+      },
+    });
+    try {
+      const result = await buildDataset(event({ athenaAboveImages: 1000 }), {
+        objects: sampled,
+        labels: new MemoryLabelStore(),
+        log: recordingLog(),
+        splitEngine,
+      });
+      expect(result.splitBy).to.equal("query");
+      expect(result.counts.train + result.counts.validation + result.counts.test).to.equal(200_000);
+    } finally {
+      await splitEngine.engine.close();
+    }
+    const written = [...objects.objects.entries()]
+      .filter(([key]) => key.startsWith("datasets/"))
+      .reduce((sum, [, object]) => sum + object.body.length, 0);
+    expect(writes).to.be.greaterThan(20);
+    // The records alone would take ~420 bytes each on the heap (84 MB), more than the files they make.
+    expect(peak - before, `heap grew ${peak - before} bytes writing ${written} bytes`).to.be.lessThan(written / 3);
+  });
+
+  it("writes nothing when the engine's dataset is refused: every upload is aborted", async () => {
+    const { objects, labels } = labeledLake(300, () => true);
+    const splitEngine = await engineOver(labels);
+    try {
+      const error = await failureOf(
+        buildDataset(event({ athenaAboveImages: 10 }), { objects, labels, log: recordingLog(), splitEngine }),
+      );
+      expect(error.name).to.equal("DatasetTooFewBoxesError");
+      nothingWritten(objects);
     } finally {
       await splitEngine.engine.close();
     }

@@ -61,6 +61,25 @@ describe("offline: the data lake as a folder", () => {
     );
   });
 
+  it("uploads piece by piece: nothing under the key until closed, nothing left behind when aborted", async () => {
+    await lake.write("datasets/d/train/annotations.jsonl", "old\n", "application/jsonlines");
+    const upload = lake.upload("datasets/d/train/annotations.jsonl");
+    await upload.write("a\n");
+    await upload.write(Buffer.from("b\n"));
+    const whileOpen = (await readAll(await lake.read("datasets/d/train/annotations.jsonl"))).toString();
+    await upload.close();
+    expect(whileOpen, "the old object until close").to.equal("old\n");
+    expect((await readAll(await lake.read("datasets/d/train/annotations.jsonl"))).toString()).to.equal("a\nb\n");
+
+    const aborted = lake.upload("datasets/d/test/annotations.jsonl");
+    await aborted.write("never");
+    await aborted.abort();
+    expect(await lake.head("datasets/d/test/annotations.jsonl")).to.equal(undefined);
+    const keys: string[] = [];
+    for await (const object of lake.list("datasets/")) keys.push(object.key);
+    expect(keys, "no temporary file").to.deep.equal(["datasets/d/train/annotations.jsonl"]);
+  });
+
   it("refuses keys that would leave the bucket folder", () => {
     for (const key of ["../outside", "images/../../x", "/etc/passwd", ""]) {
       expect(() => lake.pathOf(key), key).to.throw("is not an object key");

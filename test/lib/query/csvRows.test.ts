@@ -1,8 +1,7 @@
 import { expect } from "chai";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { CsvRecord, csvRows, MalformedCsvError } from "../../../lib/query/csvRows";
 import { athenaCsv } from "../../fakes/athenaCsv";
+import { heldHeapBytes } from "../../harness/heap";
 
 async function* chunksOf(...pieces: (string | Uint8Array)[]): AsyncIterable<string | Uint8Array> {
   for (const piece of pieces) yield piece;
@@ -113,13 +112,7 @@ describe("reading Athena's CSV result files (csvRows)", () => {
       fileBytes += pending.length;
       yield Buffer.from(pending);
     }
-    // A full collection before each sample, so the samples count what is held, not garbage not yet collected.
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as () => void;
-    const heldBytes = () => {
-      gc();
-      return process.memoryUsage().heapUsed;
-    };
+    const heldBytes = heldHeapBytes;
     const before = heldBytes();
     let peak = before;
     let count = 0;
