@@ -16,8 +16,6 @@ export interface PipelineFunctionArgs {
   memoryMb: number;
   /** /tmp size; Lambda's default 512 MB when not given. */
   ephemeralStorageMb?: number;
-  /** Node's heap limit, where the function needs more of its memory than Node gives the heap by default. */
-  heapMb?: number;
   /** What it may do beyond writing its own logs and traces. */
   statements: PolicyStatement[];
   environment: Record<string, pulumi.Input<string>>;
@@ -71,11 +69,7 @@ export class PipelineFunction extends pulumi.ComponentResource {
         timeout: args.timeoutSeconds,
         memorySize: args.memoryMb,
         ephemeralStorage: { size: args.ephemeralStorageMb ?? 512 },
-        environment: {
-          variables: args.heapMb
-            ? { ...args.environment, NODE_OPTIONS: `--max-old-space-size=${args.heapMb}` }
-            : args.environment,
-        },
+        environment: { variables: args.environment },
         tracingConfig: { mode: "Active" },
         loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
       },

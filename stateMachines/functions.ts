@@ -31,10 +31,7 @@ export const PIPELINE_FUNCTIONS = {
   buildDataset: {
     entry: "buildDataset",
     timeoutSeconds: 900,
-    // It holds every record of the dataset (about 0.6 KB an image with its output): 3008 MB, the most a new account
-    // may give a function, holds about 4 million images; Node's heap is let grow to most of it.
-    memoryMb: 3008,
-    heapMb: 2560,
+    memoryMb: 2048,
     description: "Splits the approved labels into a training dataset",
   },
   evaluateModel: {

@@ -52,8 +52,6 @@ describe("the label store's history as a table (dataset.athenaAboveImages)", () 
   it("tells BuildDataset where to query, and lets it, only while the threshold is on", () => {
     const env = variablesOf(run.one("aws:lambda/function:Function", "pipeline-build-dataset"));
     expect(env).to.deep.include({
-      // The dataset's records stay in memory: Node may use most of the function's 3008 MB for them.
-      NODE_OPTIONS: "--max-old-space-size=2560",
       LABELS_WORKGROUP: "qi-dev-labels",
       LABELS_DATABASE: "qi_dev_labels",
       LABELS_TABLE: "offline_store",
