@@ -48,11 +48,16 @@ async function main() {
       figures[size][step] = { ...result, extrapolated };
       print(size, step, result, extrapolated);
     }
-    const total = STEPS.reduce((sum, step) => sum + figures[size][step].seconds, 0);
-    const dollars = STEPS.reduce((sum, step) => sum + figures[size][step].dollars, 0);
-    console.log(
-      `${"".padStart(11)}  ${"find + build".padEnd(20)}${total.toFixed(1).padStart(10)}  $${dollars.toFixed(4)}\n`,
-    );
+    // A run takes one of the two BuildDataset paths: each total is Find plus that path.
+    for (const build of ["buildDataset", "buildDatasetEngine"] as const) {
+      const [find, built] = [figures[size].findUnlabeledImages, figures[size][build]];
+      const label = build === "buildDataset" ? "find + build" : "find + build (engine)";
+      console.log(
+        `${"".padStart(11)}  ${label.padEnd(22)}${(find.seconds + built.seconds).toFixed(1).padStart(8)}  ` +
+          `$${(find.dollars + built.dollars).toFixed(4)}`,
+      );
+    }
+    console.log("");
   }
   console.log(JSON.stringify(figures));
 }
@@ -62,10 +67,11 @@ function print(size: number, step: string, f: StepFigures, extrapolated: boolean
     .map(([api, n]) => `${api} ${n.toLocaleString("en-US")}`)
     .join(", ");
   const over = f.seconds > LAMBDA_LIMIT_SECONDS ? " OVER 15 min" : "";
+  const heap = f.heapMb === undefined ? "" : `  heap +${f.heapMb} MB`;
   const mark = extrapolated ? "~" : " ";
   console.log(
     `${size.toLocaleString("en-US").padStart(11)}  ${step.padEnd(20)}${mark}${f.seconds.toFixed(1).padStart(9)}  ` +
-      `$${f.dollars.toFixed(4)}${over}  ${calls}`,
+      `$${f.dollars.toFixed(4)}${over}  ${calls}${heap}`,
   );
 }
 

@@ -6,6 +6,8 @@ export interface StepFigures {
   seconds: number;
   calls: Partial<Record<Api, number>>;
   dollars: number;
+  /** The heap's growth at its highest, where the step measures it (MB). */
+  heapMb?: number;
 }
 
 /**

@@ -35,8 +35,11 @@ export class SyntheticLake {
   lastModified(n: number): Date {
     return new Date(this.epoch + n * 1000);
   }
+  /** Whether the new images have their labels by now: they do when BuildDataset runs after this run's labeling. */
+  freshLabeled = false;
+
   isLabeled(n: number): boolean {
-    return n < this.stored - this.fresh;
+    return this.freshLabeled || n < this.stored - this.fresh;
   }
   /** Image number of an image id (built on first use: only the scan-everything path needs it). */
   numberOf(imageId: string): number | undefined {
@@ -53,7 +56,15 @@ export class SyntheticLake {
     return {
       bucket: this.bucket,
       async *list(prefix: string): AsyncIterable<StoredObject> {
-        const keys = keysUnder(prefix);
+        // The generated keys, or what the handlers wrote (a labeling job's selection).
+        const generated = keysUnder(prefix);
+        const keys =
+          generated.length > 0
+            ? generated
+            : [...written.keys()]
+                .filter((key) => key.startsWith(prefix))
+                .sort()
+                .map((key) => ({ key, lastModified: new Date() }));
         for (let i = 0; i < keys.length; i += 1000) {
           meter.call("s3:ListObjectsV2", { items: Math.min(1000, keys.length - i) });
           for (const { key, lastModified } of keys.slice(i, i + 1000)) yield { key, size: 50_000, lastModified };
