@@ -34,6 +34,16 @@ describe("labeler page in chromium: a person labels a run's batch end to end", f
     const sampleOf = new Map<string, string>();
     const pageErrors: string[] = [];
     const seen: Record<string, number[][]> = {};
+    // What the demo model predicts for each sample, asked directly: the page must show exactly these boxes.
+    const predrawer = await modelPredrawer(DEMO_MODEL);
+    const predicted: Record<string, number[][]> = {};
+    for (const name of Object.values(SAMPLES)) {
+      const { annotations } = await predrawer.predraw(readFileSync(samples[name]));
+      predicted[name] = annotations.map(({ left, top, width, height }) => [left, top, width, height]);
+    }
+    expect(predicted[SAMPLES.adjust], "the scenario needs one pre-drawn box to adjust").to.have.length(1);
+    expect(predicted[SAMPLES.good], "and none on the good part").to.deep.equal([]);
+    expect(predicted[SAMPLES.confirm], "and one to confirm").to.have.length(1);
 
     const run = await runPipeline({
       newImages: 3,
@@ -58,7 +68,7 @@ describe("labeler page in chromium: a person labels a run's batch end to end", f
             objects: world.objects,
             versioned: new LocalVersionedObjects(world.objects),
             callbacks: world.tokens,
-            predrawer: await modelPredrawer(DEMO_MODEL),
+            predrawer,
           },
         );
         try {
@@ -94,8 +104,7 @@ describe("labeler page in chromium: a person labels a run's batch end to end", f
 
     expect(run.labelBatchError?.message).to.equal(undefined);
     expect(pageErrors).to.deep.equal([]);
-    expect(seen[SAMPLES.adjust], "the demo model pre-draws one box").to.deep.equal([[163, 112, 219, 48]]);
-    expect(seen[SAMPLES.good], "and none here").to.deep.equal([]);
+    expect(seen, "the page shows what the model predicts").to.deep.equal(predicted);
     expect(run.path).to.include(STATES.ingestLabels);
     const ingested = Object.fromEntries(
       [...run.world.labels.records.values()]
@@ -109,10 +118,13 @@ describe("labeler page in chromium: a person labels a run's batch end to end", f
       width,
       height,
     });
+    // The adjusted box keeps its top-left corner, its bottom-right dragged to (390, 170); the new one as drawn.
+    const [[left, top]] = predicted[SAMPLES.adjust];
+    const [confirmed] = predicted[SAMPLES.confirm];
     expect(ingested).to.deep.equal({
-      [SAMPLES.adjust]: [box(163, 112, 227, 58), box(20, 20, 40, 30)],
+      [SAMPLES.adjust]: [box(left, top, 390 - left, 170 - top), box(20, 20, 40, 30)],
       [SAMPLES.good]: [],
-      [SAMPLES.confirm]: [box(199, 176, 106, 59)],
+      [SAMPLES.confirm]: [box(...(confirmed as [number, number, number, number]))],
     });
   });
 });

@@ -3,6 +3,7 @@ import { Jimp } from "jimp";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
+import { splitMethodSchema } from "../../contracts/dataset";
 import { letterboxGeometry, ModelManifest, modelManifestSchema } from "../../contracts/modelManifest";
 import { PROJECT_DIR } from "../harness/pulumiProgram";
 import { NO_SCRATCHES_DATA } from "../harness/images";
@@ -39,6 +40,12 @@ function iou(a: Box, b: Box): number {
 
 describe("training: the demo model in models/demo", () => {
   const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(path.join(DEMO_DIR, "model.json"), "utf8")));
+  /** The real data split as model.json says the model was measured on it. */
+  const measuredOn = () => {
+    const split = manifest.training!.split!;
+    const method = splitMethodSchema.parse({ method: split.method, seed: split.seed });
+    return scratchesConversion({ fractions: split.fractions, split: method });
+  };
 
   it("has a valid model.json with validation and test metrics and its provenance", () => {
     expect(manifest.layout).to.equal("torchvision");
@@ -62,10 +69,36 @@ describe("training: the demo model in models/demo", () => {
     expect(manifest.training?.dataHash).to.equal(scratchesConversion().summary.labelsHash);
   });
 
+  it("was measured on a held-out test split of at least 20 %, stratified, whose definition model.json keeps", function () {
+    if (!existsSync(SCRATCHES_DIR)) skipBecause(this, NO_SCRATCHES_DATA);
+    const split = manifest.training?.split;
+    expect(split).to.deep.include({ method: "stratified" });
+    const { summary, images } = measuredOn();
+    expect(split?.images).to.deep.equal(summary.counts);
+    const withBoxes = (name: string) => images.filter((i) => i.split === name && i.record.annotations.length > 0);
+    expect(split?.imagesWithBoxes).to.deep.equal({
+      train: withBoxes("train").length,
+      validation: withBoxes("validation").length,
+      test: withBoxes("test").length,
+    });
+    expect(summary.counts.test / images.length).to.be.at.least(0.2);
+    expect(manifest.metrics.test?.images).to.equal(summary.counts.test);
+  });
+
+  it("reports each mAP with its 95 % bootstrap interval", () => {
+    for (const split of ["validation", "test"] as const) {
+      const metrics = manifest.metrics[split]!;
+      expect(metrics.interval, split).to.deep.include({ level: 0.95 });
+      const [low, high] = metrics.interval!.map50_95;
+      expect(metrics.map50_95, split).to.be.within(low, high);
+      expect(high - low, `${split}: an interval, not a point`).to.be.greaterThan(0);
+    }
+  });
+
   it("finds the test split's scratches as well as model.json says, with edge-style preprocessing in JavaScript", async function () {
     this.timeout(120_000);
     if (!existsSync(SCRATCHES_DIR)) skipBecause(this, NO_SCRATCHES_DATA);
-    const testImages = scratchesConversion().images.filter((i) => i.split === "test");
+    const testImages = measuredOn().images.filter((i) => i.split === "test");
     expect(testImages).to.have.length(manifest.metrics.test!.images);
     const session = await ort.InferenceSession.create(path.join(DEMO_DIR, manifest.file));
     let truePositives = 0;
