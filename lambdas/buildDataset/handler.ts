@@ -7,10 +7,7 @@ import {
   SPLITS,
   SplitFractions,
   splitFractionsSchema,
-  splitOf,
-  toDatasetRecord,
 } from "../../contracts/dataset";
-import { imageIdFromKey } from "../../contracts/labelRecord";
 import { DatasetTooFewBoxesError, DatasetTooSmallError } from "../../lib/errors";
 import { parseEvent } from "../shared/events";
 import type { LabelStore, Log, ObjectStore } from "../../lib/ports";
@@ -18,7 +15,7 @@ import { datasetKeys } from "../shared/datasets";
 import { imageObjects } from "../../lib/images";
 import { runSelection } from "../shared/selection";
 import { DatasetWriter } from "./datasetWriter";
-import { SplitEngine, splitByQuery, SplitRecord } from "./querySplit";
+import { approvedRecords, SplitEngine, splitByQuery } from "./querySplit";
 
 export const buildDatasetEventSchema = z.object({
   datasetId: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
@@ -80,6 +77,7 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
   const fresh = async () => (parsed.labelingJobName ? runSelection(objects, parsed.labelingJobName) : []);
   // Both arrive ordered by image id, which the writer's label hash needs.
   const labeled = inLambda ?? splitByQuery(deps.splitEngine!, labels, objects.bucket, fractions, await fresh());
+  const splitBy = inLambda ? "lambda" : "query";
 
   const writer = new DatasetWriter(objects, datasetId);
   let skipped = 0;
@@ -111,7 +109,7 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
   };
   await objects.write(paths.summary, JSON.stringify(summary, null, 2), "application/json");
   if (skipped > 0) log.warn("labels with unknown class ids left out", { skipped, classes });
-  log.info("dataset built", { datasetId, counts, boxes, labelsHash: hash, splitBy: inLambda ? "lambda" : "query" });
+  log.info("dataset built", { datasetId, counts, boxes, labelsHash: hash, splitBy });
   return {
     datasetId,
     summaryKey: paths.summary,
@@ -121,7 +119,7 @@ export async function buildDataset(event: unknown, deps: BuildDatasetDeps): Prom
     classNames: classes.join(","),
     labelsHash: hash,
     skipped,
-    splitBy: inLambda ? "lambda" : "query",
+    splitBy,
   };
 }
 
@@ -142,16 +140,7 @@ async function splitInLambda(objects: ObjectStore, labels: LabelStore, fractions
     if (keys.length >= limit) return undefined;
     keys.push(object.key);
   }
-  const ids = keys.map(imageIdFromKey);
-  const { found } = await labels.get(ids);
-  const out: SplitRecord[] = [];
-  keys.forEach((key, i) => {
-    const label = found.get(ids[i]);
-    if (label?.status !== "APPROVED") return;
-    const record = toDatasetRecord(label, key);
-    out.push({ record, split: splitOf(record.image_id, fractions) });
-  });
-  return out.sort((a, b) => a.record.image_id.localeCompare(b.record.image_id));
+  return approvedRecords(labels, keys, fractions);
 }
 
 /** What a split without a single box would do to the run. */

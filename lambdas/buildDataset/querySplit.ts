@@ -30,7 +30,7 @@ export async function* splitByQuery(
   fresh: readonly string[],
 ): AsyncIterable<SplitRecord> {
   const freshIds = new Set(fresh.map(imageIdFromKey));
-  const first = await freshLabels(labels, fresh, fractions);
+  const first = await approvedRecords(labels, fresh, fractions);
   const lake = s3Uri(bucket, "");
   let next = 0;
   for await (const row of engine.rows(datasetSplitQuery(table, fractions))) {
@@ -44,17 +44,25 @@ export async function* splitByQuery(
   yield* first.slice(next);
 }
 
-/** The approved labels of this run's images, from the label store, ordered by image id. */
-async function freshLabels(labels: LabelStore, fresh: readonly string[], fractions: SplitFractions) {
-  if (fresh.length === 0) return [];
-  const { found } = await labels.get(fresh.map(imageIdFromKey));
+/**
+ * The approved labels of the images at `keys`, from the label store, each with its split, ordered by image id: every
+ * image of a small lake, or this run's own images of a large one.
+ */
+export async function approvedRecords(
+  labels: LabelStore,
+  keys: readonly string[],
+  fractions: SplitFractions,
+): Promise<SplitRecord[]> {
+  if (keys.length === 0) return [];
+  const ids = keys.map(imageIdFromKey);
+  const { found } = await labels.get(ids);
   const records: SplitRecord[] = [];
-  for (const key of fresh) {
-    const label = found.get(imageIdFromKey(key));
-    if (label?.status !== "APPROVED") continue;
+  keys.forEach((key, i) => {
+    const label = found.get(ids[i]);
+    if (label?.status !== "APPROVED") return;
     const record = toDatasetRecord(label, key);
     records.push({ record, split: splitOf(record.image_id, fractions) });
-  }
+  });
   return records.sort((a, b) => a.record.image_id.localeCompare(b.record.image_id));
 }
 
