@@ -10,10 +10,17 @@ const BATCH_CHARS = 1024 * 1024;
 
 /** An upload fed text in batches. */
 class BatchedText {
-  private pending: string[] = [];
-  private chars = 0;
+  private pending: string[];
+  private chars: number;
 
-  constructor(readonly upload: ObjectUpload) {}
+  /** `opening`: the text the object starts with. */
+  constructor(
+    readonly upload: ObjectUpload,
+    opening = "",
+  ) {
+    this.pending = [opening];
+    this.chars = opening.length;
+  }
 
   async add(text: string): Promise<void> {
     this.pending.push(text);
@@ -22,7 +29,7 @@ class BatchedText {
   }
 
   async flush(): Promise<void> {
-    if (this.pending.length > 0) await this.upload.write(this.pending.join(""));
+    if (this.chars > 0) await this.upload.write(this.pending.join(""));
     [this.pending, this.chars] = [[], 0];
   }
 }
@@ -41,29 +48,22 @@ export class DatasetWriter {
   private readonly hash = new LabelsHasher();
   private readonly annotations: PerSplit<BatchedText>;
   private readonly manifests: PerSplit<BatchedText>;
-  private readonly opening: PerSplit<string>;
-  private started = false;
 
   constructor(objects: ObjectStore, datasetId: string) {
     const paths = datasetKeys(datasetId);
-    const open = (key: string, type: string) => new BatchedText(objects.upload(key, type));
+    const open = (key: string, type: string, opening?: string) => new BatchedText(objects.upload(key, type), opening);
     const perSplit = <T>(make: (split: Split) => T) =>
       Object.fromEntries(SPLITS.map((split) => [split, make(split)])) as PerSplit<T>;
     this.annotations = perSplit((split) => open(paths.annotations(split), "application/jsonlines"));
-    this.manifests = perSplit((split) => open(paths.channelManifest(split), "application/json"));
-    this.channels = perSplit((split) => s3Uri(objects.bucket, paths.channelManifest(split)));
-    this.opening = perSplit(
-      (split) =>
-        // ManifestFile: the prefix, then keys relative to it; SageMaker downloads each under the channel directory.
-        `[${JSON.stringify({ prefix: s3Uri(objects.bucket, "") })},${JSON.stringify(paths.annotations(split))}`,
+    // ManifestFile: the prefix, then keys relative to it; SageMaker downloads each under the channel directory.
+    const prefix = JSON.stringify({ prefix: s3Uri(objects.bucket, "") });
+    this.manifests = perSplit((split) =>
+      open(paths.channelManifest(split), "application/json", `[${prefix},${JSON.stringify(paths.annotations(split))}`),
     );
+    this.channels = perSplit((split) => s3Uri(objects.bucket, paths.channelManifest(split)));
   }
 
   async add(record: DatasetRecord, split: Split): Promise<void> {
-    if (!this.started) {
-      for (const s of SPLITS) await this.manifests[s].add(this.opening[s]);
-      this.started = true;
-    }
     this.hash.add(record);
     this.counts[split] += 1;
     this.boxes[split] += record.annotations.length;
@@ -74,7 +74,6 @@ export class DatasetWriter {
   /** Stores every file; returns the labels' hash. */
   async close(): Promise<string> {
     for (const split of SPLITS) {
-      if (!this.started) await this.manifests[split].add(this.opening[split]);
       await this.manifests[split].add("]");
       for (const file of [this.annotations[split], this.manifests[split]]) {
         await file.flush();
