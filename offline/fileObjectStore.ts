@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { copyFile, FileHandle, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, FileHandle, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { ObjectNotFoundError } from "../lib/errors";
@@ -64,11 +64,9 @@ export class FileObjectStore implements ObjectStore {
 
   /** Content types are not kept: nothing local serves objects over HTTP. */
   async write(key: string, body: string | Uint8Array, _contentType?: string): Promise<void> {
-    const file = this.pathOf(key);
-    await mkdir(path.dirname(file), { recursive: true });
-    const temporary = path.join(path.dirname(file), `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    await writeFile(temporary, body);
-    await rename(temporary, file);
+    const upload = this.upload(key);
+    await upload.write(body);
+    await upload.close();
   }
 
   /** Appends to a temporary file beside the object's, renamed into place when closed. */
