@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResultsConfig } from "../config/resultsConfig";
-import { QUERY_RESULTS_PREFIX, RESULT_KINDS, ResultKind, resultsCatalogNames } from "../contracts/resultsLayout";
+import { RESULT_KINDS, ResultKind, resultsCatalogNames } from "../contracts/resultsLayout";
+import { workgroupConfiguration } from "../cloud/athenaWorkgroup";
 import { policyDocument, serviceTrustPolicy } from "../cloud/iam";
 import {
   deliveryPrefix,
@@ -242,15 +243,7 @@ function createCatalog(name: string, args: InspectionResultsArgs, parent: pulumi
       name: resultsCatalogNames(args.namePrefix).workgroup,
       description: "Queries of the inspection results",
       forceDestroy: true,
-      configuration: {
-        enforceWorkgroupConfiguration: true,
-        publishCloudwatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery: args.results.query.scanLimitBytes,
-        resultConfiguration: {
-          outputLocation: pulumi.interpolate`s3://${args.bucketName}/${QUERY_RESULTS_PREFIX}`,
-          encryptionConfiguration: { encryptionOption: "SSE_S3" },
-        },
-      },
+      configuration: workgroupConfiguration(args.bucketName, args.results.query.scanLimitBytes),
     },
     parent,
   );

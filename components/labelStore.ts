@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_LAKE_PREFIXES } from "../contracts/dataLake";
 import { labelStoreCatalogNames, labelStoreGlueColumns } from "../contracts/labelStoreTable";
-import { QUERY_RESULTS_PREFIX } from "../contracts/resultsLayout";
+import { workgroupConfiguration } from "../cloud/athenaWorkgroup";
 import { EVENT_TIME_FEATURE, labelFeatureDefinitions, RECORD_IDENTIFIER_FEATURE } from "../contracts/labelRecord";
 import { objectsUnder, policyDocument, serviceTrustPolicy } from "../cloud/iam";
 
@@ -130,14 +130,7 @@ function labelsWorkgroup(name: string, args: LabelStoreArgs, opts: pulumi.Custom
       name: labelStoreCatalogNames(args.namePrefix).workgroup,
       description: "Queries of the label store's history",
       forceDestroy: true,
-      configuration: {
-        enforceWorkgroupConfiguration: true,
-        publishCloudwatchMetricsEnabled: true,
-        resultConfiguration: {
-          outputLocation: pulumi.interpolate`s3://${args.bucketName}/${QUERY_RESULTS_PREFIX}`,
-          encryptionConfiguration: { encryptionOption: "SSE_S3" },
-        },
-      },
+      configuration: workgroupConfiguration(args.bucketName),
     },
     opts,
   );
