@@ -37,11 +37,12 @@ export async function summarise(run: ServedRun, executed: Executed, watch: EdgeW
   // What the edge counted so far is what the buffer took so far (both synchronously, on each message): stored alike.
   const { inspections, errors } = services.resultsStore.added;
   const storing = services.resultsStore.flush();
+  const keepRunning = options.keepRunning && watch.deployed && environment.untilStopped;
+  // The detector stopped first, so no image it sends back lands after the count (kept running: a snapshot).
+  if (!keepRunning) await services.greengrass.close();
   result.sentForLabeling = await countSentForLabeling(stack, services.thingName);
   await storing;
   result.stored = { results: inspections, errors };
-  const keepRunning = options.keepRunning && watch.deployed && environment.untilStopped;
-  if (!keepRunning) await services.greengrass.close();
   printSummary(print, result, { stages, ingest, thingName: services.thingName, edgeSeconds: options.edgeSeconds });
   if (keepRunning) {
     print(`the detector keeps publishing to ${services.broker.url} (topic ${config.edge.topic}/#); Ctrl-C stops it`);
