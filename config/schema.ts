@@ -3,7 +3,7 @@ import { mqttTopicSchema } from "../contracts/inferenceMessages";
 import { NEO_TARGET_DEVICES, NeoTargetDevice } from "./neoTargets";
 import { AWS_REGION, THING_NAME } from "../contracts/awsNames";
 import { field, fieldProblem, FieldProblems } from "../lib/fields";
-import { bool, decimal, scoreBand, wholeNumber } from "../lib/fieldValues";
+import { bool, decimal, scoreBand, sidesMultipleOf, wholeNumber } from "../lib/fieldValues";
 import { ResultsConfig, resultsConfig, resultsFields } from "./resultsConfig";
 import { DatasetConfig, datasetConfig, datasetFields } from "./datasetConfig";
 import { labelingProblems } from "./labeling";
@@ -99,7 +99,10 @@ export const configFields = {
     wholeNumber(5, 43_200),
   ),
   "qualityinspection:training.batchSize": field("be a whole number from 1 to 256", wholeNumber(1, 256)),
-  "qualityinspection:training.imageSize": field("be a whole number of pixels from 64 to 1280", wholeNumber(64, 1280)),
+  "qualityinspection:training.imageSize": field(
+    "be the model input in pixels, multiples of 32 from 64 to 1280: <n> (a square) or <width>x<height>, e.g. 384x256",
+    sidesMultipleOf(32, 64, 1280),
+  ),
   "qualityinspection:training.seed": field("be a whole number from 0 to 2147483647", wholeNumber(0, 2_147_483_647)),
   "qualityinspection:training.scoreThreshold": field(
     "be auto (the best F1 on the validation split) or a number from 0 to 1 (for example 0.3)",
@@ -192,7 +195,7 @@ export interface StackConfig {
     maxRuntimeSeconds: number;
     epochs: number;
     batchSize: number;
-    imageSize: number;
+    imageSize: { width: number; height: number };
     seed: number;
     /** The score threshold written into model.json; `auto` lets training pick the best F1 on validation. */
     scoreThreshold: number | "auto";

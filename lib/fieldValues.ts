@@ -15,6 +15,21 @@ const decimalText = z
   .transform(Number);
 const within = (min: number, max: number, whole: boolean) => (whole ? z.number().int() : z.number()).min(min).max(max);
 
+/** `640` (a square) or `640x480` (width x height), each side 1 to 5 digits: `{ width, height }`. */
+export const widthByHeight = z
+  .string()
+  .regex(/^[1-9]\d{0,4}(x[1-9]\d{0,4})?$/)
+  .transform((s) => {
+    const [width, height = width] = s.split("x").map(Number);
+    return { width, height };
+  });
+
+/** widthByHeight with both sides multiples of `step` from `min` to `max`: a detector's input, which its stride divides. */
+export const sidesMultipleOf = (step: number, min: number, max: number) =>
+  widthByHeight.refine(({ width, height }) =>
+    [width, height].every((side) => side % step === 0 && side >= min && side <= max),
+  );
+
 /** `true` or `false`. */
 export const bool = z.enum(["true", "false"]).transform((v) => v === "true");
 

@@ -135,8 +135,8 @@ def pixel_boxes(record):
 
 
 def evaluation_sample(image, boxes, size, pad_value):
-    """The model input exactly as the edge prepares it, and the boxes in its pixels."""
-    canvas, g = letterbox(image, size, size, pad_value)
+    """The model input (size: width, height) exactly as the edge prepares it, and the boxes in its pixels."""
+    canvas, g = letterbox(image, size[0], size[1], pad_value)
     return canvas, boxes_to_input(boxes, image.width, image.height, g["width"], g["height"], g["padX"], g["padY"])
 
 
@@ -178,15 +178,17 @@ class Augmentation:
         if rng.random() >= self.jitter_probability:
             return evaluation_sample(image, boxes, size, pad_value) + (labels,)
         # Scaled up or down a little, placed anywhere the letterbox leaves room (or cropped where it leaves none).
-        scale = letterbox_geometry(w, h, size, size)["scale"]
+        input_width, input_height = size
+        scale = letterbox_geometry(w, h, input_width, input_height)["scale"]
         jitter = rng.uniform(1 - self.scale_jitter, 1 + self.scale_jitter)
         width, height = js_round(w * scale * jitter), js_round(h * scale * jitter)
-        pad_x = rng.randint(min(0, size - width), max(0, size - width))
-        pad_y = rng.randint(min(0, size - height), max(0, size - height))
-        canvas = place(image, width, height, pad_x, pad_y, size, size, pad_value)
+        pad_x = rng.randint(min(0, input_width - width), max(0, input_width - width))
+        pad_y = rng.randint(min(0, input_height - height), max(0, input_height - height))
+        canvas = place(image, width, height, pad_x, pad_y, input_width, input_height, pad_value)
         kept_boxes, kept_labels = [], []
         for (x1, y1, x2, y2), label in zip(boxes_to_input(boxes, w, h, width, height, pad_x, pad_y), labels):
-            x1, y1, x2, y2 = max(0.0, x1), max(0.0, y1), min(float(size), x2), min(float(size), y2)
+            x1, y1 = max(0.0, x1), max(0.0, y1)
+            x2, y2 = min(float(input_width), x2), min(float(input_height), y2)
             if x2 - x1 >= MIN_BOX_SIDE and y2 - y1 >= MIN_BOX_SIDE:
                 kept_boxes.append([x1, y1, x2, y2])
                 kept_labels.append(label)

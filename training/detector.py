@@ -63,8 +63,8 @@ def _with_anchors(model, anchors, num_classes):
     return model
 
 
-def build_model(num_classes, image_size, pretrained, fetch_weights=_coco_weights, anchors=None):
-    """The detector for num_classes classes and square inputs of image_size pixels, and a description of it.
+def build_model(num_classes, input_size, pretrained, fetch_weights=_coco_weights, anchors=None):
+    """The detector for num_classes classes and inputs of input_size (width, height) pixels, and a description of it.
 
     pretrained: "coco" (COCO weights or fail), "none" (random init), "auto" (COCO when reachable, else random init,
     saying why). anchors: {"ratios", "min_scale", "max_scale"}, default torchvision's (TORCHVISION_ANCHORS); other
@@ -102,10 +102,12 @@ def build_model(num_classes, image_size, pretrained, fetch_weights=_coco_weights
         description = "%s (from scratch)" % ARCHITECTURE
     if custom:
         description += ", anchors %s" % describe_anchors(anchors)
-    # The builder fixes 320 x 320; inputs arrive letterboxed to image_size, so the model's own resize is a no-op.
-    model.transform.min_size = (image_size,)
-    model.transform.max_size = image_size
-    model.transform.fixed_size = (image_size, image_size)
+    # The builder fixes 320 x 320; inputs arrive letterboxed to input_size, so the model's own resize is a no-op
+    # (torchvision's fixed_size is width, height). The anchors are fractions of the input's sides, so they follow it.
+    width, height = input_size
+    model.transform.min_size = (min(width, height),)
+    model.transform.max_size = max(width, height)
+    model.transform.fixed_size = (width, height)
     model.score_thresh = EVALUATION_SCORE_FLOOR
     model.detections_per_img = DETECTIONS_PER_IMAGE
     return model, description
@@ -152,7 +154,7 @@ class ExportedDetector(torch.nn.Module):
         return output["boxes"], output["scores"], output["labels"]
 
 
-def export_onnx(model, image_size, path, score_floor):
+def export_onnx(model, input_size, path, score_floor):
     """Writes the model to `path` as ONNX (torchvision layout, labels with the background at 0)."""
     model.eval()
     saved = model.score_thresh
@@ -165,7 +167,7 @@ def export_onnx(model, image_size, path, score_floor):
         with torch.no_grad():
             torch.onnx.export(
                 ExportedDetector(model).eval(),
-                (torch.zeros(1, 3, image_size, image_size),),
+                (torch.zeros(1, 3, input_size[1], input_size[0]),),
                 path,
                 opset_version=OPSET,
                 input_names=[INPUT_NAME],

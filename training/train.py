@@ -182,12 +182,12 @@ def main(argv):
     group = Group()
     run = Run(args, group)
     splits, classes, data_hash, summary = read_dataset(args)
-    size = args.image_size
+    width, height = size = args.image_size
     anchors = {"ratios": args.anchor_ratios, "min_scale": args.anchor_scales[0], "max_scale": args.anchor_scales[1]}
     model, architecture = detector.build_model(len(classes), size, args.pretrained, anchors=anchors)
     model.to(run.device)
     parameters = sum(p.numel() for p in model.parameters())
-    print("model: %s, %d parameters, input %dx%d" % (architecture, parameters, size, size), flush=True)
+    print("model: %s, %d parameters, input %dx%d" % (architecture, parameters, width, height), flush=True)
 
     # Letterboxed once: validation runs every few epochs, after training and for the export check.
     validation_items = list(run.prepared(splits["validation"]))
@@ -230,7 +230,7 @@ def main(argv):
         "version": model_version(args),
         "file": MODEL_FILE,
         "layout": "torchvision",
-        "input": {"name": detector.INPUT_NAME, "width": size, "height": size, "padValue": PAD_VALUE},
+        "input": {"name": detector.INPUT_NAME, "width": width, "height": height, "padValue": PAD_VALUE},
         "classes": classes,
         "labelOffset": detector.LABEL_OFFSET,
         "scoreThreshold": threshold,
@@ -276,14 +276,14 @@ def check_export(model, items, onnx_path, export_floor, args):
     samples = []
     model.score_thresh = export_floor
     exported = detector.ExportedDetector(model).eval()
-    size = args.image_size
+    width, height = args.image_size
     with torch.no_grad():
         for record, canvas, _, _ in items[: args.check_images]:
             tensor = detector.to_tensor(canvas).unsqueeze(0)
             boxes, scores, labels = exported(tensor)
             result = {"boxes": boxes.tolist(), "scores": scores.tolist(), "labels": labels.tolist()}
             samples.append((record["image"], tensor.numpy(), result))
-    export_check.write_check(check_folder, detector.INPUT_NAME, [1, 3, size, size], export_floor, samples)
+    export_check.write_check(check_folder, detector.INPUT_NAME, [1, 3, height, width], export_floor, samples)
     onnx_results = export_check.run_onnxruntime(onnx_path, check_folder)
     if onnx_results is None and os.environ.get(ONNX_CHECK_FOLLOWS):
         print("ONNX vs PyTorch: checked next by the caller, with onnxruntime-node", flush=True)

@@ -8,6 +8,7 @@ import os
 SPLIT_CHANNELS = {"train": "SM_CHANNEL_TRAIN", "validation": "SM_CHANNEL_VALIDATION", "test": "SM_CHANNEL_TEST"}
 # The model's options default to what the demo model was trained with (training/README.md, the variant table).
 DEFAULTS = {
+    "image_size": (320, 320),
     "ema_decay": 0.0,
     "rotate90": 0.0,
     "scale_jitter": 0.15,
@@ -42,10 +43,17 @@ def _threshold(text):
 
 
 def _image_size(text):
-    value = _positive_int(text)
-    if value < 64 or value % 32:
-        raise argparse.ArgumentTypeError("must be a multiple of 32, at least 64 (got %s)" % text)
-    return value
+    """"320" (a square input) or "384x256" (width x height) -> (width, height)."""
+    try:
+        values = tuple(int(part) for part in text.lower().split("x"))
+    except ValueError:
+        values = ()
+    values = values * 2 if len(values) == 1 else values
+    if len(values) != 2 or any(value < 64 or value % 32 for value in values):
+        raise argparse.ArgumentTypeError(
+            "must be a multiple of 32, at least 64, or WIDTHxHEIGHT of two such (got %s)" % text
+        )
+    return values
 
 
 def _ratios(text):
@@ -88,7 +96,13 @@ def parse_args(argv):
     add = parser.add_argument
     add("--epochs", type=_positive_int, default=20)
     add("--batch-size", "--batch_size", type=_positive_int, default=8)
-    add("--image-size", "--image_size", type=_image_size, default=320, help="square model input, pixels")
+    add(
+        "--image-size",
+        "--image_size",
+        type=_image_size,
+        default=DEFAULTS["image_size"],
+        help="model input in pixels: 320 (square) or WIDTHxHEIGHT",
+    )
     add("--seed", type=int, default=0)
     add("--class-names", "--class_names", type=_class_names, help="comma separated (default: summary.json, scratch)")
     add(

@@ -9,7 +9,16 @@ import {
   flagName,
   pemFile,
 } from "../../lib/fields";
-import { bool, decimal, existingPath, folderPath, scoreBand, serverUrl, wholeNumber } from "../../lib/fieldValues";
+import {
+  bool,
+  decimal,
+  existingPath,
+  folderPath,
+  scoreBand,
+  serverUrl,
+  wholeNumber,
+  widthByHeight,
+} from "../../lib/fieldValues";
 import { DEFAULT_RESULT_TOPIC, mqttTopicSchema } from "../../contracts/inferenceMessages";
 import { GREENGRASS_IPC_ENV, insideGreengrass } from "./transports/greengrassIpc";
 import { MQTT_PROTOCOLS } from "./transports/mqtt";
@@ -161,15 +170,8 @@ export const edgeConfigFields = {
     flag: "--input-size <size>",
     description: "input size of a .onnx without model.json and without a fixed input shape: 640 or 640x480",
     must: "be <n> or <width>x<height>, each from 1 to 8192, e.g. 640 or 640x480",
-    schema: z
-      .string()
-      .regex(/^[1-9]\d{0,4}(x[1-9]\d{0,4})?$/)
-      .transform((s) => {
-        const [width, height = width] = s.split("x").map(Number);
-        return { width, height };
-      })
-      // A 99999×99999 input would be a 120 GB tensor.
-      .refine(({ width, height }) => width <= MAX_INPUT_SIDE && height <= MAX_INPUT_SIDE),
+    // A 99999×99999 input would be a 120 GB tensor.
+    schema: widthByHeight.refine(({ width, height }) => width <= MAX_INPUT_SIDE && height <= MAX_INPUT_SIDE),
   }),
   classes: field({
     flag: "--classes <names>",

@@ -43,7 +43,7 @@ export const trainingStage = defineStage(
         HyperParameters: {
           epochs: String(training.epochs),
           "batch-size": String(training.batchSize),
-          "image-size": String(training.imageSize),
+          "image-size": `${training.imageSize.width}x${training.imageSize.height}`,
           seed: String(training.seed),
           "score-threshold": String(training.scoreThreshold),
           "class-names.$": "$.dataset.classNames",

@@ -96,7 +96,10 @@ describe("stack config", () => {
       "must be a whole number of images from 1 to 1000000000 (above it Athena splits the dataset), or off",
     ],
     ["training.batchSize", "0", "must be a whole number from 1 to 256"],
-    ["training.imageSize", "32", "must be a whole number of pixels from 64 to 1280"],
+    ["training.imageSize", "32", "must be the model input in pixels, multiples of 32 from 64 to 1280"],
+    ["training.imageSize", "100", "must be the model input in pixels, multiples of 32"],
+    ["training.imageSize", "384x250", "must be the model input in pixels, multiples of 32"],
+    ["training.imageSize", "320x", "must be the model input in pixels, multiples of 32"],
     ["training.scoreThreshold", "-0.1", "must be auto (the best F1 on the validation split) or a number from 0 to 1"],
     ["training.scoreThreshold", "best", "must be auto"],
     ["training.instanceCount", "0", "must be a whole number from 1 to 16"],
@@ -153,9 +156,14 @@ describe("stack config", () => {
         [`${PROJECT}:compilation.target`]: "jetson_xavier",
         [`${PROJECT}:dataset.fractions`]: "0.6,0.2,0.2",
         [`${PROJECT}:dataset.athenaAboveImages`]: "off",
+        [`${PROJECT}:training.imageSize`]: "384x256",
       },
       "dev",
     );
+    expect(config.training.imageSize, "width x height").to.deep.equal({ width: 384, height: 256 });
+    expect(
+      parseStackConfig({ ...dev, [`${PROJECT}:training.imageSize`]: "448" }, "dev").training.imageSize,
+    ).to.deep.equal({ width: 448, height: 448 });
     expect(config.dataset.fractions).to.deep.equal({ train: 0.6, validation: 0.2, test: 0.2 });
     expect(parseStackConfig(dev, "dev").dataset.fractions, "the default").to.deep.equal({
       train: 0.8,

@@ -74,7 +74,7 @@ export function testDefinitionArgs(): PipelineDefinitionArgs {
       maxRuntimeSeconds: 3600,
       epochs: 20,
       batchSize: 8,
-      imageSize: 320,
+      imageSize: { width: 320, height: 320 },
       seed: 0,
       scoreThreshold: 0.3,
       sourceUri: "s3://qi-test-lake/code/training-0123456789abcdef.tar.gz",

@@ -103,7 +103,7 @@ describe("the state machine definition", () => {
     expect(p.HyperParameters).to.deep.include({
       epochs: "20",
       "batch-size": "8",
-      "image-size": "320",
+      "image-size": "320x320",
       seed: "0",
       "score-threshold": "0.3",
       "class-names.$": "$.dataset.classNames",

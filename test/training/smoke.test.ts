@@ -13,11 +13,13 @@ import { filesBelow, writeDataset } from "../../training/datasetFromLabels";
 import { checkTorch, findPython, TORCH_INSTALL_HINT, TRAIN_OUTPUTS, TRAIN_SCRIPT } from "../../training/python";
 import { readCheck, readTensor, verifyOnnx } from "../../training/verifyOnnx";
 import { skipBecause } from "../harness/skip";
+import { epochSeconds } from "../../scripts/bench-train";
 
 const IMAGES = 14;
 const WIDTH = 96;
 const HEIGHT = 64;
-const SIZE = 64;
+// The model input: as wide as the images (width x height), so the letterbox adds no padding.
+const INPUT = { width: 96, height: 64 };
 const METRIC_NAMES = [
   "train_loss",
   ...["validation", "test"].flatMap((split) =>
@@ -104,7 +106,7 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
       SM_OUTPUT_DATA_DIR: outputDir,
       SM_TRAINING_ENV: JSON.stringify({ job_name: "qi-smoke-job" }),
     };
-    args = ["--epochs", "1", "--batch-size", "4", "--image-size", String(SIZE), "--seed", "0"];
+    args = ["--epochs", "1", "--batch-size", "4", "--image-size", `${INPUT.width}x${INPUT.height}`, "--seed", "0"];
     args.push("--class-names", "scratch", "--pretrained", "none", "--check-images", "2");
     args.push("--sagemaker_program", "train.py");
     run = spawnSync(python, [TRAIN_SCRIPT, ...args], { env, encoding: "utf8" });
@@ -123,6 +125,9 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
     expect(run.stdout).to.include("ignoring arguments this script does not use: --sagemaker_program train.py");
     expect(run.stdout, "summary.json and the annotations read agree").to.not.include("warning");
     expect(run.stdout).to.match(/^epoch 1\/1: loss [0-9.]+, lr [0-9.]+, [0-9.]+ s$/m);
+    const [seconds, ...more] = epochSeconds(run.stdout);
+    expect(seconds, "the line bench:train times epochs by").to.be.greaterThan(0);
+    expect(more).to.deep.equal([]);
     for (const name of METRIC_NAMES) expect(run.stdout).to.match(new RegExp(`^metric: ${name}=([0-9.]+)$`, "m"));
     // As in SageMaker, nobody checks the export after the job, so it checks itself or says how to.
     expect(run.stdout).to.match(
@@ -147,7 +152,7 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
     const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(path.join(modelDir, "model.json"), "utf8")));
     const metrics = JSON.parse(readFileSync(path.join(modelDir, TRAIN_OUTPUTS.metrics), "utf8"));
     expect(manifest).to.deep.include({ file: TRAIN_OUTPUTS.model, layout: "torchvision", labelOffset: 1 });
-    expect(manifest.input).to.deep.equal({ name: "images", width: SIZE, height: SIZE, padValue: 114 });
+    expect(manifest.input).to.deep.equal({ name: "images", ...INPUT, padValue: 114 });
     expect(manifest.classes).to.deep.equal(["scratch"]);
     // chosen on validation (--score-threshold auto), and what P/R were measured at
     const chosen = Number(/^score threshold: ([0-9.]+) \(/m.exec(run.stdout)?.[1]);
@@ -193,7 +198,7 @@ describe("training: smoke run of train.py (synthetic images, 1 epoch, SageMaker 
       expect(session.outputNames).to.deep.equal(["boxes", "scores", "labels"]);
       const checkFolder = path.join(outputDir, TRAIN_OUTPUTS.checkFolder);
       const check = readCheck(checkFolder);
-      expect(check.input.shape).to.deep.equal([1, 3, SIZE, SIZE]);
+      expect(check.input.shape).to.deep.equal([1, 3, INPUT.height, INPUT.width]);
       const outputs = await session.run({
         images: readTensor(path.join(checkFolder, check.images[0].tensor), check.input.shape),
       });

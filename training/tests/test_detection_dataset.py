@@ -127,7 +127,7 @@ class ImageTest(SplitFolder):
             load_image(read_split(self.root, 1)[0])
 
     def test_evaluation_boxes_land_where_the_letterbox_puts_the_image(self):
-        canvas, boxes = evaluation_sample(Image.new("RGB", (60, 40)), [[10, 5, 30, 15]], 64, 114)
+        canvas, boxes = evaluation_sample(Image.new("RGB", (60, 40)), [[10, 5, 30, 15]], (64, 64), 114)
         self.assertEqual(canvas.size, (64, 64))
         # 60x40 -> 64x43 at y 10
         self.assertAlmostEqual(boxes[0][0], 10 * 64 / 60)
@@ -140,7 +140,7 @@ class ImageTest(SplitFolder):
         augment = Augmentation(brightness=0, contrast=0)
         rng = random.Random(1)
         for _ in range(30):
-            canvas, boxes, labels = augment(image, [[20, 10, 50, 30]], [0], 64, 114, rng)
+            canvas, boxes, labels = augment(image, [[20, 10, 50, 30]], [0], (64, 64), 114, rng)
             self.assertEqual(canvas.size, (64, 64))
             self.assertEqual(labels, [0] * len(boxes))
             for x1, y1, x2, y2 in boxes:
@@ -148,11 +148,29 @@ class ImageTest(SplitFolder):
                 inner = canvas.crop((int(x1) + 2, int(y1) + 2, int(x2) - 2, int(y2) - 2)).convert("L")
                 self.assertGreater(min(inner.getdata()), 200)
 
+    def test_augmentation_fills_a_wide_input_and_keeps_boxes_inside_it(self):
+        image = Image.new("RGB", (90, 60))
+        image.paste((255, 255, 255), (20, 10, 50, 30))
+        canvas, boxes = evaluation_sample(image, [[20, 10, 50, 30]], (96, 64), 114)
+        # 90x60 into 96x64: the scale is 64/60 on both sides, 96 wide, no padding above or below
+        self.assertEqual(canvas.size, (96, 64))
+        self.assertAlmostEqual(boxes[0][1], 10 * 64 / 60)
+        self.assertEqual(canvas.getpixel((48, 0)), (0, 0, 0))
+        augment = Augmentation(brightness=0, contrast=0, scale_jitter=0.3, jitter_probability=1)
+        rng = random.Random(3)
+        for _ in range(30):
+            canvas, boxes, _ = augment(image, [[20, 10, 50, 30]], [0], (96, 64), 114, rng)
+            self.assertEqual(canvas.size, (96, 64))
+            for x1, y1, x2, y2 in boxes:
+                self.assertTrue(0 <= x1 < x2 <= 96 and 0 <= y1 < y2 <= 64)
+                inner = canvas.crop((int(x1) + 2, int(y1) + 2, int(x2) - 2, int(y2) - 2)).convert("L")
+                self.assertGreater(min(inner.getdata()), 200)
+
     def test_quarter_turns_keep_boxes_on_what_they_marked(self):
         image = Image.new("RGB", (90, 60))
         image.paste((255, 255, 255), (20, 10, 50, 30))
         augment = Augmentation(flip=0, rotate90=1, brightness=0, contrast=0, jitter_probability=0)
-        canvas, boxes, _ = augment(image, [[20, 10, 50, 30]], [0], 64, 114, random.Random(1))
+        canvas, boxes, _ = augment(image, [[20, 10, 50, 30]], [0], (64, 64), 114, random.Random(1))
         # 90x60 turned is 60x90, letterboxed to 43x64 at x 10: the box (10, 40)-(30, 70) of the turned image.
         scale = 64 / 90
         expected = [10 * scale + 10, 40 * scale, 30 * scale + 10, 70 * scale]
@@ -164,8 +182,8 @@ class ImageTest(SplitFolder):
 
     def test_augmentation_is_repeatable_with_a_seed(self):
         image = Image.new("RGB", (90, 60), (40, 80, 120))
-        first = Augmentation()(image, [[20, 10, 50, 30]], [0], 64, 114, random.Random(7))
-        second = Augmentation()(image, [[20, 10, 50, 30]], [0], 64, 114, random.Random(7))
+        first = Augmentation()(image, [[20, 10, 50, 30]], [0], (64, 64), 114, random.Random(7))
+        second = Augmentation()(image, [[20, 10, 50, 30]], [0], (64, 64), 114, random.Random(7))
         self.assertEqual(first[1], second[1])
         self.assertEqual(list(first[0].getdata()), list(second[0].getdata()))
 

@@ -29,7 +29,8 @@ class ArgsTest(unittest.TestCase):
             "--epochs", "20", "--batch-size", "8", "--image-size", "320", "--seed", "3",
             "--class-names", "scratch,dent", "--score-threshold", "0.4", env={"SM_MODEL_DIR": "/opt/ml/model"},
         )
-        self.assertEqual((args.epochs, args.batch_size, args.image_size, args.seed), (20, 8, 320, 3))
+        self.assertEqual((args.epochs, args.batch_size, args.image_size, args.seed), (20, 8, (320, 320), 3))
+        self.assertEqual(parse("--model-dir", "m", "--image-size", "384x256").image_size, (384, 256))
         self.assertEqual((args.class_names, args.score_threshold), (["scratch", "dent"], 0.4))
         self.assertEqual(args.model_dir, "/opt/ml/model")
 
@@ -52,8 +53,12 @@ class ArgsTest(unittest.TestCase):
         self.assertEqual(parse(env=env).output_data_dir, "/opt/ml/output/data")
 
     def test_rejects_bad_values_naming_the_argument(self):
+        size = "--image-size/--image_size: must be a multiple of 32, at least 64, or WIDTHxHEIGHT of two such (got %s)"
         cases = [
-            (["--image-size", "100"], "--image-size/--image_size: must be a multiple of 32, at least 64 (got 100)"),
+            (["--image-size", "100"], size % "100"),
+            (["--image-size", "384x100"], size % "384x100"),
+            (["--image-size", "384x256x3"], size % "384x256x3"),
+            (["--image-size", "wide"], size % "wide"),
             (["--epochs", "0"], "--epochs: must be a positive integer (got 0)"),
             (["--epochs", "many"], "--epochs: must be a positive integer (got many)"),
             (["--score-threshold", "2"], "--score-threshold/--score_threshold: must be a number from 0 to 1 (got 2)"),
