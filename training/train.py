@@ -302,4 +302,7 @@ def check_export(model, items, onnx_path, export_floor, args):
 
 if __name__ == "__main__":
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from malloc_settings import restart_with_settings
+
+    restart_with_settings(sys.argv)
     main(sys.argv[1:])
