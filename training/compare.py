@@ -2,6 +2,9 @@
 
 usage: python3 training/compare.py <run A output folder> <run B output folder> [--split test] [--resamples 2000]
 
+--split validation+test pools the two held-out splits (more images, so narrower intervals), for runs whose
+validation was not used to choose between them.
+
 Each folder is a run's output data folder (`predictions.json`, written by train.py). Both models are scored on the
 same draws of images, so what the images have in common (a hard image is hard for both) cancels out: the interval
 of the difference is much narrower than the two models' own intervals, and tells models apart that those do not.
@@ -19,13 +22,16 @@ import sys
 
 
 def load(folder, split):
+    """(detections, truths) of a run's split; "a+b" joins splits a and b, in that order."""
     with open(os.path.join(folder, "predictions.json"), encoding="utf-8") as f:
         predictions = json.load(f)
-    if split not in predictions:
-        raise SystemExit("%s has no %s predictions" % (folder, split))
-    data = predictions[split]
-    detections = [[(box, score, label) for box, score, label in image] for image in data["detections"]]
-    truths = [[(box, label) for box, label in image] for image in data["truths"]]
+    detections, truths = [], []
+    for part in split.split("+"):
+        if part not in predictions:
+            raise SystemExit("%s has no %s predictions" % (folder, part))
+        data = predictions[part]
+        detections += [[(box, score, label) for box, score, label in image] for image in data["detections"]]
+        truths += [[(box, label) for box, label in image] for image in data["truths"]]
     return detections, truths
 
 
@@ -76,11 +82,15 @@ def main(argv):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     import metric_intervals
+    from detection_metrics import evaluate
 
     first, second = load(args.first, args.split), load(args.second, args.split)
     second = (in_frame_of(first[1], second[0], second[1], args.split), first[1])
     result = metric_intervals.paired_difference(first, second, resamples=args.resamples, seed=args.seed)
     low, high = result["interval"]
+    # mAP does not depend on the score threshold; evaluate wants one for precision and recall.
+    own = [evaluate(*run, 0.5)["map50_95"] for run in (first, second)]
+    print("%s (%d images) mAP50-95: first %.4f, second %.4f" % (args.split, len(first[1]), own[0], own[1]))
     print(
         "%s mAP50-95, second minus first: %+.4f (95%% CI %+.4f to %+.4f, %d paired resamples)"
         % (args.split, result["map50_95"], low, high, result["resamples"])

@@ -8,7 +8,7 @@ import os
 SPLIT_CHANNELS = {"train": "SM_CHANNEL_TRAIN", "validation": "SM_CHANNEL_VALIDATION", "test": "SM_CHANNEL_TEST"}
 # The model's options default to what the demo model was trained with (training/README.md, the variant table).
 DEFAULTS = {
-    "image_size": (320, 320),
+    "image_size": (384, 256),
     "ema_decay": 0.0,
     "rotate90": 0.0,
     "scale_jitter": 0.15,

@@ -4,10 +4,12 @@ import contextlib
 import io
 import json
 import os
+import re
 import tempfile
 import unittest
 
 import compare
+from detection_metrics import evaluate
 from tests.test_metric_intervals import scene
 
 try:
@@ -65,17 +67,19 @@ class InFrameTest(unittest.TestCase):
 
 @unittest.skipIf(numpy is None, "NumPy is not importable (it comes with python3-torch)")
 class MainTest(unittest.TestCase):
-    def run_compare(self, first, second):
+    def run_compare(self, first, second, *options):
         with tempfile.TemporaryDirectory() as root:
             folders = []
             for name, (detections, truths) in (("a", first), ("b", second)):
                 os.makedirs(os.path.join(root, name))
                 with open(os.path.join(root, name, "predictions.json"), "w") as f:
-                    json.dump({"test": {"detections": detections, "truths": truths}}, f)
+                    halves = {"validation": slice(0, 5), "test": slice(5, None)}
+                    json.dump({k: {"detections": detections[h], "truths": truths[h]} for k, h in halves.items()}, f)
                 folders.append(os.path.join(root, name))
             with contextlib.redirect_stdout(io.StringIO()) as out:
-                compare.main(folders + ["--resamples", "50"])
-        return json.loads(out.getvalue().splitlines()[-1])
+                compare.main(folders + ["--resamples", "50", *options])
+        self.output = out.getvalue()
+        return json.loads(self.output.splitlines()[-1])
 
     def test_the_same_model_on_a_bigger_input_differs_by_nothing(self):
         detections, truths = scene(15, seed=5)
@@ -88,6 +92,16 @@ class MainTest(unittest.TestCase):
         worse = [[(b, s, c) for b, s, c in image[::2]] for image in detections]
         result = self.run_compare((detections, truths), letterboxed(worse, truths, 1.2, 3, -21))
         self.assertLess(result["map50_95"], 0)
+        self.assertRegex(self.output, r"test \(10 images\) mAP50-95: first 0\.\d{4}, second 0\.\d{4}")
+
+    def test_pools_validation_and_test(self):
+        detections, truths = scene(15, seed=7)
+        worse = [[(b, s * 0.5 if i % 2 else s, c) for i, (b, s, c) in enumerate(image)] for image in detections]
+        self.run_compare((detections, truths), (worse, truths), "--split", "validation+test")
+        first, second = map(float, re.search(r"first ([0-9.]+), second ([0-9.]+)", self.output).groups())
+        self.assertIn("validation+test (15 images)", self.output)
+        self.assertEqual(first, round(evaluate(detections, truths, 0.5)["map50_95"], 4))
+        self.assertEqual(second, round(evaluate(worse, truths, 0.5)["map50_95"], 4))
 
 
 if __name__ == "__main__":
