@@ -15,7 +15,7 @@ const DEMO_MODEL = path.resolve(__dirname, "..", "..", "models", "demo");
 const SAMPLES = {
   adjust: "image-2020-04-22-10-51-14-06-cropped-left-top.jpg",
   good: "image-2020-04-22-10-15-03-04-cropped-right-top.jpg",
-  confirm: "image-2020-04-22-10-51-26-67-cropped-left-bottom.jpg",
+  confirm: "image-2020-04-22-11-09-24-05-cropped-left-bottom.jpg",
 };
 
 describe("labeler page in chromium: a person labels a run's batch end to end", function () {
