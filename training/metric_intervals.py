@@ -111,11 +111,18 @@ def intervals(detections, truths, resamples=RESAMPLES, seed=0, level=LEVEL):
 
 
 def paired_difference(first, second, resamples=RESAMPLES, seed=0, level=LEVEL):
-    """mAP50-95 of model B minus model A on the same images, with its interval; each is (detections, truths)."""
+    """mAP50-95 of model B minus model A on the same images, with its interval, and each model's own mAP50-95
+    ("first", "second"); each is (detections, truths)."""
     if len(first[1]) != len(second[1]):
         raise ValueError("the two models were evaluated on different numbers of images")
     a, b = _class_tables(*first), _class_tables(*second)
     ones = np.ones(len(first[1]))
-    difference = _maps(b, ones)[0] - _maps(a, ones)[0]
+    own = [_maps(tables, ones)[0] for tables in (a, b)]
     draws = [_maps(b, w)[0] - _maps(a, w)[0] for w in _draws(len(first[1]), resamples, seed)]
-    return {"map50_95": round(difference, 4), "interval": _interval(np.array(draws), level), "resamples": resamples}
+    return {
+        "map50_95": round(own[1] - own[0], 4),
+        "interval": _interval(np.array(draws), level),
+        "resamples": resamples,
+        "first": own[0],
+        "second": own[1],
+    }
