@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { field } from "../lib/fields";
 import { existingPath, sidesMultipleOf, wholeNumber } from "../lib/fieldValues";
 import { checkTorch, findPython, TORCH_INSTALL_HINT, TRAIN_SCRIPT } from "../training/python";
 
@@ -17,23 +18,23 @@ import { checkTorch, findPython, TORCH_INSTALL_HINT, TRAIN_SCRIPT } from "../tra
  */
 
 const FLAGS = {
-  "--data": existingPath("directory"),
-  "--image-size": z
-    .string()
-    .transform((text) => text.split(","))
-    .pipe(z.array(sidesMultipleOf(32, 64, 1280))),
-  "--epochs": wholeNumber(2, 50),
-  "--schedule": wholeNumber(1, 1000),
-};
-const MUST: Record<keyof typeof FLAGS, string> = {
-  "--data": "be a dataset folder holding train/ and validation/ (npm run dataset:from-labels)",
-  "--image-size": "be input sizes separated by commas, each <n> or <width>x<height> in multiples of 32 from 64 to 1280",
-  "--epochs": "be a whole number of epochs to time, from 2 to 50",
-  "--schedule": "be the whole number of epochs to project, from 1 to 1000",
+  "--data": field(
+    "be a dataset folder holding train/ and validation/ (npm run dataset:from-labels)",
+    existingPath("directory"),
+  ),
+  "--image-size": field(
+    "be input sizes separated by commas, each <n> or <width>x<height> in multiples of 32 from 64 to 1280",
+    z
+      .string()
+      .transform((text) => text.split(","))
+      .pipe(z.array(sidesMultipleOf(32, 64, 1280))),
+  ),
+  "--epochs": field("be a whole number of epochs to time, from 2 to 50", wholeNumber(2, 50)),
+  "--schedule": field("be the whole number of epochs to project, from 1 to 1000", wholeNumber(1, 1000)),
 };
 const DEFAULTS = { "--image-size": "320", "--epochs": "4", "--schedule": "54" };
 
-type Flags = { [K in keyof typeof FLAGS]: z.output<(typeof FLAGS)[K]> };
+type Flags = { [K in keyof typeof FLAGS]: z.output<(typeof FLAGS)[K]["schema"]> };
 
 /** The flags, or the one line that names the first bad one. */
 export function parseFlags(argv: string[]): Flags | string {
@@ -43,9 +44,9 @@ export function parseFlags(argv: string[]): Flags | string {
     given[argv[i]] = argv[i + 1] ?? "";
   }
   const flags: Record<string, unknown> = {};
-  for (const [name, schema] of Object.entries(FLAGS)) {
-    const parsed = schema.safeParse(given[name]);
-    if (!parsed.success) return `${name} must ${MUST[name as keyof typeof FLAGS]} (got ${given[name] ?? "nothing"})`;
+  for (const [name, flag] of Object.entries(FLAGS)) {
+    const parsed = flag.schema.safeParse(given[name]);
+    if (!parsed.success) return `${name} must ${flag.must} (got ${given[name] ?? "nothing"})`;
     flags[name] = parsed.data;
   }
   return flags as Flags;
@@ -94,14 +95,15 @@ function main(argv: string[]): number {
   const results = flags["--image-size"].map((size) => {
     const seconds = timeEpochs(python, flags, size);
     const steady = seconds.slice(1);
+    const [fastest, middle] = [Math.min(...steady), median(steady)];
     const result = {
       imageSize: `${size.width}x${size.height}`,
       epochSeconds: seconds,
-      fastestSeconds: Math.min(...steady),
-      medianSeconds: median(steady),
+      fastestSeconds: fastest,
+      medianSeconds: middle,
       scheduleEpochs: schedule,
-      scheduleMinutesFastest: round((schedule * Math.min(...steady)) / 60, 1),
-      scheduleMinutesMedian: round((schedule * median(steady)) / 60, 1),
+      scheduleMinutesFastest: round((schedule * fastest) / 60, 1),
+      scheduleMinutesMedian: round((schedule * middle) / 60, 1),
     };
     console.log(
       `${result.imageSize}: epochs ${seconds.join(", ")} s; ${schedule} epochs ≈ ${result.scheduleMinutesFastest}` +
