@@ -3,7 +3,7 @@
 A training step allocates and frees buffers of several MB (activations, gradients). By default glibc hands freed
 memory at the top of its heap back to the kernel and the next step faults fresh, zeroed pages in again: on the 2-core
 development machine half of training's CPU time went to the kernel, and an epoch of the demo model's training took
-28-33 s instead of 14-18 s with these settings (training/README.md, "Training speed"). All three are needed: setting
+28-36 s instead of 14-19 s with these settings (training/README.md, "Training speed"). All three are needed: setting
 any of them turns off glibc's own adjustment of the mmap threshold, and the trim and top-pad settings alone made
 epochs three times slower. Peak memory grew by about 4 %.
 
